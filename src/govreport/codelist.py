@@ -1,0 +1,88 @@
+"""The indicator codelist (schemas/indicators.csv) and how its names are found in text."""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from .paths import SCHEMAS_DIR
+
+CODELIST_PATH = SCHEMAS_DIR / "indicators.csv"
+
+# How a codelist unit is written: (dimension, size in the dimension's base unit), see numbers.UNIT_WORDS.
+UNIT_DIMENSIONS: dict[str, tuple[str, Decimal]] = {
+    "CNY_100M": ("money_cny", Decimal(10) ** 8),
+    "CNY": ("money_cny", Decimal(1)),
+    "USD_100M": ("money_usd", Decimal(10) ** 8),
+    "percent": ("percent", Decimal(1)),
+    "places": ("count", Decimal(1)),
+    "persons": ("persons", Decimal(1)),
+    "units": ("dwellings", Decimal(1)),
+    "tonnes": ("tonnes", Decimal(1)),
+    "ug_per_m3": ("ug_per_m3", Decimal(1)),
+    "tce_per_10k_CNY": ("tce_per_10k_cny", Decimal(1)),
+    "m3_per_10k_CNY": ("m3_per_10k_cny", Decimal(1)),
+    "kWh_per_10k_CNY": ("kwh_per_10k_cny", Decimal(1)),
+    "m2_per_10k_CNY": ("m2_per_10k_cny", Decimal(1)),
+    "t_per_10k_CNY": ("t_per_10k_cny", Decimal(1)),
+}
+# Units whose quantities a report may also count with another classifier (学位5000个 / 套 / 户).
+DIMENSION_ALIASES = {"dwellings": {"dwellings", "count", "households"}, "count": {"count"},
+                     "persons": {"persons"}}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_en: str
+    name_zh: str
+    aliases_zh: tuple[str, ...]
+    unit: str
+    category: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name_zh, *self.aliases_zh)
+
+    def accepts(self, dimension: str | None) -> bool:
+        own = UNIT_DIMENSIONS[self.unit][0]
+        return dimension in DIMENSION_ALIASES.get(own, {own})
+
+
+def read_codelist(path: Path = CODELIST_PATH) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=4)
+def load_codelist(path: Path = CODELIST_PATH) -> dict[str, Indicator]:
+    out = {}
+    for row in read_codelist(path):
+        aliases = tuple(a.strip() for a in (row.get("aliases_zh") or "").split("|") if a.strip())
+        out[row["code"]] = Indicator(row["code"], row["name_en"], row["name_zh"], aliases, row["unit"],
+                                     row["category"])
+    return out
+
+
+def _name_pattern(name: str) -> str:
+    # Latin names must not sit inside a longer Latin token: M2 is not inside PM2.5.
+    p = re.escape(name)
+    if re.match(r"[A-Za-z0-9]", name):
+        p = r"(?<![A-Za-z0-9.])" + p
+    if re.search(r"[A-Za-z0-9]$", name):
+        p += r"(?![A-Za-z0-9.])"
+    return p
+
+
+@lru_cache(maxsize=4)
+def mention_regex(path: Path = CODELIST_PATH) -> tuple[re.Pattern, dict[str, str]]:
+    """One regex for every name and alias (longest first) and the map name -> code."""
+    by_name: dict[str, str] = {}
+    for ind in load_codelist(path).values():
+        for name in ind.names:
+            by_name.setdefault(name, ind.code)
+    names = sorted(by_name, key=len, reverse=True)
+    return re.compile("|".join(_name_pattern(n) for n in names)), by_name

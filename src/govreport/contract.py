@@ -1,0 +1,235 @@
+"""The data contract: every published table and field, defined once.
+
+Frictionless table schemas, the pyarrow schemas used to write Parquet, the
+structural part of the Great Expectations suites and the data dictionary are
+all generated from the definitions below (see `govreport.schemas_gen`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PACKAGE_NAME = "china-local-government-report-indicators"
+PACKAGE_TITLE = "Headline indicators from Chinese local-government work reports"
+PACKAGE_TITLE_ZH = "地方政府工作报告主要指标"
+LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+           "title": "Creative Commons Attribution 4.0"}
+# Bumped by hand when extraction rules change what they produce; stored in every row.
+EXTRACTOR_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    label_zh: str
+    description_en: str
+
+
+UNITS: tuple[Unit, ...] = (
+    Unit("CNY_100M", "亿元", "100 million yuan"),
+    Unit("CNY", "元", "yuan"),
+    Unit("USD_100M", "亿美元", "100 million US dollars"),
+    Unit("percent", "%", "percent"),
+    Unit("percentage_points", "个百分点", "percentage points (absolute change of a rate)"),
+    Unit("places", "个(学位)", "school places"),
+    Unit("persons", "人", "persons"),
+    Unit("units", "套", "dwelling units"),
+    Unit("tonnes", "吨", "metric tonnes"),
+    Unit("tce_per_10k_CNY", "吨标准煤/万元", "tonnes of standard coal equivalent per 10 000 yuan"),
+    Unit("m3_per_10k_CNY", "立方米/万元", "cubic metres per 10 000 yuan"),
+    Unit("kWh_per_10k_CNY", "千瓦时/万元", "kilowatt-hours per 10 000 yuan"),
+    Unit("m2_per_10k_CNY", "平方米/万元", "square metres per 10 000 yuan"),
+    Unit("t_per_10k_CNY", "吨/万元", "tonnes per 10 000 yuan"),
+    Unit("ug_per_m3", "微克/立方米", "micrograms per cubic metre"),
+)
+UNIT_CODES = tuple(u.code for u in UNITS)
+
+MEASURES = ("level", "growth", "change")
+KINDS = ("target", "actual")
+COMPARATORS = ("eq", "approx", "ge", "gt", "le", "lt", "range")
+DOCUMENT_TYPES = ("government_work_report", "plenary_report", "news_article", "other")
+SCRIPTS = ("zh-Hans", "zh-Hant")
+# 2020 | 2017-S1 | 2017-Q1 | 2017-03 | 2017-01/2017-07 | 2021/2025
+PERIOD_PATTERN = (r"^\d{4}(-(S[12]|Q[1-4]|(0[1-9]|1[0-2])))?"
+                  r"(/\d{4}(-(0[1-9]|1[0-2]))?)?$")
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # Frictionless type: string, integer, number, date
+    en: str
+    zh: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    unique: bool = False
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: tuple[str, ...]
+    resource: str
+    reference: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    en: str
+    zh: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    sort_by: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = field(default=())
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+# Fields shared by several tables are defined once here and reused.
+DOCUMENT_ID = Field("document_id", "string", "SHA-256 of the raw file's bytes", "原始文件字节的 SHA-256 哈希",
+                    required=True, pattern=SHA256_PATTERN)
+SOURCE_FILE = Field("source_file", "string", "File name of the raw document in raw/", "raw/ 中原始文件名",
+                    required=True)
+REGION_CODE = Field("region_code", "string", "GB/T 2260 six-digit administrative division code",
+                    "GB/T 2260 六位行政区划代码", pattern=r"^\d{6}$")
+REGION_NAME = Field("region_name", "string", "Name of the region the report is about", "报告所属地区名称")
+INDICATOR = Field("indicator", "string", "Indicator code from the indicators codelist", "指标代码(见 indicators 表)",
+                  required=True)
+UNIT = Field("unit", "string", "Unit code of the value (see the data dictionary)", "数值单位代码",
+             required=True, enum=UNIT_CODES)
+PERIOD = Field("period", "string",
+               "Period the number is about: 2020, 2017-S1, 2017-Q1, 2017-03, 2017-01/2017-07, 2021/2025",
+               "数值所属时期", required=True, pattern=PERIOD_PATTERN)
+COMPARATOR = Field("comparator", "string", "How the number bounds the value: eq approx ge gt le lt range",
+                   "比较关系:等于、约、不低于、超过、不高于、低于、区间", required=True, enum=COMPARATORS)
+RULE = Field("rule", "string", "Id of the extraction rule that produced the row", "产生该行的抽取规则编号",
+             required=True)
+EXTRACTOR = Field("extractor_version", "string", "Version of the extraction rules", "抽取规则版本", required=True)
+
+
+def _span(prefix: str, what_en: str, what_zh: str) -> tuple[Field, Field]:
+    return (
+        Field(f"{prefix}_start", "integer", f"Start of the {what_en} in the raw file's decoded text "
+              "(0-based Unicode code point offset)", f"{what_zh}在原始文本中的起始位置(从0起的字符偏移)",
+              required=True, minimum=0),
+        Field(f"{prefix}_end", "integer", f"End (exclusive) of the {what_en} in the raw file's decoded text",
+              f"{what_zh}在原始文本中的结束位置(不含)", required=True, minimum=0),
+    )
+
+
+QUOTE = Field("quote", "string", "The sentence the number comes from, exactly as in the raw file",
+              "数值所在的原文句子(与原始文件一致)", required=True)
+VALUE_TEXT = Field("value_text", "string", "The number as written in the raw file, with its qualifiers",
+                   "原文中的数值写法(含限定词)", required=True)
+
+OBSERVATIONS = Table(
+    name="observations",
+    title="Indicator observations",
+    en="One row per reported outcome or planned target of a codelist indicator in one document.",
+    zh="每行为一份文件中某一指标的一个实际完成值或计划目标值。",
+    fields=(
+        Field("observation_id", "string", "Stable id of the fact: hash of document and coded fact",
+              "事实的稳定编号", required=True, unique=True, pattern=r"^[0-9a-f]{16}$"),
+        DOCUMENT_ID,
+        SOURCE_FILE,
+        REGION_CODE,
+        REGION_NAME,
+        INDICATOR,
+        Field("measure", "string", "level: the amount; growth: year-on-year % change (falls negative); "
+              "change: absolute change in percentage points", "口径:水平值、增长率、百分点变化",
+              required=True, enum=MEASURES),
+        Field("kind", "string", "target: planned; actual: reported outcome (incl. preliminary and interim)",
+              "类型:目标值或实际值", required=True, enum=KINDS),
+        PERIOD,
+        Field("period_start", "date", "First day of the period", "时期起始日", required=True),
+        Field("period_end", "date", "Last day of the period", "时期结束日", required=True),
+        COMPARATOR,
+        Field("value_low", "number", "Lower bound (eq, approx, ge, gt, range)", "下限"),
+        Field("value_high", "number", "Upper bound (eq, approx, le, lt, range)", "上限"),
+        Field("value", "number", "The single number to plot: the stated number or the midpoint of a range",
+              "作图用的单一数值(区间取中点)", required=True),
+        UNIT,
+        VALUE_TEXT,
+        QUOTE,
+        *_span("quote", "quoted sentence", "引文"),
+        *_span("value", "number", "数值"),
+        RULE,
+        EXTRACTOR,
+    ),
+    primary_key=("observation_id",),
+    sort_by=("region_code", "indicator", "period", "kind", "measure", "source_file", "value_start"),
+    foreign_keys=(
+        ForeignKey(("document_id",), "documents", ("document_id",)),
+        ForeignKey(("indicator",), "indicators", ("code",)),
+    ),
+)
+
+DOCUMENTS = Table(
+    name="documents",
+    title="Source documents",
+    en="One row per raw document the package was built from.",
+    zh="每行为一份原始文件。",
+    fields=(
+        DOCUMENT_ID,
+        Field("source_file", "string", "File name of the raw document in raw/", "raw/ 中原始文件名",
+              required=True, unique=True),
+        Field("title", "string", "Title of the document", "文件标题"),
+        REGION_CODE,
+        REGION_NAME,
+        Field("issuing_body", "string", "Body that issued or delivered the report", "发布或作报告的机构"),
+        Field("document_type", "string", "government_work_report, plenary_report, news_article or other",
+              "文件类型", required=True, enum=DOCUMENT_TYPES),
+        Field("published", "date", "Publication date", "发布日期"),
+        Field("report_year", "integer", "The year the report plans (its 'this year')", "报告年份(报告中的今年)",
+              required=True, minimum=1949, maximum=2100),
+        Field("script", "string", "Script of the raw text: zh-Hans or zh-Hant", "文字:简体或繁体",
+              required=True, enum=SCRIPTS),
+        Field("source", "string", "Where the document came from", "来源"),
+        Field("licence", "string", "Licence or rights note for the document", "版权说明"),
+        Field("encoding", "string", "Character encoding the raw bytes were decoded with", "原始字节编码",
+              required=True),
+        Field("n_bytes", "integer", "Size of the raw file in bytes", "原始文件字节数", required=True, minimum=1),
+        Field("n_chars", "integer", "Length of the decoded text in characters", "解码后字符数",
+              required=True, minimum=1),
+        Field("n_observations", "integer", "Number of observations extracted from the document",
+              "抽取的指标观测数", required=True, minimum=0),
+        Field("metadata_origin", "string", "manifest: metadata from raw/sources.yaml; inferred: from the text",
+              "元数据来源:清单或从文本推断", required=True, enum=("manifest", "inferred")),
+    ),
+    primary_key=("document_id",),
+    sort_by=("region_code", "report_year", "source_file"),
+)
+
+INDICATORS = Table(
+    name="indicators",
+    title="Indicator codelist",
+    en="The indicators observations are coded against.",
+    zh="观测所使用的指标代码表。",
+    fields=(
+        Field("code", "string", "Indicator code", "指标代码", required=True, unique=True,
+              pattern=r"^[a-z0-9_]+$"),
+        Field("name_en", "string", "English name", "英文名称", required=True),
+        Field("name_zh", "string", "Chinese name", "中文名称", required=True),
+        Field("aliases_zh", "string", "Other Chinese names, separated by |", "其他中文名称(以|分隔)"),
+        Field("unit", "string", "Unit of level values", "水平值单位", required=True, enum=UNIT_CODES),
+        Field("category", "string", "Topic", "类别", required=True),
+    ),
+    primary_key=("code",),
+    sort_by=("code",),
+)
+
+TABLES: tuple[Table, ...] = (OBSERVATIONS, DOCUMENTS, INDICATORS)
+
+
+def table(name: str) -> Table:
+    return next(t for t in TABLES if t.name == name)

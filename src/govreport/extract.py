@@ -1,0 +1,366 @@
+"""Extract indicator observations from a normalized report.
+
+Value first: every number in a sentence looks back for what it is about.
+
+- direct:      name, allowed filler words, number      固定资产投资完成400亿元左右
+- chain:       a second number for the same name        地区生产总值2630.2亿元、增长3.4%
+- elliptic:    a short name standing for a related one  建设筹集公共住房5953套,供应2660套
+- enumeration: names and numbers listed in parallel     建设用地、水耗、电耗分别下降1.5%、10.6%和6.4%
+- head_noun:   count noun after the number              新增4290个学位
+
+Then the statement is coded: measure (level, growth, change), kind (target or
+actual) and period, from the words around it and the document's frames.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import lexicon as lx
+from .codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
+from .document import DocumentFrames, Frame, frames as document_frames
+from .normalize import NormalizedText
+from .numbers import Value, find_values
+
+SENTENCE_END = re.compile(r"[。!?;\n]")
+CLAUSE_BREAK = re.compile(r"[,;:]")
+REGION_WORDS = re.compile(r"^(?:全区|全市|全省|全国|全县|全州|全旗|今年|全年|其中|年内|辖区)")
+TOPIC_YEAR = re.compile(r"(?:^|[,:])\s*(?:今年|全年)?((?:19|20)\d\d)年(?![\d底末初])")
+CONNECTOR = re.compile(r"^[,、]?\s*")
+
+
+@dataclass(frozen=True)
+class Fact:
+    indicator: str
+    measure: str
+    kind: str
+    period: str
+    comparator: str
+    value_low: float | None
+    value_high: float | None
+    value: float
+    unit: str
+    value_start: int  # normalized text offsets
+    value_end: int
+    quote_start: int
+    quote_end: int
+    rule: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.indicator, self.measure, self.kind, self.period, self.comparator,
+                self.value_low, self.value_high)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    value: Value
+    mention: Mention
+    code: str
+    gap: str  # the words between name and number that say what the number is
+    rule: str
+
+
+class Extractor:
+    def __init__(self, codelist: dict[str, Indicator] | None = None):
+        self.codelist = codelist or load_codelist()
+        self.mentions_re, self.name_to_code = mention_regex()
+
+    # --- finding names ---------------------------------------------------------
+    def mentions(self, text: str, s: int, e: int) -> list[Mention]:
+        out = []
+        for m in self.mentions_re.finditer(text, s, e):
+            code = self.name_to_code[m.group(0)]
+            before = text[max(s, m.start() - 12):m.start()]
+            clause_before = CLAUSE_BREAK.split(before)[-1]
+            if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
+                continue
+            if out and out[-1].end == m.start() - 1 and text[m.start() - 1] == "(" and out[-1].code == code:
+                continue  # 地区生产总值(GDP): one name, glossed
+            recode = lx.TOPIC_RECODING.get(code)
+            if recode and recode[0].search(text, s, m.start()):
+                code = recode[1]
+            out.append(Mention(m.start(), m.end(), code, m.group(0)))
+        for noun, (context, code) in lx.HEAD_NOUNS.items():
+            for m in re.finditer(re.escape(noun), text[s:e]):
+                start = s + m.start()
+                clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, start)), default=s)
+                if context.search(text, clause_start, start) and not any(o.start <= start < o.end for o in out):
+                    out.append(Mention(start, start + len(noun), code, noun))
+        return sorted(out, key=lambda x: x.start)
+
+    # --- attaching numbers to names -------------------------------------------
+    def attach(self, text: str, s: int, e: int) -> list[Attachment]:
+        mentions = self.mentions(text, s, e)
+        values = [v for v in find_values(text, s, e) if v.dimension is not None]
+        done: dict[int, Attachment] = {}
+        self._enumerations(text, s, mentions, values, done)
+        prev: Attachment | None = None
+        for i, v in enumerate(values):
+            if id(v) in done:
+                prev = done[id(v)]
+                continue
+            att = self._direct(text, v, mentions, values, s) or self._head_noun(text, v, mentions, s)
+            if att is None and prev is not None:
+                att = self._follow_on(text, v, prev)
+            if att is not None:
+                done[id(v)] = att
+            prev = att if att is not None else (prev if self._is_gap(text[prev.value.end:v.start]) else None) \
+                if prev is not None else None
+        return sorted(done.values(), key=lambda a: a.value.start)
+
+    @staticmethod
+    def _is_gap(gap: str) -> bool:
+        return lx.FILLER_RUN.fullmatch(gap) is not None
+
+    def _direct(self, text, v: Value, mentions, values, s) -> Attachment | None:
+        before = [m for m in mentions if m.end <= v.start]
+        if not before:
+            return None
+        m = before[-1]
+        if any(m.end <= o.start and o.end <= v.start for o in values if o is not v):
+            return None  # another number stands between: see _follow_on
+        gap = text[m.end:v.start]
+        if self._is_gap(gap):
+            return Attachment(v, m, m.code, gap, "direct")
+        return None
+
+    def _head_noun(self, text, v: Value, mentions, s) -> Attachment | None:
+        after = [m for m in mentions if m.start == v.end and m.name in lx.HEAD_NOUNS]
+        if after:
+            clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, v.start)), default=s)
+            return Attachment(v, after[0], after[0].code, text[clause_start:v.start], "head_noun")
+        return None
+
+    def _follow_on(self, text, v: Value, prev: Attachment) -> Attachment | None:
+        between = CONNECTOR.sub("", text[prev.value.end:v.start])
+        if prev.value.end == v.start or not re.match(r"^[,、]", text[prev.value.end:v.start] or ","):
+            return None
+        elliptic = lx.ELLIPTIC_NAMES.get(prev.code)
+        if elliptic:
+            m = elliptic[0].match(between)
+            if m and self._is_gap(between[m.end():]):
+                return Attachment(v, prev.mention, elliptic[1], between[m.end():], "elliptic")
+        if between and self._is_gap(between) and _measure_words(between) and prev.code in self.codelist:
+            return Attachment(v, prev.mention, prev.code, between, "chain")
+        return None
+
+    def _enumerations(self, text, s, mentions, values, done) -> None:
+        """Parallel lists: 'A、B(、C)[分别 verb] x、y(和z)'."""
+        i = 0
+        while i < len(values):
+            group = [values[i]]
+            while i + len(group) < len(values):
+                nxt = values[i + len(group)]
+                if re.fullmatch(r"\s*[、和及与]\s*", text[group[-1].end:nxt.start]):
+                    group.append(nxt)
+                else:
+                    break
+            if len(group) >= 2:
+                atts = self._resolve_enumeration(text, s, group)
+                for att in atts:
+                    done[id(att.value)] = att
+            i += len(group)
+
+    def _resolve_enumeration(self, text, s, group: list[Value]) -> list[Attachment]:
+        clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, group[0].start)), default=s)
+        head = text[clause_start:group[0].start]
+        # Split off the verb phrase: the longest filler run at the end of the head.
+        for cut in range(len(head) + 1):
+            if self._is_gap(head[cut:]):
+                subjects, gap = head[:cut], head[cut:]
+                break
+        items = [REGION_WORDS.sub("", x) for x in re.split(r"[、和及与]", subjects) if x]
+        if len(items) != len(group):
+            return []
+        codes = self._resolve_items(items)
+        if codes is None:
+            return []
+        pos = clause_start + len(head) - len(gap)
+        mention = Mention(clause_start, pos, codes[0], subjects)
+        return [Attachment(v, mention, c, gap, "enumeration") for v, c in zip(group, codes)]
+
+    def _resolve_items(self, items: list[str]) -> list[str] | None:
+        """Codes for listed names, sharing a head or a tail: 万元GDP建设用地、水耗; 公办园、普惠园在园儿童占比."""
+        def code(name):
+            return self.name_to_code.get(name)
+
+        codes = []
+        for item in items:
+            c = code(item)
+            if c is None:
+                c = next((code(items[0][:k] + item) for k in range(len(items[0]) - 1, 0, -1)
+                          if code(items[0][:k] + item)), None)
+            if c is None:
+                c = next((code(item + items[-1][k:]) for k in range(1, len(items[-1]))
+                          if code(item + items[-1][k:])), None)
+            if c is None:
+                return None
+            codes.append(c)
+        return codes
+
+
+def _measure_words(gap: str) -> str | None:
+    """'up' or 'down' when the words say the number is a change, else None."""
+    if lx.LEVEL_AFTER_CHANGE.search(gap):
+        return None
+    last = None
+    for m in re.finditer("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN), gap):
+        last = m.group(0)
+    if last is None:
+        return None
+    return "down" if last in lx.GROWTH_DOWN else "up"
+
+
+def _to_float(x: Decimal | None) -> float | None:
+    if x is None:
+        return None
+    return float(round(x, 6).normalize())
+
+
+def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | None, float | None] | None:
+    """(measure, unit, comparator, low, high) in the codelist's terms, or None if they do not fit."""
+    v = att.value
+    direction = _measure_words(att.gap) or _measure_words(att.mention.name[-2:])
+    if ind.category == "prices" and v.dimension == "percent" and direction is None:
+        direction = "up"  # 居民消费价格涨幅3%左右 / 控制在3%左右 is a price rise
+    low, high, comparator = v.low, v.high, v.comparator
+    if v.dimension == "points":
+        measure, unit = "change", "percentage_points"
+    elif direction and v.dimension == "percent":
+        measure, unit = "growth", "percent"
+    elif ind.accepts(v.dimension) and direction is None:
+        measure, unit = "level", ind.unit
+        factor = UNIT_DIMENSIONS[ind.unit][1]
+        low = low / factor if low is not None else None
+        high = high / factor if high is not None else None
+    else:
+        return None
+    if direction == "down" and measure != "level":
+        # A fall is negative; bounds swap so that value_low <= value_high still holds.
+        low, high = (-high if high is not None else None), (-low if low is not None else None)
+        comparator = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt"}.get(comparator, comparator)
+    return measure, unit, comparator, _to_float(low), _to_float(high)
+
+
+def _period_of_interim(m: re.Match, year: int) -> str:
+    def month(s):
+        from .numbers import chinese_to_decimal
+        return int(s) if s.isdigit() else int(chinese_to_decimal(s))
+
+    if m.group("h1"):
+        return f"{year}-S1"
+    if m.group("h2"):
+        return f"{year}-S2"
+    if m.group("q3"):
+        return f"{year}-01/{year}-09"
+    if m.group("q"):
+        q = m.group("q")[-1]
+        return f"{year}-Q{'一二三四'.index(q) + 1 if q in '一二三四' else q}"
+    if m.group("mn"):
+        return f"{year}-01/{year}-{month(m.group('mn')):02d}"
+    return f"{year}-{month(m.group('m1')):02d}/{year}-{month(m.group('m2')):02d}"
+
+
+class DocumentExtraction:
+    """Extraction of one normalized document."""
+
+    def __init__(self, doc: NormalizedText, report_year: int, extractor: Extractor | None = None):
+        self.doc = doc
+        self.text = doc.text
+        self.report_year = report_year
+        self.extractor = extractor or Extractor()
+        self.frames: DocumentFrames = document_frames(self.text, report_year)
+        ahead = len(lx.TARGET_CUES.findall(self.text))
+        behind = len(lx.ACTUAL_CUES.findall(self.text)) + self.text.count("了")
+        self.default_kind = "target" if ahead > behind else "actual"
+
+    def sentences(self):
+        start = 0
+        for m in SENTENCE_END.finditer(self.text):
+            if m.start() > start:
+                yield start, m.end() if m.group(0) != "\n" else m.start()
+            start = m.end()
+        if start < len(self.text):
+            yield start, len(self.text)
+
+    def interim_at(self, s: int) -> re.Match | None:
+        """An interim period (上半年, 1-7月) heading this sentence or its paragraph."""
+        head = self.text[s:s + 14]
+        m = lx.INTERIM_PERIOD.match(head.lstrip("“ "))
+        if m and m.group(0).strip("年今"):
+            return m
+        para = self.text.rfind("\n", 0, s) + 1
+        if para < s:
+            # Only the paragraph's first sentence can set a period for the sentences after it.
+            m = lx.INTERIM_PERIOD.match(self.text[para:para + 14].lstrip("“ "))
+            if m and m.group(0).strip("年今"):
+                return m
+        return None
+
+    def code_kind_period(self, s: int, att: Attachment) -> tuple[str, str]:
+        text, v = self.text, att.value
+        sentence_head = text[s:v.start]
+        frame: Frame = self.frames.at(v.start)
+        interim = self.interim_at(s)
+        years = TOPIC_YEAR.findall(sentence_head)
+        topic_year = int(years[-1]) if years else None
+        if "预计完成" in sentence_head or interim is not None:
+            kind = "actual"
+        elif lx.TARGET_CUES.search(sentence_head):
+            kind = "target"
+        elif re.search(r"同比|比上年|较上年|去年|上年", sentence_head):
+            kind = "actual"
+        else:
+            kind = frame.kind or self.default_kind
+        plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
+        if plan:
+            first = _five_year_start(plan.group(1))
+            if lx.MULTI_YEAR_CUE.search(sentence_head):
+                return kind, f"{first}/{first + 4}"
+            if kind == "target":
+                return kind, str(first + 4)
+        if kind == "target":
+            year = topic_year or (frame.year if frame.kind == "target" else None) or self.report_year
+            return kind, str(year)
+        if interim is not None:
+            year = int(interim.group("year")) if interim.group("year") else (topic_year or self.report_year)
+            return kind, _period_of_interim(interim, year)
+        year = topic_year or (frame.year if frame.kind == "actual" else None) or self.report_year - 1
+        return kind, str(year)
+
+    def facts(self) -> list[Fact]:
+        seen: dict[tuple, Fact] = {}
+        for s, e in self.sentences():
+            for att in self.extractor.attach(self.text, s, e):
+                ind = self.extractor.codelist.get(att.code)
+                if ind is None:
+                    continue
+                coded = code_value(ind, att)
+                if coded is None:
+                    continue
+                measure, unit, comparator, low, high = coded
+                kind, period = self.code_kind_period(s, att)
+                value = low if high is None else high if low is None else (low + high) / 2
+                fact = Fact(att.code, measure, kind, period, comparator, low, high, round(value, 6), unit,
+                            att.value.start, att.value.end, s, e, att.rule)
+                seen.setdefault(fact.key, fact)
+        return list(seen.values())
+
+
+def _five_year_start(numeral: str) -> int:
+    """十一五 -> 2006, 十二五 -> 2011, 十三五 -> 2016, 十四五 -> 2021, 十五五 -> 2026."""
+    return 2006 + 5 * "一二三四五".index(numeral)
+
+
+def extract_facts(doc: NormalizedText, report_year: int, extractor: Extractor | None = None) -> list[Fact]:
+    return DocumentExtraction(doc, report_year, extractor).facts()

@@ -1,0 +1,215 @@
+"""Normalize decoded report text for extraction, keeping a map back to the raw text.
+
+Each step rewrites spans of the text (tags out, full-width to half-width,
+Traditional to Simplified, stray pinyin out, PDF spacing repaired) and records
+the rewrite, so any span of the normalized text maps back to the raw span it
+came from. Extraction works on the normalized text; provenance is reported
+in raw offsets.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+
+
+class OffsetMap:
+    """Maps positions of a rewritten text back to the text it was rewritten from.
+
+    Kept as segments (dst_start, dst_end, src_start, src_end, copied): copied
+    segments map position by position; a replaced segment maps as a whole.
+    """
+
+    __slots__ = ("_dst_starts", "_segments", "_dst_len")
+
+    def __init__(self, segments: list[tuple[int, int, int, int, bool]], dst_len: int):
+        self._segments = [s for s in segments if s[1] > s[0]]  # deletions take no room
+        self._dst_starts = [s[0] for s in self._segments]
+        self._dst_len = dst_len
+
+    def start(self, pos: int) -> int:
+        """Source position of the character at `pos` (or of the end, for pos == len)."""
+        if not self._segments:
+            return pos
+        if pos >= self._dst_len:
+            return self._segments[-1][3]
+        d0, _d1, s0, _s1, copied = self._segments[bisect_right(self._dst_starts, pos) - 1]
+        return s0 + (pos - d0) if copied else s0
+
+    def end(self, pos: int) -> int:
+        """Source position just after the character before `pos`."""
+        if not self._segments:
+            return pos
+        if pos <= 0:
+            return self._segments[0][2]
+        d0, _d1, s0, s1, copied = self._segments[bisect_right(self._dst_starts, pos - 1) - 1]
+        return s0 + (pos - d0) if copied else s1
+
+
+def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMap | None]:
+    """Apply sorted, non-overlapping (start, end, replacement) edits to text."""
+    if not edits:
+        return text, None
+    parts: list[str] = []
+    segments: list[tuple[int, int, int, int, bool]] = []
+    src = dst = 0
+    for start, end, repl in edits:
+        if start > src:
+            parts.append(text[src:start])
+            segments.append((dst, dst + start - src, src, start, True))
+            dst += start - src
+        parts.append(repl)
+        segments.append((dst, dst + len(repl), start, end, False))
+        dst += len(repl)
+        src = end
+    if src < len(text):
+        parts.append(text[src:])
+        segments.append((dst, dst + len(text) - src, src, len(text), True))
+        dst += len(text) - src
+    return "".join(parts), OffsetMap(segments, dst)
+
+
+def regex_edits(pattern: re.Pattern, text: str, repl) -> list[tuple[int, int, str]]:
+    """Edits replacing each match of pattern by repl (a string or a function of the match)."""
+    edits = []
+    for m in pattern.finditer(text):
+        new = repl(m) if callable(repl) else repl
+        if new != m.group(0):
+            edits.append((m.start(), m.end(), new))
+    return edits
+
+
+@dataclass
+class NormalizedText:
+    """Normalized text plus the chain of maps back to the raw text."""
+
+    raw: str
+    text: str
+    _maps: list[OffsetMap] = field(default_factory=list, repr=False)
+
+    def to_raw(self, start: int, end: int) -> tuple[int, int]:
+        """Raw span that the normalized span text[start:end] came from."""
+        for m in reversed(self._maps):
+            start, end = m.start(start), m.end(end)
+        return start, max(start, end)
+
+    def raw_slice(self, start: int, end: int) -> str:
+        rs, re_ = self.to_raw(start, end)
+        return self.raw[rs:re_]
+
+
+# --- the steps ---------------------------------------------------------------
+
+_HTML_HINT = re.compile(r"<(?:html|body|div|p|br|span|table|td|meta|head|a\s)\b", re.I)
+_HTML_DROP = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_HTML_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|td|th|table|h[1-6]|section|article|header|footer"
+                         r"|title|blockquote|pre)\b[^>]*>", re.I)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<!DOCTYPE[^>]*>", re.I)
+_HTML_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+
+
+def looks_like_html(text: str) -> bool:
+    return len(_HTML_HINT.findall(text[:200_000])) >= 3
+
+
+def _strip_html(text: str) -> list[tuple[int, int, str]]:
+    # One pass over all markup, so that edits never overlap.
+    combined = re.compile("|".join(f"(?:{p.pattern})" for p in (_HTML_DROP, _HTML_BLOCK, _HTML_TAG,
+                                                                _HTML_ENTITY)), re.I | re.S)
+
+    def repl(m: re.Match) -> str:
+        s = m.group(0)
+        if s.startswith("&"):
+            return html.unescape(s)
+        if _HTML_BLOCK.fullmatch(s):
+            return "\n"
+        return ""
+
+    return regex_edits(combined, text, repl)
+
+
+@lru_cache(maxsize=1)
+def _nfkc_changing() -> re.Pattern:
+    """A character class of every BMP character that NFKC changes."""
+    ranges, start, prev = [], None, None
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        if unicodedata.normalize("NFKC", ch) != ch:
+            if start is None:
+                start = cp
+            prev = cp
+        elif start is not None:
+            ranges.append((start, prev))
+            start = None
+    if start is not None:
+        ranges.append((start, prev))
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{cls}]+")
+
+
+def _nfkc(text: str) -> list[tuple[int, int, str]]:
+    if text.isascii():
+        return []
+    return regex_edits(_nfkc_changing(), text, lambda m: unicodedata.normalize("NFKC", m.group(0)))
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _traditional_to_simplified(text: str) -> tuple[str | None, list[tuple[int, int, str]]]:
+    """OpenCC over the whole text; when it keeps the length, positions map one to one."""
+    converter = _t2s()
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return converted, []
+    # Rare: a phrase conversion changed length. Fall back to per-character edits.
+    return None, [(i, i + 1, new) for i, ch in enumerate(text) if (new := converter.convert(ch)) != ch]
+
+
+# 區(qū), 產(chǎn): pinyin glosses some web pages leave after characters. A tone mark is required
+# so that real parentheses such as (GDP) or (含体制结算部分) stay.
+_PINYIN = re.compile(rf"(?<=[{CJK}])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
+
+# Spaces that PDF extraction leaves inside words and numbers: 社会消 费品, 5 .0%, 增长 6.0%.
+_SPACES = r"[ \t\u00a0\u3000]+"
+_PDF_SPACE = re.compile(
+    rf"(?<=[{CJK}]){_SPACES}(?=[{CJK}\d%,。、;:!?)”])"
+    rf"|(?<=[\d]){_SPACES}(?=[{CJK}%.])"
+    rf"|(?<=\d\.){_SPACES}(?=\d)"
+    rf"|(?<=[,。、;:(“]){_SPACES}(?=[{CJK}\d])"
+)
+
+
+def normalize(raw: str) -> NormalizedText:
+    """Normalize raw decoded text; see module docstring."""
+    doc = NormalizedText(raw=raw, text=raw)
+
+    def step(edits):
+        new_text, omap = rewrite(doc.text, edits)
+        if omap is not None:
+            doc.text = new_text
+            doc._maps.append(omap)
+
+    if looks_like_html(doc.text):
+        step(_strip_html(doc.text))
+    step(_nfkc(doc.text))
+    converted, edits = _traditional_to_simplified(doc.text)
+    if converted is not None:
+        doc.text = converted  # same length: positions unchanged, no map needed
+    else:
+        step(edits)
+    step(regex_edits(_PINYIN, doc.text, ""))
+    step(regex_edits(_PDF_SPACE, doc.text, ""))
+    return doc

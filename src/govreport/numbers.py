@@ -1,0 +1,189 @@
+"""Numbers as Chinese reports write them: 2630.2亿元, 近千亿元, 1.2万亿元, 5.5-6%, 700多万人, 近八成.
+
+`VALUE` is a regex for one value expression on normalized text (half-width
+digits and punctuation); `parse_value` turns a match into a `Value`: the
+number(s) in a base unit, the comparator the wording implies, and the unit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+CN_LARGE = {"万": 10**4, "亿": 10**8}
+
+
+def chinese_to_decimal(s: str) -> Decimal:
+    """Parse a Chinese numeral (一千二百三十四, 千, 十四, 三点五, 二〇二三) to a Decimal."""
+    if not s:
+        raise ValueError("empty numeral")
+    if "点" in s:
+        whole, frac = s.split("点", 1)
+        digits = "".join(str(CN_DIGITS[c]) for c in frac)
+        return chinese_to_decimal(whole or "零") + Decimal("0." + digits)
+    if all(c in CN_DIGITS for c in s) and len(s) > 1:  # digit by digit: 二〇二三
+        return Decimal("".join(str(CN_DIGITS[c]) for c in s))
+    total, section, digit = Decimal(0), Decimal(0), None
+    for c in s:
+        if c in CN_DIGITS:
+            digit = CN_DIGITS[c]
+        elif c in CN_SMALL:
+            section += (1 if digit is None else digit) * CN_SMALL[c]
+            digit = None
+        elif c in CN_LARGE:
+            section += digit or 0
+            if section == 0:
+                section = Decimal(1)
+            total = (total + section) * CN_LARGE[c] if CN_LARGE[c] > 10**4 else total + section * CN_LARGE[c]
+            section, digit = Decimal(0), None
+        else:
+            raise ValueError(f"not a Chinese numeral: {s!r}")
+    return total + section + (digit or 0)
+
+
+MULTIPLIERS = {"万亿": Decimal(10) ** 12, "千亿": Decimal(10) ** 11, "百亿": Decimal(10) ** 10,
+               "亿": Decimal(10) ** 8, "千万": Decimal(10) ** 7, "百万": Decimal(10) ** 6,
+               "万": Decimal(10) ** 4, "千": Decimal(1000), "百": Decimal(100)}
+
+
+@dataclass(frozen=True)
+class UnitWord:
+    """A unit as written, its dimension, and its size in the dimension's base unit."""
+    dimension: str
+    factor: Decimal
+
+
+def _u(dimension: str, factor: str | int = 1) -> UnitWord:
+    return UnitWord(dimension, Decimal(factor))
+
+
+# Longest first in the regex; the dimension's base units: yuan, US dollars, percent, persons, ...
+UNIT_WORDS: dict[str, UnitWord] = {
+    "亿元": _u("money_cny", 10**8), "元": _u("money_cny"), "亿美元": _u("money_usd", 10**8),
+    "美元": _u("money_usd"), "%": _u("percent"), "成": _u("percent", 10),
+    "个百分点": _u("points"), "百分点": _u("points"),
+    "人次": _u("person_times"), "人": _u("persons"), "名": _u("persons"), "户": _u("households"),
+    "个": _u("count"), "所": _u("count"), "家": _u("count"), "项": _u("count"), "座": _u("count"),
+    "条": _u("count"), "张": _u("count"), "台": _u("count"), "辆": _u("count"), "宗": _u("count"),
+    "场": _u("count"), "栋": _u("count"), "间": _u("count"), "处": _u("count"), "片": _u("count"),
+    "套": _u("dwellings"), "吨标准煤": _u("tce"), "吨": _u("tonnes"), "公斤": _u("tonnes", "0.001"),
+    "斤": _u("tonnes", "0.0005"), "微克/立方米": _u("ug_per_m3"), "μg/m3": _u("ug_per_m3"),
+    "平方公里": _u("area_km2"), "平方米": _u("area_m2"), "公顷": _u("area_m2", 10000), "亩": _u("area_m2", "666.6667"),
+    "公里": _u("length_km"), "千米": _u("length_km"), "米": _u("length_km", "0.001"),
+    "立方米": _u("volume_m3"), "千瓦时": _u("kwh"), "度": _u("kwh"), "千瓦": _u("kw"),
+    "倍": _u("times"), "天": _u("days"),
+}
+# Count classifiers that, with a Chinese numeral, are mostly slogans (三个明确, 两个维护), not data.
+COUNT_DIMENSIONS = {"count", "persons", "households", "dwellings", "person_times"}
+
+_NUM_AR = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_NUM_CN = r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+_MULT = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
+_UNIT = "|".join(re.escape(u) for u in sorted(UNIT_WORDS, key=len, reverse=True))
+
+PREFIX_COMPARATOR = {
+    "不低于": "ge", "不少于": "ge", "至少": "ge", "不小于": "ge",
+    "超过": "gt", "超": "gt", "突破": "gt", "多于": "gt", "高于": "gt", "大于": "gt", "逾": "gt",
+    "不超过": "le", "不高于": "le", "不大于": "le", "最多": "le",
+    "低于": "lt", "不足": "lt", "少于": "lt", "小于": "lt",
+    "约": "approx", "近": "approx", "大约": "approx", "接近": "approx", "将近": "approx", "约为": "approx",
+}
+SUFFIX_COMPARATOR = {"以上": "ge", "及以上": "ge", "以内": "le", "以下": "le", "之内": "le",
+                     "左右": "approx", "上下": "approx", "内": "le"}
+_PREFIX = "|".join(sorted(PREFIX_COMPARATOR, key=len, reverse=True))
+_SUFFIX = "|".join(sorted(SUFFIX_COMPARATOR, key=len, reverse=True))
+_RANGE_SEP = r"-|~|—|–|至|到"
+
+VALUE = re.compile(
+    rf"(?P<pre>{_PREFIX})?"
+    rf"(?P<num>{_NUM_AR}|{_NUM_CN})(?P<more1>多|余)?(?P<mult1>{_MULT})?(?P<unit1>{_UNIT})?"
+    rf"(?:(?P<sep>{_RANGE_SEP})(?P<num2>{_NUM_AR}))?"
+    rf"(?P<more>多|余)?(?P<mult>{_MULT})?(?P<more2>多|余)?(?P<unit>{_UNIT})?(?P<more3>多|余)?"
+    rf"(?P<post>{_SUFFIX})?"
+)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parsed value expression; low/high in the dimension's base unit."""
+    comparator: str
+    low: Decimal | None
+    high: Decimal | None
+    dimension: str | None  # None: a bare number with no unit
+    start: int
+    end: int
+    text: str
+    chinese_numeral: bool
+
+    @property
+    def number(self) -> Decimal:
+        """The single number to plot: the stated one, or the midpoint of a range."""
+        if self.low is not None and self.high is not None:
+            return (self.low + self.high) / 2
+        return self.low if self.low is not None else self.high
+
+
+def _to_decimal(s: str) -> Decimal:
+    if re.fullmatch(_NUM_AR, s):
+        return Decimal(s.replace(",", ""))
+    return chinese_to_decimal(s)
+
+
+def parse_value(m: re.Match) -> Value | None:
+    """Turn a VALUE match into a Value, or None when it is not a usable quantity."""
+    g = m.groupdict()
+    unit_word = g["unit"] or g["unit1"]
+    mult = g["mult"] or g["mult1"]
+    if g["num2"] is None and g["unit1"] and g["unit"] is None and g["mult"] is None:
+        unit_word = g["unit1"]
+    is_cn = not re.match(r"\d", g["num"])
+    try:
+        n1 = _to_decimal(g["num"])
+        n2 = _to_decimal(g["num2"]) if g["num2"] else None
+    except (ValueError, KeyError, ArithmeticError):
+        return None
+    if is_cn and unit_word is None and mult is None:
+        return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
+    scale = MULTIPLIERS[mult] if mult else Decimal(1)
+    unit = UNIT_WORDS.get(unit_word) if unit_word else None
+    if g["mult1"] and g["num2"] is not None and g["mult"] is None:
+        scale = MULTIPLIERS[g["mult1"]]
+    factor = scale * (unit.factor if unit else 1)
+    low = n1 * factor
+    high = n2 * factor if n2 is not None else None
+    more = g["more"] or g["more1"] or g["more2"] or g["more3"]
+    if high is not None:
+        comparator = "range"
+        if high < low:
+            return None  # "2020-2019"-like or a list, not a range
+    elif g["pre"]:
+        comparator = PREFIX_COMPARATOR[g["pre"]]
+    elif g["post"]:
+        comparator = SUFFIX_COMPARATOR[g["post"]]
+    elif more:
+        comparator = "gt"
+    else:
+        comparator = "eq"
+    if comparator in ("ge", "gt"):
+        low, high = low, None
+    elif comparator in ("le", "lt"):
+        low, high = None, low
+    elif comparator in ("eq", "approx"):
+        high = low
+    return Value(comparator, low, high, unit.dimension if unit else None, m.start(), m.end(), m.group(0), is_cn)
+
+
+def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value]:
+    """Every value expression in text[start:end], in order."""
+    end = len(text) if end is None else end
+    out = []
+    for m in VALUE.finditer(text, start, end):
+        if not m.group("num"):
+            continue
+        v = parse_value(m)
+        if v is not None:
+            out.append(v)
+    return out
