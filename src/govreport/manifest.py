@@ -32,8 +32,7 @@ FIELDS: dict[str, str] = {
     "licence": "Licence or rights note for the document.",
     "url": "Address the document was retrieved from, if recorded.",
 }
-DOCUMENT_TYPES = ("government_work_report", "plenary_report", "news_article", "other")
-SCRIPTS = ("zh-Hans", "zh-Hant")
+from .contract import DOCUMENT_TYPES, SCRIPTS  # noqa: E402  (the contract owns the code lists)
 
 
 @dataclass(frozen=True)
