@@ -1,0 +1,150 @@
+"""The govreport command line."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .paths import PROJECT_DIR, PUBLISHED_DIR, RAW_DIR
+
+app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
+                       "versioned open-data package.", no_args_is_help=True, add_completion=False)
+err = Console(stderr=True)
+out = Console()
+
+
+def _load_flow_module():
+    """flows/ holds the Prefect orchestration; the library itself never imports Prefect."""
+    path = PROJECT_DIR / "flows" / "publish_flow.py"
+    spec = importlib.util.spec_from_file_location("govreport_flows_publish", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@app.command()
+def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
+            out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
+            state: Path = typer.Option(PROJECT_DIR / "state", "--state",
+                                       help="Working state: rejected releases, caches.")):
+    """Run the main job: extract every raw report, validate, and publish a new release if anything changed.
+
+    Runs as a Prefect flow on Prefect's embedded local API (no server needed).
+    """
+    from .publish import PublishBlocked, PublishLocked
+
+    if not raw.is_dir():
+        err.print(f"[red]error:[/] raw folder {raw} does not exist")
+        raise typer.Exit(2)
+    flows = _load_flow_module()
+    try:
+        outcome = flows.publish_flow(raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state))
+    except PublishBlocked as blocked:
+        err.print(f"[red]{escape(str(blocked))}[/]")
+        raise typer.Exit(1)
+    except PublishLocked as locked:
+        err.print(f"[red]error:[/] {locked}")
+        raise typer.Exit(3)
+    counts = ", ".join(f"{n} {t}" for t, n in outcome.row_counts.items())
+    if outcome.version is None:
+        out.print(f"Nothing changed since {outcome.previous}; nothing published. ({counts})")
+    else:
+        out.print(f"Published [bold]{outcome.version}[/] at {outcome.path} ({counts})")
+
+
+@app.command()
+def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
+            out_file: Path = typer.Option(..., "--out", help="Observations file to write: .csv or .parquet.")):
+    """Extract observations from the given files (no validation, no publishing)."""
+    from .contract import OBSERVATIONS
+    from .manifest import load_manifest
+    from .pipeline import process_file
+    from .tables import to_arrow, write_csv
+
+    if out_file.suffix not in (".csv", ".parquet"):
+        err.print(f"[red]error:[/] --out must end in .csv or .parquet, not {out_file.name}")
+        raise typer.Exit(2)
+    manifests: dict[Path, dict] = {}
+    rows, failed = [], 0
+    with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=len(paths) < 20) as progress:
+        for path in progress.track(paths):
+            folder = path.resolve().parent
+            if folder not in manifests:
+                manifests[folder] = load_manifest(folder)[0]
+            result = process_file(path, manifests[folder].get(path.name))
+            for w in result.warnings:
+                err.print(f"[yellow]warning:[/] {w}")
+            if result.error:
+                failed += 1
+                err.print(f"[red]error:[/] {result.error}")
+            rows.extend(result.observations)
+    table = to_arrow(OBSERVATIONS, rows)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    if out_file.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, out_file, compression="zstd")
+    else:
+        write_csv(OBSERVATIONS, table, out_file)
+    err.print(f"{len(rows)} observations from {len(paths) - failed} of {len(paths)} files -> {out_file}")
+    if failed == len(paths):
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(package: Path = typer.Argument(..., help="A release folder (holding datapackage.json)."),
+             raw: Path = typer.Option(RAW_DIR, "--raw", help="Raw folder, to check quotes against."),
+             report_dir: Path = typer.Option(None, "--report-dir",
+                                             help="Where to write the reports (default: a temporary folder).")):
+    """Validate a published release against its schemas and the expectation suites."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from .contract import TABLES
+    from .publish import _raw_texts
+    from .validate import run_expectations, run_frictionless, with_derived_columns
+
+    descriptor = package / "datapackage.json"
+    if not descriptor.exists():
+        err.print(f"[red]error:[/] {descriptor} not found")
+        raise typer.Exit(2)
+    target = Path(report_dir or tempfile.mkdtemp(prefix="govreport-validate-"))
+    target.mkdir(parents=True, exist_ok=True)
+    report = run_frictionless(descriptor, target / "frictionless.json")
+    tables = {t.name: pq.read_table(package / "data" / f"{t.name}.parquet") for t in TABLES}
+    frames = {n: t.to_pandas() for n, t in tables.items()}
+    frames["observations"] = with_derived_columns(frames["observations"], frames["documents"],
+                                                  _raw_texts(raw, tables["documents"].to_pylist()))
+    gx = run_expectations(frames, target)
+    report.failures += gx.failures
+    report.checks_run += gx.checks_run
+    for f in report.failures:
+        (err.print if f.severity == "critical" else out.print)(escape(str(f)))
+    verdict = "[green]valid[/]" if report.passed else "[red]invalid[/]"
+    out.print(f"{package}: {verdict} ({report.checks_run} checks, {len(report.critical)} critical, "
+              f"{len(report.warnings)} warnings); reports in {target}")
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command()
+def schemas(out_dir: Path = typer.Option(None, "--out", help="Folder to write to (default: schemas/).")):
+    """Regenerate the schema, suite and data-dictionary files from the data contract."""
+    from .schemas_gen import write_all
+
+    for p in write_all(out_dir) if out_dir else write_all():
+        out.print(str(p))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

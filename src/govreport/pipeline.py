@@ -1,0 +1,161 @@
+"""From raw files to table rows: read, normalize, extract, describe. No orchestration here.
+
+`process_file` never raises for a bad document: its problem is returned, named
+by file, so that one broken input does not stop a run.
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import document as docinfo
+from .contract import EXTRACTOR_VERSION
+from .extract import Extractor, extract_facts
+from .ingest import IngestError, read_document
+from .manifest import SourceEntry
+from .normalize import normalize
+
+RAW_SUFFIXES = (".txt", ".html", ".htm", ".text")
+
+
+@dataclass
+class DocumentResult:
+    file: str
+    document: dict | None = None
+    observations: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a period code: 2020, 2017-S1, 2017-Q1, 2017-03, 2017-01/2017-07, 2021/2025."""
+    first, _, last = period.partition("/")
+    return _bounds(first)[0], _bounds(last or first)[1]
+
+
+def _bounds(p: str) -> tuple[date, date]:
+    year = int(p[:4])
+    rest = p[5:]
+    if not rest:
+        return date(year, 1, 1), date(year, 12, 31)
+    if rest[0] == "S":
+        h = int(rest[1])
+        return date(year, 1 + 6 * (h - 1), 1), date(year, 6 * h, 30 if h == 1 else 31)
+    if rest[0] == "Q":
+        q = int(rest[1])
+        last_month = 3 * q
+        return date(year, last_month - 2, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
+    month = int(rest)
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def list_raw_files(raw_dir: Path) -> list[Path]:
+    """Documents in raw/: every regular file except the manifest and hidden files, sorted by name."""
+    return sorted(p for p in Path(raw_dir).iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in (".yaml", ".yml"))
+
+
+def _title_from_text(text: str) -> str | None:
+    for line in text.splitlines():
+        line = line.strip()
+        if 6 <= len(line) <= 60 and not re.match(r"^[\W\d]+$", line):
+            return line
+    return None
+
+
+def observation_id(document_id: str, fact_key: tuple) -> str:
+    return hashlib.sha256(repr((document_id, fact_key)).encode("utf-8")).hexdigest()[:16]
+
+
+def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | None = None) -> DocumentResult:
+    result = DocumentResult(file=path.name)
+    try:
+        decoded = read_document(path)
+    except IngestError as err:
+        result.error = str(err)
+        return result
+    result.warnings.extend(decoded.warnings)
+    doc = normalize(decoded.text)
+    entry = entry or SourceEntry(file=path.name)
+    published = entry.published
+    report_year = entry.report_year or docinfo.infer_report_year(doc.text, published.year if published else None)
+    if report_year is None:
+        result.error = f"{path}: cannot tell which year the report is about (no year in the text or the manifest)"
+        return result
+    if not re.search(r"[\u4e00-\u9fff]", doc.text):
+        result.warnings.append(f"{path}: no Chinese text found; is this a report?")
+    facts = extract_facts(doc, report_year, extractor)
+    if not facts:
+        result.warnings.append(f"{path}: no indicator observations found")
+    inferred = entry.report_year is None or entry.region_name is None
+    document = {
+        "document_id": decoded.sha256,
+        "source_file": path.name,
+        "title": entry.title or _title_from_text(doc.text),
+        "region_code": entry.region_code,
+        "region_name": entry.region_name or docinfo.infer_region(doc.text),
+        "issuing_body": entry.issuing_body,
+        "document_type": entry.document_type or ("government_work_report" if "政府工作报告" in doc.text[:300]
+                                                 else "other"),
+        "published": published,
+        "report_year": report_year,
+        "script": entry.script or docinfo.infer_script(decoded.text),
+        "source": entry.source,
+        "licence": entry.licence,
+        "encoding": decoded.encoding,
+        "n_bytes": decoded.n_bytes,
+        "n_chars": len(decoded.text),
+        "n_observations": len(facts),
+        "metadata_origin": "inferred" if inferred else "manifest",
+    }
+    result.document = document
+    for f in facts:
+        quote_start, quote_end = doc.to_raw(f.quote_start, f.quote_end)
+        value_start, value_end = doc.to_raw(f.value_start, f.value_end)
+        start, end = period_bounds(f.period)
+        result.observations.append({
+            "observation_id": observation_id(decoded.sha256, f.key),
+            "document_id": decoded.sha256,
+            "source_file": path.name,
+            "region_code": document["region_code"],
+            "region_name": document["region_name"],
+            "indicator": f.indicator,
+            "measure": f.measure,
+            "kind": f.kind,
+            "period": f.period,
+            "period_start": start,
+            "period_end": end,
+            "comparator": f.comparator,
+            "value_low": f.value_low,
+            "value_high": f.value_high,
+            "value": f.value,
+            "unit": f.unit,
+            "value_text": decoded.text[value_start:value_end],
+            "quote": decoded.text[quote_start:quote_end],
+            "quote_start": quote_start,
+            "quote_end": quote_end,
+            "value_start": value_start,
+            "value_end": value_end,
+            "rule": f.rule,
+            "extractor_version": EXTRACTOR_VERSION,
+        })
+    return result
+
+
+def drop_duplicate_documents(results: list[DocumentResult]) -> list[DocumentResult]:
+    """Two raw files with the same bytes are one document: keep the first by name, warn about the other."""
+    first_by_id: dict[str, str] = {}
+    for r in results:
+        if r.document is None:
+            continue
+        doc_id = r.document["document_id"]
+        if doc_id in first_by_id:
+            r.warnings.append(f"raw/{r.file}: same content as raw/{first_by_id[doc_id]}; skipped as a duplicate")
+            r.document, r.observations = None, []
+        else:
+            first_by_id[doc_id] = r.file
+    return results

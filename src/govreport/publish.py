@@ -1,0 +1,347 @@
+"""Publish a release: decide its version, write it aside, validate it, then move it into place.
+
+published/
+  catalog.json                     every package and version
+  <package>/<version>/             one immutable folder per release
+  <package>/latest.json            pointer to the newest version (replaced atomically)
+
+A release folder is complete before it is visible: it is written under a
+hidden staging name and renamed into place; `latest.json` and the catalog are
+replaced only after that. A lock file keeps two publishers apart.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import __version__
+from .contract import EXTRACTOR_VERSION, LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, Table
+from .ingest import IngestError, read_document
+from .pipeline import DocumentResult
+from .schemas_gen import data_dictionary, frictionless_schema
+from .tables import csv_bytes, indicator_rows, to_arrow, write_parquet
+from .validate import ValidationReport, run_expectations, run_frictionless, with_derived_columns
+
+PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
+LOCK_NAME = ".publish.lock"
+
+
+class PublishBlocked(Exception):
+    """Validation found critical failures; nothing was published."""
+
+    def __init__(self, report: ValidationReport, kept_at: Path):
+        self.report, self.kept_at = report, kept_at
+        lines = [f"release blocked by {len(report.critical)} critical check(s):"]
+        lines += [f"  {f}" for f in report.critical]
+        lines.append(f"full reports: {kept_at}")
+        super().__init__("\n".join(lines))
+
+
+class PublishLocked(Exception):
+    pass
+
+
+@dataclass
+class PublishOutcome:
+    version: str | None  # None: nothing changed, nothing published
+    path: Path | None
+    previous: str | None
+    row_counts: dict[str, int] = field(default_factory=dict)
+    report: ValidationReport | None = None
+
+
+# --- building the tables ------------------------------------------------------------
+def build_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
+    documents = [r.document for r in results if r.document is not None]
+    observations = [o for r in results if r.document is not None for o in r.observations]
+    rows = {"observations": observations, "documents": documents, "indicators": indicator_rows()}
+    return {t.name: to_arrow(t, rows[t.name]) for t in TABLES}
+
+
+def content_hash(csvs: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(csvs):
+        h.update(name.encode() + b"\0" + hashlib.sha256(csvs[name]).digest())
+    return h.hexdigest()
+
+
+# --- versions -------------------------------------------------------------------------
+def _parse(v: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(x) for x in v.split("."))
+    return major, minor, patch
+
+
+def _fields(descriptor: dict) -> dict[str, dict[str, str]]:
+    """table -> field -> type, from a descriptor's CSV resources."""
+    out = {}
+    for r in descriptor.get("resources", []):
+        if r.get("format") == "csv":
+            out[r["name"]] = {f["name"]: f["type"] for f in r["schema_fields"]}
+    return out
+
+
+def bump(previous: dict | None, new: dict, previous_keys: dict[str, set], new_keys: dict[str, set]) -> tuple[str, str]:
+    """Next semantic version and why: MAJOR removes or retypes, MINOR adds, PATCH corrects values."""
+    if previous is None:
+        return "1.0.0", "first release"
+    major, minor, patch = _parse(previous["version"])
+    old_fields, new_fields = _fields(previous), _fields(new)
+    removed = [f"{t}" for t in old_fields if t not in new_fields]
+    removed += [f"{t}.{f}" for t in old_fields if t in new_fields for f in old_fields[t] if f not in new_fields[t]]
+    retyped = [f"{t}.{f}" for t in old_fields if t in new_fields for f, ty in old_fields[t].items()
+               if f in new_fields[t] and new_fields[t][f] != ty]
+    lost_documents = previous_keys.get("documents", set()) - new_keys.get("documents", set())
+    if removed or retyped or lost_documents:
+        why = "; ".join(filter(None, [f"removed {', '.join(removed)}" if removed else "",
+                                      f"type changed: {', '.join(retyped)}" if retyped else "",
+                                      f"{len(lost_documents)} document(s) removed" if lost_documents else ""]))
+        return f"{major + 1}.0.0", why
+    added_fields = [f"{t}.{f}" for t in new_fields for f in new_fields[t] if f not in old_fields.get(t, {})]
+    added_rows = {t: len(new_keys[t] - previous_keys.get(t, set())) for t in new_keys}
+    if added_fields or any(added_rows.values()):
+        parts = [f"added {', '.join(added_fields)}" if added_fields else ""]
+        parts += [f"{n} {t} added" for t, n in sorted(added_rows.items()) if n]
+        return f"{major}.{minor + 1}.0", "; ".join(filter(None, parts))
+    return f"{major}.{minor}.{patch + 1}", "values corrected"
+
+
+# --- time and code version, for reproducible output ----------------------------------------
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
+                             cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
+
+
+def build_time() -> datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible-builds convention), else the last commit's time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or _git("log", "-1", "--format=%ct") or "0"
+    return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+
+
+def code_version() -> dict:
+    return {"govreport": __version__, "extractor": EXTRACTOR_VERSION, "git_commit": _git("rev-parse", "HEAD")}
+
+
+# --- writing ------------------------------------------------------------------------------
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _json_bytes(obj) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _resource(t: Table, path: str, fmt: str, data: bytes) -> dict:
+    """A descriptor entry. The CSV is the tabular resource Frictionless validates row by row; its Parquet
+    twin is declared as a file (Frictionless checks its bytes and hash) carrying the same schema, which is
+    also embedded in the Parquet file's metadata."""
+    res = {"name": t.name if fmt == "csv" else f"{t.name}-parquet", "path": path, "format": fmt,
+           "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+           "title": t.title, "description": f"{t.en} {t.zh}",
+           "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+    if fmt == "csv":
+        res.update({"type": "table", "encoding": "utf-8", "schema": f"schemas/{t.name}.schema.json"})
+    else:
+        res.update({"type": "file", "govreport:tableSchema": f"schemas/{t.name}.schema.json"})
+    return res
+
+
+def _sources(results: list[DocumentResult]) -> list[dict]:
+    out = []
+    for r in results:
+        d = r.document
+        if d is None:
+            continue
+        out.append({"title": d["title"] or d["source_file"], "path": f"raw/{d['source_file']}",
+                    "hash": f"sha256:{d['document_id']}", "publisher": d["source"],
+                    "region": d["region_name"], "licence": d["licence"]})
+    return sorted(out, key=lambda s: s["path"])
+
+
+@contextmanager
+def publish_lock(out_dir: Path, wait_seconds: float = 0):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fh = open(out_dir / LOCK_NAME, "a+")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                fh.close()
+                raise PublishLocked(f"{out_dir}: another publish run holds {LOCK_NAME}; try again when it ends")
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def read_latest(package_dir: Path) -> dict | None:
+    pointer = package_dir / "latest.json"
+    if not pointer.exists():
+        return None
+    version = json.loads(pointer.read_text(encoding="utf-8"))["version"]
+    return json.loads((package_dir / version / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
+    if descriptor is None:
+        return {}
+    import pyarrow.parquet as pq
+
+    out = {}
+    for t in TABLES:
+        path = package_dir / descriptor["version"] / "data" / f"{t.name}.parquet"
+        if path.exists():
+            cols = pq.read_table(path, columns=list(t.primary_key)).to_pylist()
+            out[t.name] = {tuple(r.values()) for r in cols}
+    return out
+
+
+def _raw_texts(raw_dir: Path, documents: list[dict]) -> dict[str, str]:
+    texts = {}
+    for d in documents:
+        try:
+            decoded = read_document(raw_dir / d["source_file"])
+        except IngestError:
+            continue
+        if decoded.sha256 == d["document_id"]:
+            texts[d["document_id"]] = decoded.text
+    return texts
+
+
+def validate_release(stage: Path, tables: dict[str, pa.Table], raw_dir: Path) -> ValidationReport:
+    validation = stage / "validation"
+    validation.mkdir(exist_ok=True)
+    report = run_frictionless(stage / "datapackage.json", validation / "frictionless.json")
+    frames = {name: t.to_pandas() for name, t in tables.items()}
+    docs = tables["documents"].to_pylist()
+    frames["observations"] = with_derived_columns(frames["observations"], frames["documents"],
+                                                  _raw_texts(raw_dir, docs))
+    gx_report = run_expectations(frames, validation)
+    report.failures += gx_report.failures
+    report.checks_run += gx_report.checks_run
+    (validation / "report.json").write_bytes(_json_bytes(report.to_json()))
+    return report
+
+
+def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_dir: Path,
+            lock_wait: float = 0) -> PublishOutcome:
+    """Publish the documents' tables as the next version of the package, if anything changed."""
+    out_dir, raw_dir, state_dir = Path(out_dir), Path(raw_dir), Path(state_dir)
+    package_dir = out_dir / PACKAGE_NAME
+    tables = build_tables(results)
+    csvs = {t.name: csv_bytes(t, tables[t.name]) for t in TABLES}
+    digest = content_hash(csvs)
+    counts = {name: t.num_rows for name, t in tables.items()}
+    with publish_lock(out_dir, lock_wait):
+        previous = read_latest(package_dir)
+        if previous is not None and previous.get("govreport", {}).get("content_sha256") == digest:
+            return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts)
+        new_keys = {t.name: {tuple(r.values()) for r in tables[t.name].select(list(t.primary_key)).to_pylist()}
+                    for t in TABLES}
+        draft = {"resources": [{"name": t.name, "format": "csv",
+                                "schema_fields": frictionless_schema(t)["fields"]} for t in TABLES]}
+        version, why = bump(previous, draft, _keys(package_dir, previous), new_keys)
+        if (package_dir / version).exists():
+            raise FileExistsError(f"{package_dir / version} exists already; releases are never rewritten")
+        package_dir.mkdir(parents=True, exist_ok=True)
+        stage = package_dir / f".staging-{version}-{os.getpid()}"
+        shutil.rmtree(stage, ignore_errors=True)
+        try:
+            descriptor = _write_release(stage, version, why, tables, csvs, results, digest, previous)
+            report = validate_release(stage, tables, raw_dir)
+            if not report.passed:
+                kept = state_dir / "rejected" / f"{version}-{digest[:8]}"
+                shutil.rmtree(kept, ignore_errors=True)
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(stage), kept)
+                raise PublishBlocked(report, kept)
+            os.rename(stage, package_dir / version)  # the release becomes visible whole, or not at all
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        _atomic_write(package_dir / "latest.json", _json_bytes({"name": PACKAGE_NAME, "version": version,
+                                                                "path": f"{version}/"}))
+        update_catalog(out_dir)
+        return PublishOutcome(version, package_dir / version, previous["version"] if previous else None,
+                              counts, report)
+
+
+def _write_release(stage: Path, version: str, why: str, tables, csvs, results, digest, previous) -> dict:
+    (stage / "data").mkdir(parents=True)
+    (stage / "schemas").mkdir()
+    resources = []
+    for t in TABLES:
+        write_parquet(t, tables[t.name], stage / "data" / f"{t.name}.parquet", version)
+        (stage / "data" / f"{t.name}.csv").write_bytes(csvs[t.name])
+        (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(frictionless_schema(t)))
+    for t in TABLES:
+        resources.append(_resource(t, f"data/{t.name}.parquet", "parquet",
+                                   (stage / "data" / f"{t.name}.parquet").read_bytes()))
+        resources.append(_resource(t, f"data/{t.name}.csv", "csv", csvs[t.name]))
+    (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
+    created = build_time().strftime("%Y-%m-%dT%H:%M:%SZ")
+    descriptor = {
+        "profile": "data-package",
+        "name": PACKAGE_NAME,
+        "id": PACKAGE_ID,
+        "title": PACKAGE_TITLE,
+        "description": f"{PACKAGE_TITLE_ZH}. Last year's outcomes and this year's targets of headline "
+                       "indicators, extracted from local-government work reports, each number with the "
+                       "sentence and raw-file offsets it came from.",
+        "version": version,
+        "created": created,
+        "licenses": [LICENSE],
+        "keywords": ["China", "government work report", "政府工作报告", "targets", "indicators"],
+        "contributors": [{"title": "govreport maintainers", "role": "author"}],
+        "sources": _sources(results),
+        "resources": resources,
+        "govreport": {"content_sha256": digest, "version_reason": why, "code": code_version(),
+                      "previous_version": previous["version"] if previous else None,
+                      "row_counts": {name: t.num_rows for name, t in tables.items()}},
+    }
+    (stage / "datapackage.json").write_bytes(_json_bytes(descriptor))
+    return descriptor
+
+
+def update_catalog(out_dir: Path) -> dict:
+    """Rewrite published/catalog.json from the release folders on disk."""
+    packages = []
+    for package_dir in sorted(p for p in Path(out_dir).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        versions = []
+        for release in package_dir.iterdir():
+            descriptor_path = release / "datapackage.json"
+            if release.name.startswith(".") or not descriptor_path.exists():
+                continue
+            d = json.loads(descriptor_path.read_text(encoding="utf-8"))
+            versions.append({"version": d["version"], "created": d["created"], "path": f"{package_dir.name}/{release.name}/",
+                             "row_counts": d["govreport"]["row_counts"],
+                             "content_sha256": d["govreport"]["content_sha256"],
+                             "reason": d["govreport"].get("version_reason"),
+                             "resources": {r["name"]: r["hash"] for r in d["resources"]}})
+        versions.sort(key=lambda v: _parse(v["version"]), reverse=True)
+        if versions:
+            packages.append({"name": package_dir.name, "latest": versions[0]["version"], "versions": versions})
+    catalog = {"packages": packages}
+    _atomic_write(Path(out_dir) / "catalog.json", _json_bytes(catalog))
+    return catalog
