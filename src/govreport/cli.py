@@ -14,8 +14,8 @@ from .paths import PROJECT_DIR, PUBLISHED_DIR, RAW_DIR
 
 app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
                        "versioned open-data package.", no_args_is_help=True, add_completion=False)
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def _load_flow_module():

@@ -85,6 +85,9 @@ class Table:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
     sort_by: tuple[str, ...]
+    # What identifies a row across releases (ids that hash content change when content does):
+    # versions and changelogs compare releases by it.
+    natural_key: tuple[str, ...]
     foreign_keys: tuple[ForeignKey, ...] = field(default=())
 
     @property
@@ -168,6 +171,7 @@ OBSERVATIONS = Table(
     ),
     primary_key=("observation_id",),
     sort_by=("region_code", "indicator", "period", "kind", "measure", "source_file", "value_start"),
+    natural_key=("source_file", "indicator", "measure", "kind", "period", "comparator"),
     foreign_keys=(
         ForeignKey(("document_id",), "documents", ("document_id",)),
         ForeignKey(("indicator",), "indicators", ("code",)),
@@ -208,6 +212,7 @@ DOCUMENTS = Table(
     ),
     primary_key=("document_id",),
     sort_by=("region_code", "report_year", "source_file"),
+    natural_key=("source_file",),
 )
 
 INDICATORS = Table(
@@ -226,6 +231,7 @@ INDICATORS = Table(
     ),
     primary_key=("code",),
     sort_by=("code",),
+    natural_key=("code",),
 )
 
 TABLES: tuple[Table, ...] = (OBSERVATIONS, DOCUMENTS, INDICATORS)

@@ -83,21 +83,25 @@ def _parse(v: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
-def _fields(descriptor: dict) -> dict[str, dict[str, str]]:
-    """table -> field -> type, from a descriptor's CSV resources."""
+def release_fields(release_dir: Path) -> dict[str, dict[str, str]]:
+    """table -> field -> type, from a release's table schemas."""
     out = {}
-    for r in descriptor.get("resources", []):
-        if r.get("format") == "csv":
-            out[r["name"]] = {f["name"]: f["type"] for f in r["schema_fields"]}
+    for path in sorted((release_dir / "schemas").glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        out[path.name.removesuffix(".schema.json")] = {f["name"]: f["type"] for f in schema["fields"]}
     return out
 
 
-def bump(previous: dict | None, new: dict, previous_keys: dict[str, set], new_keys: dict[str, set]) -> tuple[str, str]:
+def contract_fields() -> dict[str, dict[str, str]]:
+    return {t.name: {f.name: f.type for f in t.fields} for t in TABLES}
+
+
+def bump(previous_version: str | None, old_fields: dict, new_fields: dict,
+         previous_keys: dict[str, set], new_keys: dict[str, set]) -> tuple[str, str]:
     """Next semantic version and why: MAJOR removes or retypes, MINOR adds, PATCH corrects values."""
-    if previous is None:
+    if previous_version is None:
         return "1.0.0", "first release"
-    major, minor, patch = _parse(previous["version"])
-    old_fields, new_fields = _fields(previous), _fields(new)
+    major, minor, patch = _parse(previous_version)
     removed = [f"{t}" for t in old_fields if t not in new_fields]
     removed += [f"{t}.{f}" for t in old_fields if t in new_fields for f in old_fields[t] if f not in new_fields[t]]
     retyped = [f"{t}.{f}" for t in old_fields if t in new_fields for f, ty in old_fields[t].items()
@@ -213,7 +217,7 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
     for t in TABLES:
         path = package_dir / descriptor["version"] / "data" / f"{t.name}.parquet"
         if path.exists():
-            cols = pq.read_table(path, columns=list(t.primary_key)).to_pylist()
+            cols = pq.read_table(path, columns=list(t.natural_key)).to_pylist()
             out[t.name] = {tuple(r.values()) for r in cols}
     return out
 
@@ -258,11 +262,11 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
         previous = read_latest(package_dir)
         if previous is not None and previous.get("govreport", {}).get("content_sha256") == digest:
             return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts)
-        new_keys = {t.name: {tuple(r.values()) for r in tables[t.name].select(list(t.primary_key)).to_pylist()}
+        new_keys = {t.name: {tuple(r.values()) for r in tables[t.name].select(list(t.natural_key)).to_pylist()}
                     for t in TABLES}
-        draft = {"resources": [{"name": t.name, "format": "csv",
-                                "schema_fields": frictionless_schema(t)["fields"]} for t in TABLES]}
-        version, why = bump(previous, draft, _keys(package_dir, previous), new_keys)
+        old_fields = release_fields(package_dir / previous["version"]) if previous else {}
+        version, why = bump(previous["version"] if previous else None, old_fields, contract_fields(),
+                            _keys(package_dir, previous), new_keys)
         if (package_dir / version).exists():
             raise FileExistsError(f"{package_dir / version} exists already; releases are never rewritten")
         package_dir.mkdir(parents=True, exist_ok=True)

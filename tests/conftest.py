@@ -1,0 +1,56 @@
+"""Shared fixtures: copies of the real raw/ folder and a release published from it once per session."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Prefect: a private home for the test session, and quiet INFO logs (its exit message would otherwise
+# be written to pytest's already-closed capture stream).
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="govreport-prefect-"))
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import pytest
+
+from govreport.manifest import load_manifest
+from govreport.paths import PROJECT_DIR
+from govreport.pipeline import drop_duplicate_documents, list_raw_files, process_file
+from govreport.publish import PACKAGE_NAME, publish
+
+RAW = PROJECT_DIR / "raw"
+SHARED = PROJECT_DIR.parent / "shared"
+GOLD = SHARED / "spec" / "gold_seeds.csv"
+SCORER = SHARED / "tools" / "score_extraction.py"
+
+
+def process_folder(raw_dir: Path):
+    entries, _ = load_manifest(raw_dir)
+    return drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in list_raw_files(raw_dir)])
+
+
+def publish_folder(raw_dir: Path, out_dir: Path, state_dir: Path | None = None):
+    return publish(process_folder(raw_dir), out_dir, raw_dir, state_dir or out_dir.parent / "state")
+
+
+@pytest.fixture
+def raw_copy(tmp_path) -> Path:
+    dst = tmp_path / "raw"
+    shutil.copytree(RAW, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory) -> Path:
+    """The seeds published once; tests read it, never write it."""
+    base = tmp_path_factory.mktemp("release")
+    raw = base / "raw"
+    shutil.copytree(RAW, raw)
+    outcome = publish_folder(raw, base / "published")
+    assert outcome.version == "1.0.0"
+    return base / "published" / PACKAGE_NAME / "1.0.0"
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes, to prove a folder did not change."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

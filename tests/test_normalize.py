@@ -1,0 +1,76 @@
+"""Normalization keeps a map back to the raw text."""
+import unicodedata
+
+from hypothesis import given, settings, strategies as st
+
+from govreport.normalize import normalize
+
+from conftest import RAW
+
+
+def test_traditional_with_pinyin_glosses():
+    doc = normalize("地區(qū)生產(chǎn)總值增長5.5-6%")
+    assert doc.text == "地区生产总值增长5.5-6%"
+    i = doc.text.index("生产总值")
+    assert doc.raw_slice(i, i + 4) == "生產(chǎn)總值"
+
+
+def test_pdf_spacing_inside_words_and_numbers():
+    doc = normalize("社会 消费品零售总额增长5 .0%,规模以上工业增加值增长 3.0%")
+    assert doc.text == "社会消费品零售总额增长5.0%,规模以上工业增加值增长3.0%"
+    i = doc.text.index("5.0%")
+    assert doc.raw_slice(i, i + 4) == "5 .0%"
+
+
+def test_full_width_forms_become_half_width():
+    doc = normalize("增长6.5%左右(GDP)")
+    assert doc.text == "增长6.5%左右(GDP)"
+    assert doc.raw_slice(2, 6) == "6.5%"
+
+
+def test_real_parentheses_stay():
+    assert normalize("地区生产总值(GDP)增长").text == "地区生产总值(GDP)增长"
+    assert normalize("收入106.9亿元(含体制结算部分)").text == "收入106.9亿元(含体制结算部分)"
+
+
+def test_html_saved_as_text_is_stripped_with_offsets():
+    raw = ("<html><head><title>报告</title><script>var x='<p>';</script></head><body>"
+           "<p>全区地区生产总值增长6.5%&nbsp;左右</p><div>固定资产投资</div></body></html>")
+    doc = normalize(raw)
+    assert "var x" not in doc.text and "<p>" not in doc.text
+    assert "全区地区生产总值增长6.5% 左右" in doc.text
+    i = doc.text.index("6.5%")
+    assert doc.raw_slice(i, i + 4) == "6.5%"
+
+
+CJK = st.sampled_from(list("地区生产总值增长投资收入區產總資") + ["區(qū)", "產(chǎn)"])
+PIECES = st.one_of(CJK, st.sampled_from(["5", ".", "%", "5", "0", " ", "  ", ",", "。", "\n", "3", "亿元"]))
+
+
+@settings(max_examples=300)
+@given(st.lists(PIECES, min_size=1, max_size=60))
+def test_every_normalized_span_maps_to_raw_text_that_normalizes_to_it(pieces):
+    raw = "".join(pieces)
+    doc = normalize(raw)
+    n = len(doc.text)
+    for i in range(n):
+        for j in range(i + 1, min(n, i + 6) + 1):
+            rs, re_ = doc.to_raw(i, j)
+            assert 0 <= rs <= re_ <= len(raw)
+            # the raw span holds the same characters, up to the rewrites normalization makes
+            back = normalize(raw[rs:re_]).text.replace(" ", "")
+            assert doc.text[i:j].replace(" ", "") in back or back in doc.text[i:j].replace(" ", "")
+
+
+def test_every_seed_maps_back_character_for_character():
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    for path in sorted(RAW.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        doc = normalize(raw)
+        for i, ch in enumerate(doc.text):
+            rs, re_ = doc.to_raw(i, i + 1)
+            source = t2s.convert(unicodedata.normalize("NFKC", raw[rs:re_]))
+            # the raw character, after NFKC and Traditional->Simplified, gives the normalized one (Ⅳ gives IV)
+            assert ch in source, (path.name, i, ch, raw[rs:re_])
