@@ -132,6 +132,8 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path,
                     "great_expectations", table.name, cfg.type, str(getattr(cfg.severity, "value", cfg.severity)),
                     sorted({str(k) for k in keys}),
                     _describe_kwargs(cfg.kwargs) + (f" error: {error}" if error else "")))
+    # GX's own .gitignore would hide its stored results from a repository that serves the releases.
+    (out_dir / "gx" / ".gitignore").unlink(missing_ok=True)
     (out_dir / "great_expectations.json").write_text(
         json.dumps(results_json, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
     return report
