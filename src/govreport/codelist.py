@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -83,6 +84,7 @@ def mention_regex(path: Path = CODELIST_PATH) -> tuple[re.Pattern, dict[str, str
     by_name: dict[str, str] = {}
     for ind in load_codelist(path).values():
         for name in ind.names:
-            by_name.setdefault(name, ind.code)
+            # Names are matched in normalized text: half-width, Simplified (细颗粒物(PM2.5) -> 细颗粒物(PM2.5)).
+            by_name.setdefault(unicodedata.normalize("NFKC", name), ind.code)
     names = sorted(by_name, key=len, reverse=True)
     return re.compile("|".join(_name_pattern(n) for n in names)), by_name

@@ -20,7 +20,7 @@ YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 REVIEW_MARKERS = re.compile(
     rf"(?P<year>{YEAR})年(?:工作)?回顾|过去(?:的)?一年|一年来|回顾过去|去年以来"
     rf"|(?P<year2>{YEAR})年是[^。\n]{{0,40}}的一年|我们(?:主要)?(?:做了|抓了)以下"
-    rf"|(?:上年|去年)(?:主要)?工作")
+    rf"|(?:上年|去年)(?:主要)?工作|过去(?P<span>五|5)年")
 # Markers that open a stretch of plans (targets for the report's year).
 PLAN_MARKERS = re.compile(
     rf"(?P<year>{YEAR})年(?:工作安排|主要(?:工作|任务|目标)|重点工作|工作(?:的)?总体要求|政府工作(?:的)?总体要求)"
@@ -46,7 +46,8 @@ REGION_PATTERNS = (
 @dataclass(frozen=True)
 class Frame:
     kind: str | None  # "actual", "target" or None (unknown)
-    year: int | None  # the year the frame speaks of
+    year: int | None  # the year the frame speaks of (the last one, for a span)
+    first_year: int | None = None  # set when the frame speaks of several years ("过去五年")
 
 
 @dataclass
@@ -94,7 +95,10 @@ def frames(text: str, report_year: int) -> DocumentFrames:
     events: list[tuple[int, Frame]] = []
     for m in REVIEW_MARKERS.finditer(text):
         y = m.group("year") or m.group("year2")
-        events.append((m.start(), Frame("actual", int(y) if y else report_year - 1)))
+        if m.group("span"):
+            events.append((m.start(), Frame("actual", report_year - 1, report_year - 5)))
+        else:
+            events.append((m.start(), Frame("actual", int(y) if y else report_year - 1)))
     for m in PLAN_MARKERS.finditer(text):
         y = m.group("year") or m.group("year2")
         events.append((m.start(), Frame("target", int(y) if y else report_year)))

@@ -322,10 +322,14 @@ class DocumentExtraction:
             kind = "actual"
         else:
             kind = frame.kind or self.default_kind
+        multi_year = lx.MULTI_YEAR_CUE.search(att.gap) is not None
+        by_year = [m for m in lx.BY_YEAR.finditer(sentence_head)]
+        if by_year and kind == "target":
+            return kind, by_year[-1].group(1) or by_year[-1].group(2)
         plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
         if plan:
             first = _five_year_start(plan.group(1))
-            if lx.MULTI_YEAR_CUE.search(sentence_head):
+            if multi_year:
                 return kind, f"{first}/{first + 4}"
             if kind == "target":
                 return kind, str(first + 4)
@@ -335,6 +339,8 @@ class DocumentExtraction:
         if interim is not None:
             year = int(interim.group("year")) if interim.group("year") else (topic_year or self.report_year)
             return kind, _period_of_interim(interim, year)
+        if frame.kind == "actual" and frame.first_year and multi_year and not topic_year:
+            return kind, f"{frame.first_year}/{frame.year}"
         year = topic_year or (frame.year if frame.kind == "actual" else None) or self.report_year - 1
         return kind, str(year)
 

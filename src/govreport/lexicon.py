@@ -14,6 +14,7 @@ FILLERS = sorted("""
 剔除不可比因素 剔出不可比因素 全年 年均 累计 总量 规模 首次 首超 实际 总计 合计 分别 目标 预期目标 预期 目标为
 预期目标为 力争 确保 要 将 在 增长 增速 下降 降低 减少 提高 提升 上升 上涨 涨幅 增幅 降幅 回落 增加 回升 稍有
 均 也 都 再 又 仍 继续 进一步 有望 可望 完成了 实现了 达到了 增长了 下降了 提高了 上年 计划 左右 就业 人数
+拟按 按 拟 安排 预计为 年末 年底 全市 全区 全省 全县 平均
 """.split(), key=len, reverse=True)
 FILLER_RUN = re.compile(r"(?:" + "|".join(FILLERS) + r"|\([^()]{1,12}\)|[::\s])*")
 
@@ -53,5 +54,7 @@ INTERIM_PERIOD = re.compile(
     rf"(?P<year>(?:19|20)\d\d)?年?(?:今年)?(?:"
     rf"(?P<h1>上半年)|(?P<h2>下半年)|(?P<q>第?[一二三四1-4])季度|(?P<q3>前三季度)"
     rf"|(?P<m1>{CN_MONTH})(?:-|—|~|至|到)(?P<m2>{CN_MONTH})月(?:份)?|前(?P<mn>{CN_MONTH})个?月)")
-FIVE_YEAR_PLAN = re.compile(r"“?十([一二三四五])五”?(?:期间|时期|以来)")
+FIVE_YEAR_PLAN = re.compile(r"“?十([一二三四五])五”?(?:期间|时期|以来|规划)?")
+# "到2025年", "2025年底前": a target for that year
+BY_YEAR = re.compile(r"(?:到|至|截至)((?:19|20)\d\d)年(?:底|末)?|((?:19|20)\d\d)年(?:底|末)?前")
 MULTI_YEAR_CUE = re.compile(r"年均|累计")

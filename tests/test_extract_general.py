@@ -1,0 +1,111 @@
+"""Extraction on statements in the style of reports the seeds do not cover: national, provincial and
+city reports of different years, their review and plan sections, multi-year plans and interim periods.
+
+Each case is a short passage with every fact it states; the extractor must find exactly those.
+"""
+import pytest
+
+from govreport.extract import extract_facts
+from govreport.normalize import normalize
+
+
+def facts(text, year):
+    return {(f.indicator, f.measure, f.kind, f.period, f.comparator, f.value_low, f.value_high)
+            for f in extract_facts(normalize(text), year)}
+
+
+CASES = [
+    # --- national report, plan section (2023) ---
+    ("今年发展主要预期目标是:国内生产总值增长5%左右;城镇新增就业1200万人左右;城镇调查失业率5.5%左右;"
+     "居民消费价格涨幅3%左右;居民收入增长与经济增长基本同步;粮食产量保持在1.3万亿斤以上;"
+     "单位国内生产总值能耗和主要污染物排放量继续下降。", 2023,
+     {("gdp", "growth", "target", "2023", "approx", 5.0, 5.0),
+      ("new_urban_jobs", "level", "target", "2023", "approx", 12000000.0, 12000000.0),
+      ("surveyed_urban_unemployment_rate", "level", "target", "2023", "approx", 5.5, 5.5),
+      ("consumer_price_index", "growth", "target", "2023", "approx", 3.0, 3.0),
+      ("grain_output", "level", "target", "2023", "ge", 650000000.0, None)}),
+    # --- national report, review section (2023 report, about 2022) ---
+    ("过去一年,国内生产总值增长3%,城镇新增就业1206万人,年末城镇调查失业率降到5.5%,居民消费价格上涨2%。"
+     "粮食产量1.37万亿斤,增产74亿斤。", 2023,
+     {("gdp", "growth", "actual", "2022", "eq", 3.0, 3.0),
+      ("new_urban_jobs", "level", "actual", "2022", "eq", 12060000.0, 12060000.0),
+      ("surveyed_urban_unemployment_rate", "level", "actual", "2022", "eq", 5.5, 5.5),
+      ("consumer_price_index", "growth", "actual", "2022", "eq", 2.0, 2.0),
+      ("grain_output", "level", "actual", "2022", "eq", 685000000.0, 685000000.0)}),
+    # --- national report 2019: ranges, registered unemployment, deficit ---
+    ("2019年发展的主要预期目标是:国内生产总值增长6%-6.5%;城镇新增就业1100万人以上,城镇调查失业率5.5%左右,"
+     "城镇登记失业率4.5%以内;居民消费价格涨幅3%左右。今年赤字率拟按2.8%安排,财政赤字2.76万亿元。", 2019,
+     {("gdp", "growth", "target", "2019", "range", 6.0, 6.5),
+      ("new_urban_jobs", "level", "target", "2019", "ge", 11000000.0, None),
+      ("surveyed_urban_unemployment_rate", "level", "target", "2019", "approx", 5.5, 5.5),
+      ("registered_urban_unemployment_rate", "level", "target", "2019", "le", None, 4.5),
+      ("consumer_price_index", "growth", "target", "2019", "approx", 3.0, 3.0),
+      ("fiscal_deficit_ratio", "level", "target", "2019", "eq", 2.8, 2.8),
+      ("fiscal_deficit", "level", "target", "2019", "eq", 27600.0, 27600.0)}),
+    # --- 2014 national: price control wording and M2 ---
+    ("今年经济社会发展的主要预期目标是:国内生产总值增长7.5%左右,居民消费价格涨幅控制在3.5%左右,"
+     "城镇新增就业1000万人以上,城镇登记失业率控制在4.6%以内。广义货币M2预期增长13%左右。", 2014,
+     {("gdp", "growth", "target", "2014", "approx", 7.5, 7.5),
+      ("consumer_price_index", "growth", "target", "2014", "approx", 3.5, 3.5),
+      ("new_urban_jobs", "level", "target", "2014", "ge", 10000000.0, None),
+      ("registered_urban_unemployment_rate", "level", "target", "2014", "le", None, 4.6),
+      ("m2_money_supply", "growth", "target", "2014", "approx", 13.0, 13.0)}),
+    # --- a province's review, large units and 比上年 ---
+    ("一、2022年工作回顾\n全省地区生产总值达12.91万亿元、增长1.9%;地方一般公共预算收入1.33万亿元,"
+     "同口径增长2.5%;外贸进出口总额8.31万亿元,增长0.5%;实际利用外资1687亿元。", 2023,
+     {("gdp", "level", "actual", "2022", "eq", 129100.0, 129100.0),
+      ("gdp", "growth", "actual", "2022", "eq", 1.9, 1.9),
+      ("general_public_budget_revenue", "level", "actual", "2022", "eq", 13300.0, 13300.0),
+      ("general_public_budget_revenue", "growth", "actual", "2022", "eq", 2.5, 2.5),
+      ("foreign_trade_total", "level", "actual", "2022", "eq", 83100.0, 83100.0),
+      ("foreign_trade_total", "growth", "actual", "2022", "eq", 0.5, 0.5)}),
+    # --- a city review: 比上年增长, income in 万元, 分别 with shared tail ---
+    ("过去一年,全市实现地区生产总值3120.5亿元,比上年增长6.8%。全体居民人均可支配收入3.5万元,增长5.2%;"
+     "城镇、农村居民人均可支配收入分别增长4.5%和6.3%。", 2020,
+     {("gdp", "level", "actual", "2019", "eq", 3120.5, 3120.5),
+      ("gdp", "growth", "actual", "2019", "eq", 6.8, 6.8),
+      ("per_capita_disposable_income", "level", "actual", "2019", "eq", 35000.0, 35000.0),
+      ("per_capita_disposable_income", "growth", "actual", "2019", "eq", 5.2, 5.2),
+      ("urban_per_capita_disposable_income", "growth", "actual", "2019", "eq", 4.5, 4.5),
+      ("rural_per_capita_disposable_income", "growth", "actual", "2019", "eq", 6.3, 6.3)}),
+    # --- a five-year plan: averages over the plan and an end-of-plan target ---
+    ("“十四五”时期主要目标是:地区生产总值年均增长6%左右,到2025年常住人口城镇化率达到70%。", 2021,
+     {("gdp", "growth", "target", "2021/2025", "approx", 6.0, 6.0),
+      ("urbanization_rate", "level", "target", "2025", "eq", 70.0, 70.0)}),
+    # --- the last plan period looked back on ---
+    ("过去五年,全市地区生产总值年均增长7.2%,一般公共预算收入年均增长9%。", 2021,
+     {("gdp", "growth", "actual", "2016/2020", "eq", 7.2, 7.2),
+      ("general_public_budget_revenue", "growth", "actual", "2016/2020", "eq", 9.0, 9.0)}),
+    # --- quarters and cumulative months in a mid-year report ---
+    ("一季度,全区地区生产总值增长4.5%。1-9月,规模以上工业增加值增长6.1%,固定资产投资增长12%。", 2023,
+     {("gdp", "growth", "actual", "2023-Q1", "eq", 4.5, 4.5),
+      ("industrial_value_added_above_scale", "growth", "actual", "2023-01/2023-09", "eq", 6.1, 6.1),
+      ("fixed_asset_investment", "growth", "actual", "2023-01/2023-09", "eq", 12.0, 12.0)}),
+    # --- percentage points, environment indicators, falls ---
+    ("2024年主要预期目标:常住人口城镇化率提高1个百分点,单位地区生产总值能耗下降3%左右,"
+     "PM2.5平均浓度控制在30微克/立方米以内,空气质量优良天数比例达到85%以上。", 2024,
+     {("urbanization_rate", "change", "target", "2024", "eq", 1.0, 1.0),
+      ("energy_consumption_per_gdp", "growth", "target", "2024", "approx", -3.0, -3.0),
+      ("pm25_annual_mean", "level", "target", "2024", "le", None, 30.0),
+      ("air_quality_good_days_ratio", "level", "target", "2024", "ge", 85.0, None)}),
+    # --- numbers that are about something else, side by side with real ones ---
+    ("全年完成固定资产投资500亿元,其中工业投资180亿元,民间投资占比45%;地区生产总值增长6%,高于全省1.2个百分点,"
+     "每平方公里产出GDP达30亿元,人均地区生产总值突破10万元。", 2016,
+     {("fixed_asset_investment", "level", "actual", "2015", "eq", 500.0, 500.0),
+      ("industrial_investment", "level", "actual", "2015", "eq", 180.0, 180.0),
+      ("gdp", "growth", "actual", "2015", "eq", 6.0, 6.0),
+      ("gdp_per_capita", "level", "actual", "2015", "gt", 100000.0, None)}),
+    # --- R&D, tax, retail with 突破, preliminary figures ---
+    ("一年来,全社会研发投入占GDP比重达到2.8%,税收收入增长8.5%,社会消费品零售总额突破1000亿元,"
+     "九大类民生支出预计完成210亿元。", 2022,
+     {("rd_expenditure_share_of_gdp", "level", "actual", "2021", "eq", 2.8, 2.8),
+      ("tax_revenue", "growth", "actual", "2021", "eq", 8.5, 8.5),
+      ("retail_sales", "level", "actual", "2021", "gt", 1000.0, None),
+      ("livelihood_expenditure", "level", "actual", "2021", "eq", 210.0, 210.0)}),
+]
+
+
+@pytest.mark.parametrize("text, year, expected", CASES, ids=[f"case{i}" for i in range(len(CASES))])
+def test_reports_in_other_styles(text, year, expected):
+    got = facts(text, year)
+    assert got == expected, f"missed: {expected - got}\nspurious: {got - expected}"
