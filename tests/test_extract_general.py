@@ -109,3 +109,9 @@ CASES = [
 def test_reports_in_other_styles(text, year, expected):
     got = facts(text, year)
     assert got == expected, f"missed: {expected - got}\nspurious: {got - expected}"
+
+
+def test_a_plan_document_named_in_passing_does_not_change_the_period():
+    text = ("今年经济社会发展的主要预期目标是:地区生产总值增长6%。高质量编制城市更新“十四五”规划,"
+            "全年完成城市更新固定资产投资245亿元。")
+    assert ("urban_renewal_fixed_asset_investment", "level", "target", "2021", "eq", 245.0, 245.0) in facts(text, 2021)

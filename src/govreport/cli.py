@@ -134,6 +134,52 @@ def validate(package: Path = typer.Argument(..., help="A release folder (holding
 
 
 @app.command()
+def evaluate(gold: Path = typer.Argument(..., help="Gold annotations CSV (the format of gold_seeds.csv)."),
+             raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder holding the gold's documents."),
+             min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 when strict F1 is below this.")):
+    """Extract the gold's documents and print precision, recall and F1 with every missed and spurious fact."""
+    from .evaluate import read_gold, report, score
+    from .manifest import load_manifest
+    from .pipeline import process_file
+
+    gold_rows = read_gold(gold)
+    entries = load_manifest(raw)[0]
+    predicted = []
+    for name in sorted({Path(r["source_file"]).name for r in gold_rows}):
+        result = process_file(raw / name, entries.get(name))
+        if result.error:
+            err.print(f"[red]error:[/] {escape(result.error)}")
+        predicted.extend(result.observations)
+    strict, loose = score(gold_rows, predicted), score(gold_rows, predicted, strict=False)
+    out.print(escape(report(strict, loose)), highlight=False)
+    if min_f1 is not None and strict.f1 < min_f1:
+        raise typer.Exit(1)
+
+
+@app.command()
+def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default: every file in raw/)."),
+               top: int = typer.Option(30, "--top", help="How many subjects to list.")):
+    """List the most frequent subject phrases of the long-tail quantities that no codelist name covers."""
+    from collections import Counter
+
+    from .codelist import mention_regex
+    from .manifest import load_manifest
+    from .pipeline import list_raw_files, process_file
+
+    files = paths or list_raw_files(RAW_DIR)
+    names = mention_regex()[0]
+    counts, examples = Counter(), {}
+    for path in files:
+        entries = load_manifest(path.resolve().parent)[0]
+        for q in process_file(path, entries.get(path.name)).quantities:
+            if not names.search(q["subject"]):
+                counts[q["subject"]] += 1
+                examples.setdefault(q["subject"], q["quote"][:60])
+    for subject, n in counts.most_common(top):
+        out.print(f"{n:5d}  {escape(subject)}  [dim]{escape(examples[subject])}[/]", highlight=False)
+
+
+@app.command()
 def schemas(out_dir: Path = typer.Option(None, "--out", help="Folder to write to (default: schemas/).")):
     """Regenerate the schema, suite and data-dictionary files from the data contract."""
     from .schemas_gen import write_all

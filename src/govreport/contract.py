@@ -130,6 +130,17 @@ def _span(prefix: str, what_en: str, what_zh: str) -> tuple[Field, Field]:
     )
 
 
+MEASURE = Field("measure", "string", "level: the amount; growth: year-on-year % change (falls negative); "
+                "change: absolute change in percentage points", "口径:水平值、增长率、百分点变化",
+                required=True, enum=MEASURES)
+KIND = Field("kind", "string", "target: planned; actual: reported outcome (incl. preliminary and interim)",
+             "类型:目标值或实际值", required=True, enum=KINDS)
+PERIOD_START = Field("period_start", "date", "First day of the period", "时期起始日", required=True)
+PERIOD_END = Field("period_end", "date", "Last day of the period", "时期结束日", required=True)
+VALUE_LOW = Field("value_low", "number", "Lower bound (eq, approx, ge, gt, range)", "下限")
+VALUE_HIGH = Field("value_high", "number", "Upper bound (eq, approx, le, lt, range)", "上限")
+VALUE = Field("value", "number", "The single number to plot: the stated number or the midpoint of a range",
+              "作图用的单一数值(区间取中点)", required=True)
 QUOTE = Field("quote", "string", "The sentence the number comes from, exactly as in the raw file",
               "数值所在的原文句子(与原始文件一致)", required=True)
 VALUE_TEXT = Field("value_text", "string", "The number as written in the raw file, with its qualifiers",
@@ -148,19 +159,15 @@ OBSERVATIONS = Table(
         REGION_CODE,
         REGION_NAME,
         INDICATOR,
-        Field("measure", "string", "level: the amount; growth: year-on-year % change (falls negative); "
-              "change: absolute change in percentage points", "口径:水平值、增长率、百分点变化",
-              required=True, enum=MEASURES),
-        Field("kind", "string", "target: planned; actual: reported outcome (incl. preliminary and interim)",
-              "类型:目标值或实际值", required=True, enum=KINDS),
+        MEASURE,
+        KIND,
         PERIOD,
-        Field("period_start", "date", "First day of the period", "时期起始日", required=True),
-        Field("period_end", "date", "Last day of the period", "时期结束日", required=True),
+        PERIOD_START,
+        PERIOD_END,
         COMPARATOR,
-        Field("value_low", "number", "Lower bound (eq, approx, ge, gt, range)", "下限"),
-        Field("value_high", "number", "Upper bound (eq, approx, le, lt, range)", "上限"),
-        Field("value", "number", "The single number to plot: the stated number or the midpoint of a range",
-              "作图用的单一数值(区间取中点)", required=True),
+        VALUE_LOW,
+        VALUE_HIGH,
+        VALUE,
         UNIT,
         VALUE_TEXT,
         QUOTE,
@@ -234,7 +241,45 @@ INDICATORS = Table(
     natural_key=("code",),
 )
 
-TABLES: tuple[Table, ...] = (OBSERVATIONS, DOCUMENTS, INDICATORS)
+QUANTITIES = Table(
+    name="quantities",
+    title="Other quantitative statements",
+    en="The long tail: every other number with a unit that a document states (5G基站3235个, 新增创新载体11家), "
+       "with its subject phrase. Not coded against the codelist; candidates for it.",
+    zh="其他数量表述:文件中未纳入指标代码表的带单位数值及其主语短语。",
+    fields=(
+        Field("quantity_id", "string", "Stable id of the statement: hash of document and coded statement",
+              "表述的稳定编号", required=True, unique=True, pattern=r"^[0-9a-f]{16}$"),
+        DOCUMENT_ID,
+        SOURCE_FILE,
+        REGION_CODE,
+        REGION_NAME,
+        Field("subject", "string", "The phrase the number is about, as in the normalized text", "数值所述对象短语",
+              required=True),
+        MEASURE,
+        KIND,
+        PERIOD,
+        PERIOD_START,
+        PERIOD_END,
+        COMPARATOR,
+        VALUE_LOW,
+        VALUE_HIGH,
+        VALUE,
+        Field("unit", "string", "Unit as written (money in 亿元 or 亿美元); % for percent", "单位(金额统一为亿元)",
+              required=True),
+        VALUE_TEXT,
+        QUOTE,
+        *_span("quote", "quoted sentence", "引文"),
+        *_span("value", "number", "数值"),
+        EXTRACTOR,
+    ),
+    primary_key=("quantity_id",),
+    sort_by=("region_code", "subject", "period", "source_file", "value_start"),
+    natural_key=("source_file", "subject", "measure", "kind", "period", "comparator", "unit"),
+    foreign_keys=(ForeignKey(("document_id",), "documents", ("document_id",)),),
+)
+
+TABLES: tuple[Table, ...] = (OBSERVATIONS, QUANTITIES, DOCUMENTS, INDICATORS)
 
 
 def table(name: str) -> Table:

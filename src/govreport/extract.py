@@ -21,7 +21,7 @@ from . import lexicon as lx
 from .codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
 from .document import DocumentFrames, Frame, frames as document_frames
 from .normalize import NormalizedText
-from .numbers import Value, find_values
+from .numbers import COUNT_DIMENSIONS, UNIT_WORDS, Value, find_values
 
 SENTENCE_END = re.compile(r"[。!?;\n]")
 CLAUSE_BREAK = re.compile(r"[,;:]")
@@ -51,6 +51,29 @@ class Fact:
     def key(self) -> tuple:
         return (self.indicator, self.measure, self.kind, self.period, self.comparator,
                 self.value_low, self.value_high)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with a unit that is not a codelist observation: the long tail."""
+    subject: str
+    measure: str
+    kind: str
+    period: str
+    comparator: str
+    value_low: float | None
+    value_high: float | None
+    value: float
+    unit: str
+    value_start: int
+    value_end: int
+    quote_start: int
+    quote_end: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.subject, self.measure, self.kind, self.period, self.comparator, self.value_low,
+                self.value_high, self.unit)
 
 
 @dataclass(frozen=True)
@@ -99,9 +122,11 @@ class Extractor:
         return sorted(out, key=lambda x: x.start)
 
     # --- attaching numbers to names -------------------------------------------
-    def attach(self, text: str, s: int, e: int) -> list[Attachment]:
+    def attach(self, text: str, s: int, e: int) -> tuple[list[Attachment], list[Value]]:
+        """Numbers of the sentence text[s:e] tied to codelist names, and all its numbers with units."""
         mentions = self.mentions(text, s, e)
-        values = [v for v in find_values(text, s, e) if v.dimension is not None]
+        all_values = find_values(text, s, e)
+        values = [v for v in all_values if v.dimension is not None]
         done: dict[int, Attachment] = {}
         self._enumerations(text, s, mentions, values, done)
         prev: Attachment | None = None
@@ -116,7 +141,7 @@ class Extractor:
                 done[id(v)] = att
             prev = att if att is not None else (prev if self._is_gap(text[prev.value.end:v.start]) else None) \
                 if prev is not None else None
-        return sorted(done.values(), key=lambda a: a.value.start)
+        return sorted(done.values(), key=lambda a: a.value.start), all_values
 
     @staticmethod
     def _is_gap(gap: str) -> bool:
@@ -344,23 +369,106 @@ class DocumentExtraction:
         year = topic_year or (frame.year if frame.kind == "actual" else None) or self.report_year - 1
         return kind, str(year)
 
-    def facts(self) -> list[Fact]:
-        seen: dict[tuple, Fact] = {}
+    def run(self) -> tuple[list[Fact], list[Quantity]]:
+        """Codelist observations and the other quantities, each stated fact once."""
+        facts: dict[tuple, Fact] = {}
+        quantities: dict[tuple, Quantity] = {}
         for s, e in self.sentences():
-            for att in self.extractor.attach(self.text, s, e):
-                ind = self.extractor.codelist.get(att.code)
-                if ind is None:
-                    continue
-                coded = code_value(ind, att)
-                if coded is None:
-                    continue
-                measure, unit, comparator, low, high = coded
-                kind, period = self.code_kind_period(s, att)
-                value = low if high is None else high if low is None else (low + high) / 2
-                fact = Fact(att.code, measure, kind, period, comparator, low, high, round(value, 6), unit,
-                            att.value.start, att.value.end, s, e, att.rule)
-                seen.setdefault(fact.key, fact)
-        return list(seen.values())
+            attachments, values = self.extractor.attach(self.text, s, e)
+            used = set()
+            for att in attachments:
+                fact = self._fact(s, e, att)
+                if fact is not None:
+                    facts.setdefault(fact.key, fact)
+                    used.add(att.value.start)
+            # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
+            breaks = [v.end for v in values if not re.match(r"[A-Za-z]", self.text[v.end:v.end + 1])
+                      and not re.match(r"[A-Za-z]", self.text[v.start - 1:v.start] if v.start else "")]
+            for v in values:
+                if v.dimension is not None and v.start not in used:
+                    q = self._quantity(s, e, v, breaks)
+                    if q is not None:
+                        quantities.setdefault(q.key, q)
+        return list(facts.values()), list(quantities.values())
+
+    def facts(self) -> list[Fact]:
+        return self.run()[0]
+
+    def _fact(self, s: int, e: int, att: Attachment) -> Fact | None:
+        ind = self.extractor.codelist.get(att.code)
+        coded = code_value(ind, att) if ind is not None else None
+        if coded is None:
+            return None
+        measure, unit, comparator, low, high = coded
+        kind, period = self.code_kind_period(s, att)
+        value = low if high is None else high if low is None else (low + high) / 2
+        return Fact(att.code, measure, kind, period, comparator, low, high, round(value, 6), unit,
+                    att.value.start, att.value.end, s, e, att.rule)
+
+    def _quantity(self, s: int, e: int, v: Value, breaks: list[int]) -> Quantity | None:
+        text = self.text
+        if text[max(s, v.start - 1):v.start] == "第" or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
+            return None  # ordinals (第一名) and names or slogans (惠企十条, 三个明确)
+        # The subject starts after the last punctuation or number: web pages lose punctuation.
+        clause_start = max([c.end() for c in QUANTITY_CLAUSE.finditer(text, s, v.start)]
+                           + [b for b in breaks if b <= v.start], default=s)
+        subject = _trim_subject(text[clause_start:v.start])
+        after = QUANTITY_NOUN_AFTER.match(text, v.end, e)
+        if after and (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)):
+            subject = _trim_subject(after.group(0))  # 新建5所高科技预制学校: the noun follows the classifier
+        if not subject:
+            return None
+        gap = text[max(clause_start, v.start - 6):v.start]
+        direction = _measure_words(gap)
+        low, high, comparator = v.low, v.high, v.comparator
+        unit, factor = _quantity_unit(v)
+        if v.dimension == "points":
+            measure = "change"
+        elif v.dimension == "percent" and direction:
+            measure = "growth"
+        else:
+            measure = "level"
+        low = low / factor if low is not None else None
+        high = high / factor if high is not None else None
+        if direction == "down" and measure != "level":
+            low, high = (-high if high is not None else None), (-low if low is not None else None)
+            comparator = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt"}.get(comparator, comparator)
+        att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
+        kind, period = self.code_kind_period(s, att)
+        low_f, high_f = _to_float(low), _to_float(high)
+        value = low_f if high_f is None else high_f if low_f is None else (low_f + high_f) / 2
+        return Quantity(subject, measure, kind, period, comparator, low_f, high_f, round(value, 6), unit,
+                        v.start, v.end, s, e)
+
+
+QUANTITY_CLAUSE = re.compile(r"[,;:、。!?]")
+CLASSIFIERS = set("个所家项座条张台辆宗场栋间处片套")
+# Only words of two or more characters are stripped from a subject's start: 在建项目 keeps its 在.
+LEADING_FILLERS = re.compile("(?:" + "|".join(w for w in lx.FILLERS if len(w) > 1) + ")+")
+QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
+
+
+def _trim_subject(phrase: str) -> str:
+    """The subject phrase before a number: without its region words and the filler verbs around it."""
+    phrase = phrase.strip(" “”\"'()()")
+    phrase = REGION_WORDS.sub("", phrase)
+    head = LEADING_FILLERS.match(phrase)
+    phrase = phrase[head.end():] if head else phrase
+    for cut in range(len(phrase)):
+        if lx.FILLER_RUN.fullmatch(phrase[cut:]):
+            phrase = phrase[:cut]
+            break
+    return phrase[-20:].strip()
+
+
+def _quantity_unit(v: Value) -> tuple[str, Decimal]:
+    """The unit a quantity is given in: money in 亿元 (亿美元), everything else in the unit as written."""
+    if v.dimension == "money_cny":
+        return "亿元", Decimal(10) ** 8
+    if v.dimension == "money_usd":
+        return "亿美元", Decimal(10) ** 8
+    word = v.unit_word or ""
+    return word, UNIT_WORDS[word].factor if word in UNIT_WORDS else Decimal(1)
 
 
 def _five_year_start(numeral: str) -> int:
@@ -370,3 +478,8 @@ def _five_year_start(numeral: str) -> int:
 
 def extract_facts(doc: NormalizedText, report_year: int, extractor: Extractor | None = None) -> list[Fact]:
     return DocumentExtraction(doc, report_year, extractor).facts()
+
+
+def extract_all(doc: NormalizedText, report_year: int,
+                extractor: Extractor | None = None) -> tuple[list[Fact], list[Quantity]]:
+    return DocumentExtraction(doc, report_year, extractor).run()

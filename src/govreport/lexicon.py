@@ -54,7 +54,8 @@ INTERIM_PERIOD = re.compile(
     rf"(?P<year>(?:19|20)\d\d)?年?(?:今年)?(?:"
     rf"(?P<h1>上半年)|(?P<h2>下半年)|(?P<q>第?[一二三四1-4])季度|(?P<q3>前三季度)"
     rf"|(?P<m1>{CN_MONTH})(?:-|—|~|至|到)(?P<m2>{CN_MONTH})月(?:份)?|前(?P<mn>{CN_MONTH})个?月)")
-FIVE_YEAR_PLAN = re.compile(r"“?十([一二三四五])五”?(?:期间|时期|以来|规划)?")
+# A five-year plan as a time frame ("十四五"期间/时期/末), not a plan document named in passing (编制十四五规划).
+FIVE_YEAR_PLAN = re.compile(r"“?十([一二三四五])五”?(?:期间|时期|以来|末)")
 # "到2025年", "2025年底前": a target for that year
 BY_YEAR = re.compile(r"(?:到|至|截至)((?:19|20)\d\d)年(?:底|末)?|((?:19|20)\d\d)年(?:底|末)?前")
 MULTI_YEAR_CUE = re.compile(r"年均|累计")

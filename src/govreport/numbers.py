@@ -113,6 +113,7 @@ class Value:
     low: Decimal | None
     high: Decimal | None
     dimension: str | None  # None: a bare number with no unit
+    unit_word: str | None  # the unit as written: 亿元, 个, %
     start: int
     end: int
     text: str
@@ -147,6 +148,8 @@ def parse_value(m: re.Match) -> Value | None:
         return None
     if is_cn and unit_word is None and mult is None:
         return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
+    if is_cn and set(g["num"]) <= set("十百千万亿") and not (g["pre"] or g["more1"] or g["more"] or g["more2"]):
+        return None  # 万元GDP, 百亿企业: a unit word, not a number; 近千亿元 and 千余人 are numbers
     scale = MULTIPLIERS[mult] if mult else Decimal(1)
     unit = UNIT_WORDS.get(unit_word) if unit_word else None
     if g["mult1"] and g["num2"] is not None and g["mult"] is None:
@@ -173,7 +176,8 @@ def parse_value(m: re.Match) -> Value | None:
         low, high = None, low
     elif comparator in ("eq", "approx"):
         high = low
-    return Value(comparator, low, high, unit.dimension if unit else None, m.start(), m.end(), m.group(0), is_cn)
+    return Value(comparator, low, high, unit.dimension if unit else None, unit_word, m.start(), m.end(), m.group(0),
+                 is_cn)
 
 
 def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value]:

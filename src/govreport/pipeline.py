@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import document as docinfo
 from .contract import EXTRACTOR_VERSION
-from .extract import Extractor, extract_facts
+from .extract import Extractor, extract_all
 from .ingest import IngestError, read_document
 from .manifest import SourceEntry
 from .normalize import normalize
@@ -27,6 +27,7 @@ class DocumentResult:
     file: str
     document: dict | None = None
     observations: list[dict] = field(default_factory=list)
+    quantities: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -67,7 +68,7 @@ def _title_from_text(text: str) -> str | None:
     return None
 
 
-def observation_id(document_id: str, fact_key: tuple) -> str:
+def row_id(document_id: str, fact_key: tuple) -> str:
     return hashlib.sha256(repr((document_id, fact_key)).encode("utf-8")).hexdigest()[:16]
 
 
@@ -88,7 +89,7 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
         return result
     if not re.search(r"[\u4e00-\u9fff]", doc.text):
         result.warnings.append(f"{path}: no Chinese text found; is this a report?")
-    facts = extract_facts(doc, report_year, extractor)
+    facts, quantities = extract_all(doc, report_year, extractor)
     if not facts:
         result.warnings.append(f"{path}: no indicator observations found")
     inferred = entry.report_year is None or entry.region_name is None
@@ -113,36 +114,28 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
         "metadata_origin": "inferred" if inferred else "manifest",
     }
     result.document = document
-    for f in facts:
-        quote_start, quote_end = doc.to_raw(f.quote_start, f.quote_end)
-        value_start, value_end = doc.to_raw(f.value_start, f.value_end)
-        start, end = period_bounds(f.period)
-        result.observations.append({
-            "observation_id": observation_id(decoded.sha256, f.key),
-            "document_id": decoded.sha256,
-            "source_file": path.name,
-            "region_code": document["region_code"],
-            "region_name": document["region_name"],
-            "indicator": f.indicator,
-            "measure": f.measure,
-            "kind": f.kind,
-            "period": f.period,
-            "period_start": start,
-            "period_end": end,
-            "comparator": f.comparator,
-            "value_low": f.value_low,
-            "value_high": f.value_high,
-            "value": f.value,
-            "unit": f.unit,
-            "value_text": decoded.text[value_start:value_end],
-            "quote": decoded.text[quote_start:quote_end],
-            "quote_start": quote_start,
-            "quote_end": quote_end,
-            "value_start": value_start,
-            "value_end": value_end,
-            "rule": f.rule,
+    def located(item, key: tuple) -> dict:
+        """The columns every extracted row shares: ids, document, period, value and provenance in raw offsets."""
+        quote_start, quote_end = doc.to_raw(item.quote_start, item.quote_end)
+        value_start, value_end = doc.to_raw(item.value_start, item.value_end)
+        start, end = period_bounds(item.period)
+        return {
+            "document_id": decoded.sha256, "source_file": path.name,
+            "region_code": document["region_code"], "region_name": document["region_name"],
+            "measure": item.measure, "kind": item.kind, "period": item.period,
+            "period_start": start, "period_end": end, "comparator": item.comparator,
+            "value_low": item.value_low, "value_high": item.value_high, "value": item.value, "unit": item.unit,
+            "value_text": decoded.text[value_start:value_end], "quote": decoded.text[quote_start:quote_end],
+            "quote_start": quote_start, "quote_end": quote_end, "value_start": value_start, "value_end": value_end,
             "extractor_version": EXTRACTOR_VERSION,
-        })
+        }
+
+    for f in facts:
+        row = {"observation_id": row_id(decoded.sha256, f.key), "indicator": f.indicator, "rule": f.rule}
+        result.observations.append(row | located(f, f.key))
+    for q in quantities:
+        row = {"quantity_id": row_id(decoded.sha256, ("quantity",) + q.key), "subject": q.subject}
+        result.quantities.append(row | located(q, q.key))
     return result
 
 
@@ -155,7 +148,7 @@ def drop_duplicate_documents(results: list[DocumentResult]) -> list[DocumentResu
         doc_id = r.document["document_id"]
         if doc_id in first_by_id:
             r.warnings.append(f"raw/{r.file}: same content as raw/{first_by_id[doc_id]}; skipped as a duplicate")
-            r.document, r.observations = None, []
+            r.document, r.observations, r.quantities = None, [], []
         else:
             first_by_id[doc_id] = r.file
     return results

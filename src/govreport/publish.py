@@ -66,7 +66,9 @@ class PublishOutcome:
 def build_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
     documents = [r.document for r in results if r.document is not None]
     observations = [o for r in results if r.document is not None for o in r.observations]
-    rows = {"observations": observations, "documents": documents, "indicators": indicator_rows()}
+    quantities = [q for r in results if r.document is not None for q in r.quantities]
+    rows = {"observations": observations, "quantities": quantities, "documents": documents,
+            "indicators": indicator_rows()}
     return {t.name: to_arrow(t, rows[t.name]) for t in TABLES}
 
 
