@@ -10,17 +10,16 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from govreport.manifest import load_manifest
-from govreport.pipeline import DocumentResult, drop_duplicate_documents, list_raw_files, process_file
+from govreport.pipeline import (DocumentResult, drop_duplicate_documents, process_file, read_inputs,
+                                refuse_unusable_manifest)
 from govreport.publish import PublishOutcome, publish
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def load_inputs(raw_dir: str) -> tuple[list[str], dict, list[str]]:
+def load_inputs(raw_dir: str) -> tuple[list[str], dict, list]:
     """List raw files and read the manifest (file-system I/O: retried)."""
-    entries, problems = load_manifest(raw_dir)
-    files = [str(p) for p in list_raw_files(Path(raw_dir))]
-    return files, entries, [str(p) for p in problems]
+    files, entries, problems = read_inputs(Path(raw_dir))
+    return [str(p) for p in files], entries, problems
 
 
 @task(cache_policy=NO_CACHE)
@@ -40,6 +39,7 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
     files, entries, problems = load_inputs(raw_dir)
     for p in problems:
         log.warning("manifest: %s", p)
+    refuse_unusable_manifest(problems)
     log.info("%d raw files in %s", len(files), raw_dir)
     batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
     futures = [extract_batch.submit(batch, entries) for batch in batches]

@@ -13,9 +13,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import pytest
 
-from govreport.manifest import load_manifest
 from govreport.paths import PROJECT_DIR
-from govreport.pipeline import drop_duplicate_documents, list_raw_files, process_file
+from govreport.pipeline import process_all, read_inputs, refuse_unusable_manifest
 from govreport.publish import PACKAGE_NAME, publish
 
 RAW = PROJECT_DIR / "raw"
@@ -25,12 +24,14 @@ SCORER = SHARED / "tools" / "score_extraction.py"
 
 
 def process_folder(raw_dir: Path):
-    entries, _ = load_manifest(raw_dir)
-    return drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in list_raw_files(raw_dir)])
+    """What the flow does before publishing, without Prefect."""
+    files, entries, problems = read_inputs(raw_dir)
+    refuse_unusable_manifest(problems)
+    return process_all(files, entries)
 
 
-def publish_folder(raw_dir: Path, out_dir: Path, state_dir: Path | None = None):
-    return publish(process_folder(raw_dir), out_dir, raw_dir, state_dir or out_dir.parent / "state")
+def publish_folder(raw_dir: Path, out_dir: Path, state_dir: Path | None = None, **kwargs):
+    return publish(process_folder(raw_dir), out_dir, raw_dir, state_dir or out_dir.parent / "state", **kwargs)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
 
     Runs as a Prefect flow on Prefect's embedded local API (no server needed).
     """
+    from .pipeline import ManifestUnusable
     from .publish import PublishBlocked, PublishLocked
 
     if not raw.is_dir():
@@ -46,6 +47,9 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
         outcome = flows.publish_flow(raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state))
     except PublishBlocked as blocked:
         err.print(f"[red]{escape(str(blocked))}[/]")
+        raise typer.Exit(1)
+    except ManifestUnusable as bad:
+        err.print(f"[red]error:[/] {escape(str(bad))}")
         raise typer.Exit(1)
     except PublishLocked as locked:
         err.print(f"[red]error:[/] {locked}")
@@ -101,30 +105,19 @@ def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
 def validate(package: Path = typer.Argument(..., help="A release folder (holding datapackage.json)."),
              raw: Path = typer.Option(RAW_DIR, "--raw", help="Raw folder, to check quotes against."),
              report_dir: Path = typer.Option(None, "--report-dir",
-                                             help="Where to write the reports (default: a temporary folder).")):
+                                             help="Where to write the reports (default: a temporary folder)."),
+             previous: Path = typer.Option(None, "--previous", help="The release before it, to compare with.")):
     """Validate a published release against its schemas and the expectation suites."""
     import tempfile
 
-    import pyarrow.parquet as pq
-
-    from .contract import TABLES
-    from .publish import _raw_texts
-    from .validate import run_expectations, run_frictionless, with_derived_columns
+    from .validate import validate_package
 
     descriptor = package / "datapackage.json"
     if not descriptor.exists():
         err.print(f"[red]error:[/] {descriptor} not found")
         raise typer.Exit(2)
     target = Path(report_dir or tempfile.mkdtemp(prefix="govreport-validate-"))
-    target.mkdir(parents=True, exist_ok=True)
-    report = run_frictionless(descriptor, target / "frictionless.json")
-    tables = {t.name: pq.read_table(package / "data" / f"{t.name}.parquet") for t in TABLES}
-    frames = {n: t.to_pandas() for n, t in tables.items()}
-    frames["observations"] = with_derived_columns(frames["observations"], frames["documents"],
-                                                  _raw_texts(raw, tables["documents"].to_pylist()))
-    gx = run_expectations(frames, target)
-    report.failures += gx.failures
-    report.checks_run += gx.checks_run
+    report = validate_package(package, raw, target, previous_dir=previous)
     for f in report.failures:
         (err.print if f.severity == "critical" else out.print)(escape(str(f)))
     verdict = "[green]valid[/]" if report.passed else "[red]invalid[/]"
@@ -177,6 +170,21 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
                 examples.setdefault(q["subject"], q["quote"][:60])
     for subject, n in counts.most_common(top):
         out.print(f"{n:5d}  {escape(subject)}  [dim]{escape(examples[subject])}[/]", highlight=False)
+
+
+@app.command()
+def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw reports.")):
+    """Record how many observations each raw document gives now, in schemas/expected_counts.csv.
+
+    Review the diff: a release whose counts differ for an unchanged document is blocked."""
+    from .checks import EXPECTED_COUNTS_PATH, write_expected_counts
+    from .manifest import load_manifest
+    from .pipeline import drop_duplicate_documents, list_raw_files, process_file
+
+    entries = load_manifest(raw)[0]
+    results = drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in list_raw_files(raw)])
+    write_expected_counts([r.document for r in results if r.document])
+    out.print(f"wrote {EXPECTED_COUNTS_PATH}")
 
 
 @app.command()

@@ -16,7 +16,7 @@ from . import document as docinfo
 from .contract import EXTRACTOR_VERSION
 from .extract import Extractor, extract_all
 from .ingest import IngestError, read_document
-from .manifest import SourceEntry
+from .manifest import ManifestProblem, SourceEntry, load_manifest
 from .normalize import normalize
 
 RAW_SUFFIXES = (".txt", ".html", ".htm", ".text")
@@ -152,3 +152,23 @@ def drop_duplicate_documents(results: list[DocumentResult]) -> list[DocumentResu
         else:
             first_by_id[doc_id] = r.file
     return results
+
+
+class ManifestUnusable(Exception):
+    """raw/sources.yaml cannot be read at all: publishing with guessed metadata would degrade the release."""
+
+
+def read_inputs(raw_dir: Path) -> tuple[list[Path], dict[str, SourceEntry], list[ManifestProblem]]:
+    """The raw files to process, the manifest's entries, and the manifest's problems."""
+    entries, problems = load_manifest(raw_dir)
+    return list_raw_files(Path(raw_dir)), entries, problems
+
+
+def refuse_unusable_manifest(problems: list[ManifestProblem]) -> None:
+    fatal = [p for p in problems if p.fatal]
+    if fatal:
+        raise ManifestUnusable("; ".join(str(p) for p in fatal) + " — fix the manifest; nothing was published")
+
+
+def process_all(paths: list[Path], entries: dict[str, SourceEntry]) -> list[DocumentResult]:
+    return drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in paths])

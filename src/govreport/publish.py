@@ -28,11 +28,10 @@ import pyarrow as pa
 
 from . import __version__
 from .contract import EXTRACTOR_VERSION, LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, Table
-from .ingest import IngestError, read_document
 from .pipeline import DocumentResult
 from .schemas_gen import data_dictionary, frictionless_schema
 from .tables import csv_bytes, indicator_rows, to_arrow, write_parquet
-from .validate import ValidationReport, run_expectations, run_frictionless, with_derived_columns
+from .validate import ValidationReport, validate_package
 
 PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
 LOCK_NAME = ".publish.lock"
@@ -224,35 +223,15 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
     return out
 
 
-def _raw_texts(raw_dir: Path, documents: list[dict]) -> dict[str, str]:
-    texts = {}
-    for d in documents:
-        try:
-            decoded = read_document(raw_dir / d["source_file"])
-        except IngestError:
-            continue
-        if decoded.sha256 == d["document_id"]:
-            texts[d["document_id"]] = decoded.text
-    return texts
-
-
-def validate_release(stage: Path, tables: dict[str, pa.Table], raw_dir: Path) -> ValidationReport:
-    validation = stage / "validation"
-    validation.mkdir(exist_ok=True)
-    report = run_frictionless(stage / "datapackage.json", validation / "frictionless.json")
-    frames = {name: t.to_pandas() for name, t in tables.items()}
-    docs = tables["documents"].to_pylist()
-    frames["observations"] = with_derived_columns(frames["observations"], frames["documents"],
-                                                  _raw_texts(raw_dir, docs))
-    gx_report = run_expectations(frames, validation)
-    report.failures += gx_report.failures
-    report.checks_run += gx_report.checks_run
-    (validation / "report.json").write_bytes(_json_bytes(report.to_json()))
-    return report
+def validate_release(stage: Path, tables: dict[str, pa.Table], raw_dir: Path, previous_dir: Path | None,
+                     expected_counts: dict | None) -> ValidationReport:
+    return validate_package(stage, raw_dir, stage / "validation", tables=tables, previous_dir=previous_dir,
+                            expected_counts=expected_counts)
 
 
 def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_dir: Path,
-            lock_wait: float = 0) -> PublishOutcome:
+            lock_wait: float = 0, expected_counts: dict | None = None) -> PublishOutcome:
+    """expected_counts: reviewed observation counts per document (default: schemas/expected_counts.csv)."""
     """Publish the documents' tables as the next version of the package, if anything changed."""
     out_dir, raw_dir, state_dir = Path(out_dir), Path(raw_dir), Path(state_dir)
     package_dir = out_dir / PACKAGE_NAME
@@ -276,7 +255,8 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
         shutil.rmtree(stage, ignore_errors=True)
         try:
             descriptor = _write_release(stage, version, why, tables, csvs, results, digest, previous)
-            report = validate_release(stage, tables, raw_dir)
+            report = validate_release(stage, tables, raw_dir,
+                                      package_dir / previous["version"] if previous else None, expected_counts)
             if not report.passed:
                 kept = state_dir / "rejected" / f"{version}-{digest[:8]}"
                 shutil.rmtree(kept, ignore_errors=True)

@@ -18,7 +18,11 @@ from .paths import SCHEMAS_DIR
 
 MISSING_VALUES = [""]
 # Columns govreport.validate adds to a table before its suite runs; never published.
-DERIVED_COLUMNS = {"observations": ("years_from_report", "quote_matches_raw", "value_in_quote")}
+DERIVED_COLUMNS = {
+    "observations": ("years_from_report", "quote_matches_raw", "value_in_quote", "conflicts_other_document",
+                     "changed_for_unchanged_document"),
+    "documents": ("n_observations_expected",),
+}
 PLAUSIBILITY_PATH = SCHEMAS_DIR / "plausibility.csv"
 
 _ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32()}
@@ -89,6 +93,8 @@ def structural_expectations(t: Table) -> list[dict]:
         if f.minimum is not None or f.maximum is not None:
             out.append(_exp("expect_column_values_to_be_between", column=f.name, min_value=f.minimum,
                             max_value=f.maximum))
+    # A table may not shrink by more than checks.MAX_SHRINK since the previous release.
+    out.append(_exp("expect_table_row_count_to_be_between", min_value={"$PARAMETER": f"min_rows_{t.name}"}))
     if len(t.primary_key) == 1:
         out.append(_exp("expect_column_values_to_be_unique", column=t.primary_key[0]))
     else:
@@ -106,6 +112,10 @@ def read_plausibility(path: Path = PLAUSIBILITY_PATH) -> list[dict]:
 
 def domain_expectations(t: Table) -> list[dict]:
     """What a statistician knows of the numbers beyond their types."""
+    if t.name == "documents":
+        # the reviewed count of schemas/expected_counts.csv, where one was reviewed for this content
+        return [_exp("expect_column_pair_values_to_be_equal", column_A="n_observations",
+                     column_B="n_observations_expected", ignore_row_if="either_value_is_missing")]
     if t.name != "observations":
         return []
     codelist = load_codelist()
@@ -128,6 +138,9 @@ def domain_expectations(t: Table) -> list[dict]:
         _exp("expect_column_values_to_be_in_set", column="quote_matches_raw", value_set=[True]),
         _exp("expect_column_values_to_be_in_set", column="value_in_quote", value_set=[True]),
         _exp("expect_column_values_to_be_between", column="years_from_report", min_value=-6, max_value=5),
+        _exp("expect_column_values_to_be_in_set", severity="warning", column="conflicts_other_document",
+             value_set=[False]),
+        _exp("expect_column_values_to_be_in_set", column="changed_for_unchanged_document", value_set=[False]),
     ]
     for row in read_plausibility():
         condition = f'measure=="{row["measure"]}"'

@@ -153,6 +153,7 @@ def _page(title: str, body: str, *, css_href: str | None = None, inline_css: str
         f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">',
         '<meta name="referrer" content="no-referrer">',
         f"<title>{esc(title)}</title>",
+        '<link rel="icon" href="data:,">',  # no favicon request
     ]
     if css_href:
         head.append(f'<link rel="stylesheet" href="{esc(css_href)}">')
@@ -277,16 +278,13 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     if hi == lo:
         pad = abs(hi) * 0.1 or 1.0
         lo, hi = lo - pad, hi + pad
-    pad = (hi - lo) * 0.06  # keep points off the frame
-    lo, hi = lo - pad, hi + pad
+    pad = (hi - lo) * 0.05  # keep points off the frame, but do not invent negatives for counts and levels
+    lo, hi = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if (hi - lo) / (m * mag) <= n)
-    start, ticks = math.floor(lo / step) * step, []
-    while start <= hi + step * 1e-9 or len(ticks) < 2:
-        ticks.append(round(start, 10))
-        start += step
-    return ticks
+    first, last = math.floor(lo / step), math.ceil(hi / step)  # ticks enclose every value
+    return [round(i * step, 10) for i in range(first, max(last, first + 1) + 1)]
 
 
 def _missed(target: dict, actual: dict) -> bool:
@@ -614,8 +612,7 @@ COLUMNS = (
     ("high", "High", "上限", "num"),
     ("unit", "Unit", "单位", "text"),
     ("file", "Source file", "来源文件", "text"),
-    ("quote", "Quote", "原文", "text"),
-)
+)  # the quote goes on its own full-width line under each row: long sentences need the room
 
 
 def _table_rows(observations: list[dict], names: dict, anchored: set[str]) -> list[dict]:
@@ -797,6 +794,8 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
     version = str(descriptor.get("version") or release_dir.name)
     site = release_dir / SITE_DIR
     site.mkdir(exist_ok=True)
+    for stale in site.glob("doc-*.html"):  # pages from an earlier build (perhaps with another raw_dir)
+        stale.unlink()
     (site / "style.css").write_text(CSS, encoding="utf-8")
     (site / "release.js").write_text(JS, encoding="utf-8")
     release_title = f"{descriptor.get('title') or PACKAGE_TITLE} {version}"
@@ -824,8 +823,9 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
     licence_html = (f'<a href="{esc(licence_href)}" rel="license">{esc(licence.get("title") or licence.get("name"))}</a>'
                     if licence_href else esc(licence.get("title") or licence.get("name")))
     reason = (descriptor.get("govreport") or {}).get("version_reason")
-    th = "".join(f'<th data-key="{k}" data-type="{ty}" aria-sort="none"><button type="button">{esc(en)} '
-                 f'<span lang="zh-Hans">{esc(zh)}</span><span class="arrow" aria-hidden="true"></span></button></th>'
+    th = "".join(f'<th data-key="{k}" data-type="{ty}" aria-sort="none" class="col-{k}"><button type="button">'
+                 f'<span class="en">{esc(en)}<span class="arrow" aria-hidden="true"></span></span> '
+                 f'<span class="zh" lang="zh-Hans">{esc(zh)}</span></button></th>'
                  for k, en, zh, ty in COLUMNS)
 
     body = f"""
@@ -878,7 +878,10 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
 <input id="observations-search" type="search" placeholder="e.g. gdp 2021 目标 罗湖" autocomplete="off">
 <span id="observations-count" class="muted" aria-live="polite"></span></div>
 <noscript><p>The table needs JavaScript; the same data is in the CSV and Parquet files above. 表格需要 JavaScript;数据见上方下载文件。</p></noscript>
-<div class="table-wrap tall"><table id="observations-table" class="data obs"><thead><tr>{th}</tr></thead><tbody></tbody></table></div>
+<p class="muted small">Each observation's quote is on the line below it, the number highlighted; “原文 source ↗” opens it in the
+document. Click a column header to sort. 每条观测值下方为原文引句,数值以高亮标出;点击表头排序。</p>
+<div class="table-wrap tall"><table id="observations-table" class="data obs">
+<thead><tr>{th}</tr></thead></table></div>
 {json_script("observations-data", _table_rows(observations, names, anchored))}
 </section>
 
@@ -1003,9 +1006,16 @@ table.data th, table.data td { padding: 7px 10px; border-bottom: 1px solid var(-
 table.data thead th { position: sticky; top: 0; background: #eef1f5; font-weight: 600; white-space: nowrap; z-index: 1; }
 table.data tbody tr:nth-child(even) { background: #fafbfc; }
 table.data tbody tr:hover { background: #f0f5ff; }
+p.small { font-size: .85rem; margin: 0 0 8px; }
+table.obs tbody tr:nth-child(even), table.obs tbody tr:hover { background: none; }
+table.obs tbody.obs-row:nth-of-type(even) { background: #f8fafc; }
+table.obs tbody.obs-row:hover { background: #f0f5ff; }
+table.obs tbody.obs-row td { border-bottom: none; }
+table.obs tbody.obs-row tr.quote-line td { border-bottom: 1px solid var(--line); padding-top: 0; padding-bottom: 10px; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.data th.num { text-align: right; }
+table.data th.num, table.data td.num { text-align: right; }
 .hash { word-break: break-all; color: #3d4a5c; font-size: .78rem; }
+table.downloads td:last-child { min-width: 17em; }
 .fmt { display: inline-block; font-size: .72rem; font-weight: 700; letter-spacing: .05em; padding: 1px 7px; border-radius: 999px;
   background: #e8eefc; color: #1e3a8a; }
 .fmt-csv { background: #e7f6ef; color: #065f46; }
@@ -1055,21 +1065,31 @@ pre.json { background: #f6f8fa; padding: 10px; border-radius: 8px; overflow: aut
 table.obs { font-size: .85rem; }
 table.obs th button { all: unset; cursor: pointer; display: inline-flex; gap: 4px; align-items: baseline; }
 table.obs th button:focus-visible { outline: 2px solid var(--accent); border-radius: 3px; }
-table.obs th button [lang] { color: var(--muted); font-weight: 500; }
-table.obs th .arrow::after { content: "↕"; color: #a0aab5; font-size: .8em; }
+table.obs th button { display: block; white-space: nowrap; line-height: 1.3; }
+table.obs th button .zh { display: block; color: var(--muted); font-weight: 500; font-size: .8rem; }
+table.obs th.col-value, table.obs th.col-low, table.obs th.col-high { text-align: right; }
+table.obs th .arrow::after { content: "↕"; color: #a0aab5; font-size: .8em; margin-left: 3px; }
 table.obs th[aria-sort="ascending"] .arrow::after { content: "▲"; color: var(--accent); }
 table.obs th[aria-sort="descending"] .arrow::after { content: "▼"; color: var(--accent); }
-table.obs td.quote { min-width: 26em; max-width: 40em; line-height: 1.55; }
+table.obs td { padding: 6px 8px; }
+table.obs td.quote { line-height: 1.6; color: #334155; padding-left: 18px; }
+table.obs td.quote .qbox { position: sticky; left: 18px; max-width: calc(100vw - 90px); }
+table.obs td.quote .qbox::before { content: "“"; color: #94a3b8; margin-left: -10px; margin-right: 2px; }
 table.obs td.quote mark { background: var(--mark-strong); padding: 0 1px; border-radius: 2px; }
-table.obs td.ind { white-space: nowrap; }
-table.obs td.ind code { font-size: .8rem; }
-table.obs td.file { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .76rem; word-break: break-all; min-width: 11em; }
-.kind-target { color: var(--target); font-weight: 600; } .kind-actual { color: var(--actual); font-weight: 600; }
+table.obs td.ind { min-width: 9em; max-width: 17em; }
+table.obs td.ind code { font-size: .78rem; color: #334155; }
+table.obs td.nowrap { white-space: nowrap; }
+table.obs td.blank { color: #a0aab5; }
+table.obs td.file { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .74rem;
+  overflow-wrap: anywhere; min-width: 8em; max-width: 10em; color: #475569; }
+.kind-target, .kind-actual { font-weight: 600; white-space: nowrap; }
+.kind-target { color: var(--target); } .kind-actual { color: var(--actual); }
 .src-link { white-space: nowrap; font-size: .8rem; margin-left: 4px; }
 details.dict { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 8px 0; }
 details.dict summary { cursor: pointer; font-weight: 600; }
-table.dictionary td:nth-child(4) { min-width: 18em; }
-code.allowed { word-break: break-all; font-size: .76rem; }
+table.dictionary td:nth-child(4) { min-width: 16em; }
+table.dictionary td:nth-child(5) { min-width: 10em; }
+code.allowed { overflow-wrap: anywhere; font-size: .76rem; }
 blockquote.citation { margin: 0; padding: 12px 16px; border-left: 4px solid var(--accent); background: #f3f6fd; border-radius: 0 8px 8px 0; }
 .foot { color: var(--muted); font-size: .8rem; padding-bottom: 30px; word-break: break-all; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; font-size: .9rem; }
@@ -1087,6 +1107,7 @@ pre.doctext mark.v { background: var(--mark-strong); outline: 1px solid #e0a800;
   .coverage-grid { grid-template-columns: 1fr; }
   .card { padding: 14px; border-radius: 10px; }
   .wrap { padding: 0 12px; }
+  .toc .wrap { flex-wrap: nowrap; overflow-x: auto; }
   table.obs td.quote { min-width: 18em; }
 }
 """.replace("FONTS", FONT_STACK)
@@ -1099,7 +1120,6 @@ JS = r"""// The observations table: built from the JSON in #observations-data wi
   var table = document.getElementById("observations-table");
   if (!source || !table) return;
   var rows = JSON.parse(source.textContent);
-  var tbody = table.tBodies[0];
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var search = document.getElementById("observations-search");
   var count = document.getElementById("observations-count");
@@ -1113,32 +1133,41 @@ JS = r"""// The observations table: built from the JSON in #observations-data wi
     return e;
   }
 
-  function quoteCell(r) {
+  function quoteCell(r, span) {
     var td = el("td", null, "quote");
-    td.lang = "zh";
+    td.colSpan = span;
+    // The box stays in view and wraps to the screen when a narrow screen scrolls the table sideways.
+    var box = el("div", null, "qbox");
+    td.appendChild(box);
+    box.lang = "zh";
     var q = r.quote || "";
     if (r.mark && r.mark[0] >= 0 && r.mark[1] > r.mark[0] && r.mark[1] <= q.length) {
-      td.appendChild(document.createTextNode(q.slice(0, r.mark[0])));
-      td.appendChild(el("mark", q.slice(r.mark[0], r.mark[1])));
-      td.appendChild(document.createTextNode(q.slice(r.mark[1])));
+      box.appendChild(document.createTextNode(q.slice(0, r.mark[0])));
+      box.appendChild(el("mark", q.slice(r.mark[0], r.mark[1])));
+      box.appendChild(document.createTextNode(q.slice(r.mark[1])));
     } else {
-      td.appendChild(document.createTextNode(q));
+      box.appendChild(document.createTextNode(q));
     }
+    box.innerHTML = q;
     if (r.href && DOC_HREF.test(r.href)) {
       var a = el("a", "原文 source ↗", "src-link");
       a.setAttribute("href", r.href);
-      td.appendChild(document.createTextNode(" "));
-      td.appendChild(a);
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(a);
     }
     return td;
   }
 
   function cell(r, key) {
-    if (key === "quote") return quoteCell(r);
     var td;
     if (key === "indicator") {
       td = el("td", null, "ind");
-      td.appendChild(el("code", r.indicator));
+      var code = el("code");
+      String(r.indicator).split("_").forEach(function (part, i) {
+        if (i > 0) { code.appendChild(document.createTextNode("_")); code.appendChild(document.createElement("wbr")); }
+        code.appendChild(document.createTextNode(part));
+      });
+      td.appendChild(code);
       var zh = el("span", r.indicator_zh, "sub");
       zh.lang = "zh-Hans";
       td.appendChild(zh);
@@ -1146,22 +1175,30 @@ JS = r"""// The observations table: built from the JSON in #observations-data wi
       return td;
     }
     var v = r[key];
-    td = el("td", v === null || v === undefined ? "" : v);
+    var blank = v === null || v === undefined || v === "";
+    td = el("td", blank ? "—" : v);
+    if (blank) { td.className = "blank"; return td; }
     if (key === "value" || key === "low" || key === "high") td.className = "num";
     if (key === "kind") td.className = r.kind.indexOf("Target") === 0 ? "kind-target" : "kind-actual";
     if (key === "file") td.className = "file";
     if (key === "region") td.lang = "zh";
+    if (key === "period" || key === "comparator" || key === "unit") td.className = "nowrap";
     if (key === "unit") td.title = r.unit_code || "";
     if (key === "value") td.title = r.value_text || "";
     return td;
   }
 
   var keys = headers.map(function (th) { return th.getAttribute("data-key"); });
+  // One <tbody> per observation: its values, then its quote on a full-width line.
   rows.forEach(function (r, i) {
+    var group = el("tbody", null, "obs-row");
     var tr = document.createElement("tr");
-    tr.id = "row-" + r.id;
     keys.forEach(function (k) { tr.appendChild(cell(r, k)); });
-    r._tr = tr;
+    var line = el("tr", null, "quote-line");
+    line.appendChild(quoteCell(r, keys.length));
+    group.appendChild(tr);
+    group.appendChild(line);
+    r._tr = group;
     r._i = i;
     r._hay = [r.indicator, r.indicator_zh, r.indicator_en, r.region, r.kind, r.measure, r.period, r.comparator,
               r.value, r.value_text, r.unit, r.unit_code, r.file, r.quote].join(" ").toLowerCase();
@@ -1190,7 +1227,7 @@ JS = r"""// The observations table: built from the JSON in #observations-data wi
       if (ok) shown += 1;
       frag.appendChild(r._tr);
     });
-    tbody.appendChild(frag);
+    table.appendChild(frag);
     if (count) count.textContent = shown + " / " + rows.length + " rows 行";
   }
 

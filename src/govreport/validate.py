@@ -18,6 +18,7 @@ import pandas as pd
 
 from .contract import TABLES
 from .paths import SCHEMAS_DIR
+from .checks import row_count_floors
 from .schemas_gen import DERIVED_COLUMNS
 
 
@@ -59,10 +60,15 @@ class ValidationReport:
 
 
 # --- columns the domain checks look at ------------------------------------------------
-def with_derived_columns(observations: pd.DataFrame, documents: pd.DataFrame,
-                         raw_texts: dict[str, str] | None) -> pd.DataFrame:
-    """observations plus the columns the suite's domain checks read (never published)."""
-    df = observations.copy()
+def with_derived_columns(frames: dict[str, pd.DataFrame], raw_texts: dict[str, str] | None,
+                         previous: dict[str, pd.DataFrame] | None = None,
+                         expected_counts: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables plus the columns the suites' domain checks read (never published)."""
+    from .checks import changed_since, conflicts, expected_observations
+
+    frames = dict(frames)
+    documents = frames["documents"].copy()
+    df = frames["observations"].copy()
     years = dict(zip(documents["document_id"], documents["report_year"]))
     df["years_from_report"] = pd.to_datetime(df["period_end"]).dt.year - df["document_id"].map(years)
     quote_ok, value_ok = [], []
@@ -78,8 +84,14 @@ def with_derived_columns(observations: pd.DataFrame, documents: pd.DataFrame,
                         and any(c.isdigit() or c in "零〇一二两三四五六七八九十百千万亿" for c in row.value_text))
     df["quote_matches_raw"] = quote_ok
     df["value_in_quote"] = value_ok
-    assert tuple(df.columns[len(observations.columns):]) == DERIVED_COLUMNS["observations"]
-    return df
+    df["conflicts_other_document"] = conflicts(df)
+    df["changed_for_unchanged_document"] = changed_since(df, (previous or {}).get("observations"))
+    documents["n_observations_expected"] = expected_observations(documents, expected_counts or {})
+    for name, frame in (("observations", df), ("documents", documents)):
+        added = tuple(frame.columns[len(frames[name].columns):])
+        assert added == DERIVED_COLUMNS[name], (name, added)
+    frames["observations"], frames["documents"] = df, documents
+    return frames
 
 
 # --- Great Expectations ---------------------------------------------------------------
@@ -87,8 +99,8 @@ def load_suite(table: str, schemas_dir: Path = SCHEMAS_DIR) -> dict:
     return json.loads((schemas_dir / "expectations" / f"{table}.json").read_text(encoding="utf-8"))
 
 
-def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path,
-                     schemas_dir: Path = SCHEMAS_DIR) -> ValidationReport:
+def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, schemas_dir: Path = SCHEMAS_DIR,
+                     parameters: dict | None = None) -> ValidationReport:
     """Run each table's suite with a file-backed GX context in out_dir; Data Docs go to out_dir/data_docs."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
@@ -117,7 +129,8 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path,
             actions=[UpdateDataDocsAction(name="data_docs", site_names=["release"])],
             result_format={"result_format": "COMPLETE",
                            "unexpected_index_column_names": list(table.primary_key)}))
-        outcome = checkpoint.run(batch_parameters={"dataframe": frames[table.name]})
+        outcome = checkpoint.run(batch_parameters={"dataframe": frames[table.name]},
+                                 expectation_parameters=parameters or row_count_floors(None))
         for run_result in outcome.run_results.values():
             results_json[table.name] = run_result.to_json_dict()
             for r in run_result.results:
@@ -163,4 +176,49 @@ def run_frictionless(descriptor: Path, out_path: Path) -> ValidationReport:
                                                 [r for r in rows if r is not None], notes[err_type]))
     Path(out_path).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                               encoding="utf-8")
+    return report
+
+
+# --- the whole gate ---------------------------------------------------------------------
+def raw_texts_for(raw_dir: Path, documents: list[dict]) -> dict[str, str]:
+    """Decoded raw text by document id, for the documents whose file in raw_dir still has that content."""
+    from .ingest import IngestError, read_document
+
+    texts = {}
+    for d in documents:
+        try:
+            decoded = read_document(Path(raw_dir) / d["source_file"])
+        except IngestError:
+            continue
+        if decoded.sha256 == d["document_id"]:
+            texts[d["document_id"]] = decoded.text
+    return texts
+
+
+def read_tables(release_dir: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    return {t.name: pq.read_table(Path(release_dir) / "data" / f"{t.name}.parquet") for t in TABLES
+            if (Path(release_dir) / "data" / f"{t.name}.parquet").exists()}
+
+
+def validate_package(release_dir: Path, raw_dir: Path, out_dir: Path, tables: dict | None = None,
+                     previous_dir: Path | None = None, expected_counts: dict | None = None) -> ValidationReport:
+    """Frictionless on the release's files, then the suites on its tables; reports written to out_dir."""
+    from .checks import read_expected_counts, row_count_floors
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = run_frictionless(Path(release_dir) / "datapackage.json", out_dir / "frictionless.json")
+    tables = tables or read_tables(release_dir)
+    previous = {n: t.to_pandas() for n, t in read_tables(previous_dir).items()} if previous_dir else None
+    previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
+    frames = with_derived_columns({n: t.to_pandas() for n, t in tables.items()},
+                                  raw_texts_for(raw_dir, tables["documents"].to_pylist()), previous,
+                                  read_expected_counts() if expected_counts is None else expected_counts)
+    gx_report = run_expectations(frames, out_dir, parameters=row_count_floors(previous_counts))
+    report.failures += gx_report.failures
+    report.checks_run += gx_report.checks_run
+    (out_dir / "report.json").write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n",
+                                         encoding="utf-8")
     return report

@@ -1,0 +1,68 @@
+"""Checks beyond one table: reviewed counts, conflicts between documents, and the previous release."""
+import copy
+import json
+
+import pytest
+
+from govreport.checks import read_expected_counts
+from govreport.publish import PublishBlocked, publish
+
+from conftest import process_folder, tree_bytes
+
+
+def test_a_silent_change_in_a_documents_count_blocks_the_release(raw_copy, tmp_path):
+    results = process_folder(raw_copy)
+    reviewed = copy.deepcopy(read_expected_counts())
+    reviewed["000_c6f7ee3199c6db1d.txt"]["observations"] = "9"  # the reviewed count says 9; extraction gives 8
+    with pytest.raises(PublishBlocked) as blocked:
+        publish(results, tmp_path / "out", raw_copy, tmp_path / "state", expected_counts=reviewed)
+    message = str(blocked.value)
+    assert "expect_column_pair_values_to_be_equal" in message
+    assert results[0].document["document_id"] in message
+    assert not (tmp_path / "out" / "catalog.json").exists()
+
+
+def test_the_committed_expected_counts_match_the_extractor():
+    # `govreport expect` rewrites the file; a difference here is a regression or an unreviewed change
+    counts = {r.document["source_file"]: r.document["n_observations"] for r in process_folder(
+        __import__("conftest").RAW)}
+    assert {k: int(v["observations"]) for k, v in read_expected_counts().items()} == counts
+
+
+def test_a_number_that_changes_for_an_unchanged_document_blocks_the_release(raw_copy, tmp_path):
+    out = tmp_path / "out"
+    results = process_folder(raw_copy)
+    publish(results, out, raw_copy, tmp_path / "state")
+    before = tree_bytes(out)
+    changed = copy.deepcopy(results)
+    obs = changed[1].observations[0]
+    obs["value_low"] = obs["value_high"] = obs["value"] = (obs["value"] or 0) + 1
+    with pytest.raises(PublishBlocked) as blocked:
+        publish(changed, out, raw_copy, tmp_path / "state")
+    assert "changed_for_unchanged_document" in str(blocked.value) and obs["observation_id"] in str(blocked.value)
+    assert tree_bytes(out) == before
+
+
+def test_a_table_that_shrinks_too_much_blocks_the_release(raw_copy, tmp_path):
+    out = tmp_path / "out"
+    results = process_folder(raw_copy)
+    publish(results, out, raw_copy, tmp_path / "state")
+    before = tree_bytes(out)
+    with pytest.raises(PublishBlocked) as blocked:
+        publish(results[:1], out, raw_copy, tmp_path / "state")
+    assert "expect_table_row_count_to_be_between" in str(blocked.value)
+    assert tree_bytes(out) == before
+
+
+def test_documents_that_disagree_are_reported_as_conflicts_but_published(raw_copy, tmp_path):
+    # a news article misquoting the report: same region, indicator, kind and period, another number
+    article = raw_copy / "005_misquote.txt"
+    article.write_text("罗湖区2021年经济社会发展的主要预期目标是:地区生产总值增长7%。", encoding="utf-8")
+    with open(raw_copy / "sources.yaml", "a", encoding="utf-8") as fh:
+        fh.write('  - file: 005_misquote.txt\n    region_name: 罗湖区\n    region_code: "440303"\n'
+                 '    document_type: news_article\n    report_year: 2021\n')
+    outcome = publish(process_folder(raw_copy), tmp_path / "out", raw_copy, tmp_path / "state")
+    report = json.loads((outcome.path / "validation" / "report.json").read_text(encoding="utf-8"))
+    assert report["passed"]
+    conflict = [w for w in report["warnings"] if "conflicts_other_document" in w["message"]]
+    assert conflict and len(conflict[0]["rows"]) >= 3  # the article's 7% and the 5.5-6% of 001 and 002

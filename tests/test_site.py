@@ -1,0 +1,445 @@
+"""The static release page, document pages and catalog page: built from releases published the real way,
+checked as HTML, then driven in headless Chromium (Debian's, through Playwright) over a local HTTP server."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from govreport.contract import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
+from govreport.ingest import read_document
+from govreport.paths import PROJECT_DIR
+from govreport.site import (build_catalog_site, build_release_site, chart_series, json_script,
+                            observation_changes)
+
+from conftest import RAW, publish_folder
+
+# A raw document whose quoted sentence carries markup and a javascript: URL; every page must show it as text.
+INJECTION_FILE = "999_injection.txt"
+INJECTION = ("2023年政府工作报告\n今年主要预期目标是:地区生产总值增长6%左右<script>window.__pwned=1</script>"
+             "\"><img src=x onerror=\"window.__pwned=2\">,固定资产投资完成100亿元。javascript:alert(1)")
+PAYLOADS = ("<script>window.__pwned", "<img src=x", 'href="javascript:', "href='javascript:")
+ARTIFACTS = PROJECT_DIR / "test-artifacts"
+
+
+def _html_files(release_dir: Path) -> list[Path]:
+    return [release_dir / "index.html", *sorted((release_dir / "site").glob("*.html"))]
+
+
+def _embedded_rows(page: str) -> list[dict]:
+    m = re.search(r'<script type="application/json" id="observations-data">(.*?)</script>', page, re.S)
+    assert m, "the observations table's data is embedded as JSON"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture(scope="module")
+def site_tree(tmp_path_factory) -> SimpleNamespace:
+    """published/ with two releases built by the project's own publisher: 1.0.0 from the seeds, 1.1.0 with the
+    injection document added; both sites and the catalog page built."""
+    base = tmp_path_factory.mktemp("site")
+    raw = base / "raw"
+    shutil.copytree(RAW, raw)
+    published = base / "published"
+    first = publish_folder(raw, published)
+    (raw / INJECTION_FILE).write_text(INJECTION, encoding="utf-8")
+    second = publish_folder(raw, published)
+    assert (first.version, second.version) == ("1.0.0", "1.1.0")
+    build_release_site(first.path, raw_dir=raw)
+    build_release_site(second.path, previous_release_dir=first.path, raw_dir=raw)
+    build_catalog_site(published)
+    return SimpleNamespace(raw=raw, published=published, v1=first.path, v2=second.path)
+
+
+# --- the HTML, read as text ------------------------------------------------------------------
+def test_release_page_header_metadata_and_citation(site_tree):
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    descriptor = json.loads((site_tree.v2 / "datapackage.json").read_text(encoding="utf-8"))
+    for text in (PACKAGE_TITLE, PACKAGE_TITLE_ZH, "1.1.0", descriptor["created"][:10], LICENSE["title"],
+                 "Observations 观测值", "How to cite"):
+        assert text in page, text
+    citation = re.search(r'<blockquote class="citation" id="citation">(.*?)</blockquote>', page, re.S).group(1)
+    for text in (PACKAGE_TITLE, "version 1.1.0", descriptor["created"][:10], descriptor["id"], PACKAGE_NAME):
+        assert text in html.unescape(citation), text
+
+
+def test_every_resource_is_linked_with_size_and_sha256(site_tree):
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    descriptor = json.loads((site_tree.v2 / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["format"] for r in descriptor["resources"]} == {"parquet", "csv"}
+    for r in descriptor["resources"]:
+        assert f'href="{r["path"]}"' in page
+        assert r["hash"].removeprefix("sha256:") in page
+        assert (site_tree.v2 / r["path"]).exists()
+    for link in ("DATA_DICTIONARY.md", "validation/report.json", "validation/frictionless.json",
+                 "validation/data_docs/index.html"):
+        assert f'href="{link}"' in page
+
+
+def test_data_dictionary_is_rendered_from_the_contract(site_tree):
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    for t in TABLES:
+        for f in t.fields:
+            assert f"<code>{f.name}</code>" in page, f"{t.name}.{f.name}"
+            assert html.escape(f.zh) in page
+
+
+def test_validation_status_from_report(site_tree):
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    report = json.loads((site_tree.v2 / "validation" / "report.json").read_text(encoding="utf-8"))
+    assert report["passed"]
+    assert "Passed 通过" in page and f'data-checks="{report["checks_run"]}"' in page
+
+
+def test_validation_failures_are_listed_and_escaped(site_tree, tmp_path):
+    release = tmp_path / "1.1.0"
+    shutil.copytree(site_tree.v2, release)
+    report = {"passed": False, "checks_run": 3,
+              "critical": [{"tool": "great_expectations", "table": "observations", "check": "quote_in_raw",
+                            "severity": "critical", "rows": ["abc"], "message": "<b>bad</b> quote"}],
+              "warnings": [{"tool": "frictionless", "table": "documents", "check": "blank-row",
+                            "severity": "warning", "rows": [3], "message": "row 3 is blank"}]}
+    (release / "validation" / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    page = build_release_site(release).read_text(encoding="utf-8")
+    assert "Failed 未通过" in page and "1 critical" in page and "1 warnings" in page
+    assert "quote_in_raw" in page and "row 3 is blank" in page
+    assert "&lt;b&gt;bad&lt;/b&gt;" in page and "<b>bad</b>" not in page
+
+
+def test_first_release_has_nothing_to_compare(site_tree):
+    page = (site_tree.v1 / "index.html").read_text(encoding="utf-8")
+    assert "First release" in page
+
+
+def test_changes_since_previous_release_by_natural_key(site_tree):
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    diff = observation_changes(site_tree.v1, site_tree.v2)
+    added_files = {r["source_file"] for r in diff["added"]}
+    assert added_files == {INJECTION_FILE} and len(diff["added"]) >= 1
+    assert diff["removed"] == [] and diff["changed"] == []
+    assert f'data-count="added">{len(diff["added"])}<' in page
+    assert 'data-count="removed">0<' in page and 'data-count="changed">0<' in page
+    assert f"{INJECTION_FILE} · gdp · growth · target · 2023" in page
+
+
+def test_changed_and_removed_observations(site_tree, tmp_path):
+    old, new = tmp_path / "1.0.0", tmp_path / "1.0.1"
+    shutil.copytree(site_tree.v1, old)
+    shutil.copytree(site_tree.v1, new)
+    rows = pq.read_table(new / "data" / "observations.parquet").to_pylist()
+    removed, edited = rows.pop(0), rows[0]
+    edited["value"] = edited["value"] + 1
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(new / "data" / "observations.parquet")),
+                   new / "data" / "observations.parquet")
+    diff = observation_changes(old, new)
+    assert [r["observation_id"] for r in diff["removed"]] == [removed["observation_id"]]
+    assert [(a["observation_id"], b["value"]) for a, b in diff["changed"]] == [(edited["observation_id"], edited["value"])]
+    assert diff["added"] == []
+    page = build_release_site(new, previous_release_dir=old).read_text(encoding="utf-8")
+    assert 'data-count="removed">1<' in page and 'data-count="changed">1<' in page
+
+
+def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
+    release = tmp_path / "1.1.0"
+    shutil.copytree(site_tree.v2, release)
+    (release / "changes.json").write_text(json.dumps({"previous_version": "1.0.0",
+                                                     "added": [{"indicator": "<i>gdp</i>", "period": "2023"}]}),
+                                          encoding="utf-8")
+    page = build_release_site(release, previous_release_dir=site_tree.v1).read_text(encoding="utf-8")
+    assert 'href="changes.json"' in page and "&lt;i&gt;gdp&lt;/i&gt;" in page and "<i>gdp</i>" not in page
+    assert 'data-count="added"' not in page  # the computed diff gave way to the file
+
+
+def test_injection_payload_is_text_everywhere(site_tree):
+    pages = _html_files(site_tree.v2)
+    assert any(p.name.startswith("doc-") for p in pages)
+    for path in pages + [site_tree.published / "index.html"]:
+        source = path.read_text(encoding="utf-8")
+        for payload in PAYLOADS:
+            assert payload not in source, f"{path.name} contains {payload!r} unescaped"
+    rows = _embedded_rows((site_tree.v2 / "index.html").read_text(encoding="utf-8"))
+    quotes = [r["quote"] for r in rows if r["file"] == INJECTION_FILE]
+    assert quotes and all("<script>window.__pwned=1</script>" in q for q in quotes)  # data intact after JSON.parse
+    doc_pages = [p for p in pages if "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in p.read_text(encoding="utf-8")]
+    assert len(doc_pages) == 1
+    assert "javascript:alert(1)" in doc_pages[0].read_text(encoding="utf-8")  # shown as text, never as a link
+
+
+def test_json_script_cannot_end_its_element():
+    nasty = {"q": "</script><script>alert(1)</script><!--<script>", "amp": "a & b > c"}
+    out = json_script("x", nasty)
+    inner = out.removeprefix('<script type="application/json" id="x">').removesuffix("</script>")
+    assert "<" not in inner and ">" not in inner
+    assert json.loads(inner) == nasty
+
+
+def test_document_pages_anchor_each_value_at_its_offsets(site_tree):
+    rows = pq.read_table(site_tree.v2 / "data" / "observations.parquet").to_pylist()
+    docs = pq.read_table(site_tree.v2 / "data" / "documents.parquet").to_pylist()
+    checked = 0
+    for d in docs:
+        page = site_tree.v2 / "site" / f"doc-{d['document_id'][:12]}.html"
+        assert page.exists(), d["source_file"]
+        text = read_document(site_tree.raw / d["source_file"]).text
+        body = re.search(r'<pre class="doctext" lang="zh">(.*?)</pre>', page.read_bytes().decode("utf-8"), re.S).group(1)
+        # Walk the markup: text between tags must rebuild the raw text exactly; anchors sit at value offsets.
+        pos, anchors = 0, {}
+        for token in re.split(r"(<[^>]+>)", body):
+            if m := re.fullmatch(r'<span class="anchor" id="obs-([0-9a-f]{16})">', token):
+                anchors[m.group(1)] = pos
+            elif not token.startswith("<"):
+                pos += len(html.unescape(token))
+        assert re.sub(r"<[^>]+>", "", body) == html.escape(text, quote=True)
+        for o in (o for o in rows if o["document_id"] == d["document_id"]):
+            assert anchors[o["observation_id"]] == o["value_start"]
+            assert text[o["value_start"]:o["value_end"]] == o["value_text"]
+            checked += 1
+    assert checked == len(rows)
+
+
+def test_table_rows_link_to_document_positions(site_tree):
+    rows = _embedded_rows((site_tree.v2 / "index.html").read_text(encoding="utf-8"))
+    assert rows and all(re.fullmatch(r"site/doc-[0-9a-f]{12}\.html#obs-[0-9a-f]{16}", r["href"]) for r in rows)
+    for r in rows:
+        page, anchor = r["href"].split("#")
+        assert f'id="{anchor}"' in (site_tree.v2 / page).read_text(encoding="utf-8")
+
+
+def test_without_raw_dir_there_are_no_document_links(raw_copy, tmp_path):
+    outcome = publish_folder(raw_copy, tmp_path / "published")
+    page = build_release_site(outcome.path).read_text(encoding="utf-8")
+    assert not list((outcome.path / "site").glob("doc-*.html"))
+    assert all(r["href"] is None for r in _embedded_rows(page))
+
+
+def test_no_external_requests_in_markup(site_tree):
+    for path in _html_files(site_tree.v2) + [site_tree.published / "index.html"]:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r'(src|srcset)\s*=\s*["\']?\s*(https?:)?//', source), path.name
+        assert not re.search(r'<link[^>]+href="(https?:)?//', source), path.name
+        assert "@import" not in source and "url(" not in source
+    css = (site_tree.v2 / "site" / "style.css").read_text(encoding="utf-8")
+    assert "url(" not in css and "@import" not in css and "@font-face" not in css
+
+
+def test_charts_are_svg_with_alt_text(site_tree):
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    svgs = re.findall(r'<svg class="chart-svg[^"]*"[^>]*>.*?</svg>', page, re.S)
+    assert len(svgs) >= 3  # several indicator series plus the two coverage charts
+    for svg in svgs:
+        assert 'role="img"' in svg and 'aria-label="' in svg
+        assert re.search(r"<title[^>]*>[^<]+</title>", svg)
+        assert re.search(r"<(circle|rect|line|path)\b", svg)
+    assert "Per document" in page and "999_injection.txt" in page
+
+
+def _obs(kind, period, comparator, low, high, value, indicator="gdp", measure="growth"):
+    return {"region_name": "某区", "region_code": "110101", "indicator": indicator, "measure": measure,
+            "unit": "percent", "kind": kind, "period": period, "comparator": comparator, "value_low": low,
+            "value_high": high, "value": value, "document_id": "0" * 64}
+
+
+def test_chart_series_marks_missed_targets_and_skips_non_years():
+    series = chart_series([
+        _obs("target", "2022", "range", 5.5, 6.0, 5.75), _obs("actual", "2022", "eq", 3.4, 3.4, 3.4),
+        _obs("target", "2023", "approx", 5.0, 5.0, 5.0), _obs("actual", "2023", "eq", 5.2, 5.2, 5.2),
+        _obs("actual", "2023-S1", "eq", 1.0, 1.0, 1.0),  # half-year: not on a yearly chart
+        _obs("target", "2022", "le", None, 3.0, 3.0, "unemployment", "level"),
+        _obs("actual", "2022", "eq", 3.5, 3.5, 3.5, "unemployment", "level"),
+        _obs("target", "2022", "ge", 400, None, 400, "investment", "level"),
+        _obs("actual", "2022", "gt", 370, None, 370, "investment", "level"),  # "more than 370": may have met 400
+        _obs("target", "2022", "eq", 1, 1, 1, "lonely", "level"),  # one point, no outcome: no chart
+    ])
+    by = {s["indicator"]: s for s in series}
+    assert set(by) == {"gdp", "unemployment", "investment"}
+    assert [(a["year"], a["missed"]) for a in by["gdp"]["actuals"]] == [(2022, True), (2023, False)]
+    assert by["unemployment"]["actuals"][0]["missed"] is True
+    assert by["investment"]["actuals"][0]["missed"] is False
+
+
+def test_catalog_lists_versions_newest_first(site_tree):
+    page = (site_tree.published / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="release-link" href="([^"]+)">([^<]+)</a>', page)
+    assert links == [(f"{PACKAGE_NAME}/1.1.0/index.html", "1.1.0"), (f"{PACKAGE_NAME}/1.0.0/index.html", "1.0.0")]
+    catalog = json.loads((site_tree.published / "catalog.json").read_text(encoding="utf-8"))
+    for v in catalog["packages"][0]["versions"]:
+        assert f'<td class="num">{v["row_counts"]["observations"]}</td>' in page
+        assert v["created"][:10] in page
+
+
+# --- in a real browser -----------------------------------------------------------------------------
+# GOVREPORT_CHROMIUM points at another build; by default Debian's chromium package.
+CHROMIUM = os.environ.get("GOVREPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _unavailable(reason: str):
+    # CI must run the browser tests: there a missing browser is a failure, not a skip.
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"{reason} (CI is set: browser tests must run; .ci/run installs chromium)")
+    pytest.skip(f"{reason}; install with: apt-get install -y chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"chromium not found at {CHROMIUM}")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site_tree):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=site_tree.published))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page that records console errors, uncaught exceptions and any request off the local server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    problems, requests = [], []
+    pg.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    pg.on("request", lambda r: requests.append(r.url))
+    yield pg
+    context.close()
+    assert problems == []
+    assert [u for u in requests if not (u.startswith(server + "/") or u.startswith("data:"))] == []
+
+
+def _open_release(page, server, version="1.1.0"):
+    """From the catalog page, follow the link to a release page, as a reader would."""
+    page.goto(f"{server}/index.html")
+    page.click(f'a.release-link:text-is("{version}")')
+    page.wait_for_load_state("load")
+    assert page.url == f"{server}/{PACKAGE_NAME}/{version}/index.html"
+    page.wait_for_selector("#observations-table tbody.obs-row")
+
+
+def _visible_rows(page) -> int:
+    return page.locator("#observations-table tbody.obs-row:not([hidden])").count()
+
+
+def test_browser_catalog_links_to_release_and_downloads_work(page, server, site_tree):
+    _open_release(page, server)
+    hrefs = page.eval_on_selector_all("a.download-link", "els => els.map(e => e.href)")
+    descriptor = json.loads((site_tree.v2 / "datapackage.json").read_text(encoding="utf-8"))
+    assert len(hrefs) >= len(descriptor["resources"]) + 2
+    hashes = {f"{server}/{PACKAGE_NAME}/1.1.0/{r['path']}": r["hash"].removeprefix("sha256:")
+              for r in descriptor["resources"]}
+    for href in hrefs:
+        response = page.request.get(href)
+        assert response.status == 200, href
+        if href in hashes:  # the bytes a reader downloads are the ones the page vouches for
+            assert hashlib.sha256(response.body()).hexdigest() == hashes[href], href
+    assert set(hashes) <= set(hrefs)
+
+
+def test_browser_search_filters_rows(page, server, site_tree):
+    _open_release(page, server)
+    total = pq.read_metadata(site_tree.v2 / "data" / "observations.parquet").num_rows
+    assert _visible_rows(page) == total
+    search = page.locator("#observations-search")
+    search.press_sequentially("air_quality")
+    shown = _visible_rows(page)
+    assert 0 < shown < total
+    texts = page.locator("#observations-table tbody.obs-row:not([hidden]) td.ind code").all_inner_texts()
+    assert all("air_quality" in t.replace("\n", "") for t in texts)
+    assert f"{shown} / {total}" in page.locator("#observations-count").inner_text()
+    search.fill("空气质量优良率 2022")  # terms are ANDed; Chinese names are searchable
+    assert 0 < _visible_rows(page) < shown
+    search.fill("no-such-thing-anywhere")
+    assert _visible_rows(page) == 0
+    search.fill("")
+    assert _visible_rows(page) == total
+
+
+def test_browser_header_click_sorts(page, server):
+    _open_release(page, server)
+
+    def values():
+        cells = page.locator("#observations-table tbody.obs-row td:nth-child(7)").all_inner_texts()
+        return [float(c) for c in cells if c.strip() not in ("", "—")]
+
+    header = page.locator('#observations-table th[data-key="value"]')
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert values() == sorted(values()) and values() != sorted(values(), reverse=True)
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    assert values() == sorted(values(), reverse=True)
+    period = page.locator('#observations-table th[data-key="period"]')
+    period.locator("button").click()
+    years = [p[:4] for p in page.locator("#observations-table tbody.obs-row td:nth-child(5)").all_inner_texts()]
+    assert years == sorted(years)
+
+
+def test_browser_charts_are_drawn(page, server):
+    _open_release(page, server)
+    charts = page.locator("svg.chart-svg")
+    assert charts.count() >= 3
+    for i in range(charts.count()):
+        svg = charts.nth(i)
+        box = svg.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50
+        assert svg.locator("circle, rect, line, path").count() > 0
+        assert svg.get_attribute("aria-label")
+    assert page.locator("svg.chart-svg circle.actual").count() > 0
+    assert page.locator("svg.chart-svg .t-band, svg.chart-svg .t-tick, svg.chart-svg .t-bound").count() > 0
+
+
+def test_browser_injection_is_inert_and_shown_as_text(page, server):
+    _open_release(page, server)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("img").count() == 0
+    quote = page.locator("#observations-table td.quote", has_text='<img src=x onerror="window.__pwned=2">').first
+    assert quote.is_visible()
+    assert "<script>window.__pwned=1</script>" in quote.inner_text()
+    # Follow the row's link to the document page: the payload is text there too, and the value is targeted.
+    quote.locator("a.src-link").click()
+    page.wait_for_load_state("load")
+    assert re.search(r"/site/doc-[0-9a-f]{12}\.html#obs-[0-9a-f]{16}$", page.url)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("img").count() == 0
+    assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == \
+        page.url.rsplit("#", 1)[1]
+    text = page.locator("pre.doctext").inner_text()
+    assert '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">' in text
+    assert "javascript:alert(1)" in text and page.locator('a[href^="javascript:"]').count() == 0
+
+
+def test_browser_screenshot(page, server):
+    """Saved for people to look at (test-artifacts/ is git-ignored)."""
+    _open_release(page, server)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "release-page.png"), full_page=True)
+    assert (ARTIFACTS / "release-page.png").stat().st_size > 10_000
