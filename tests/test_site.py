@@ -122,43 +122,76 @@ def test_first_release_has_nothing_to_compare(site_tree):
     assert "First release" in page
 
 
-def test_changes_since_previous_release_by_natural_key(site_tree):
-    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+def test_changes_since_previous_release_by_natural_key(site_tree, tmp_path):
     diff = observation_changes(site_tree.v1, site_tree.v2)
-    added_files = {r["source_file"] for r in diff["added"]}
-    assert added_files == {INJECTION_FILE} and len(diff["added"]) >= 1
-    assert diff["removed"] == [] and diff["changed"] == []
-    assert f'data-count="added">{len(diff["added"])}<' in page
-    assert 'data-count="removed">0<' in page and 'data-count="changed">0<' in page
-    assert f"{INJECTION_FILE} · gdp · growth · target · 2023" in page
+    obs = diff["observations"]
+    assert {r["source_file"] for r in obs["added"]} == {INJECTION_FILE}
+    assert obs["removed"] == [] and obs["changed"] == [] and diff["documents"]["added"] == [INJECTION_FILE]
+    # Computed here (no changes.json) and read from the publisher's changes.json, when it writes one: same story.
+    bare = tmp_path / "1.1.0"
+    shutil.copytree(site_tree.v2, bare)
+    (bare / "changes.json").unlink(missing_ok=True)
+    pages = [(site_tree.v2 / "index.html").read_text(encoding="utf-8"),
+             build_release_site(bare, previous_release_dir=site_tree.v1).read_text(encoding="utf-8")]
+    for page in pages:
+        assert f'data-count="added">{len(obs["added"])}<' in page
+        assert 'data-count="removed">0<' in page and 'data-count="changed">0<' in page
+        assert f"{INJECTION_FILE} · gdp · growth · target · 2023" in page
+        assert f"<code>{INJECTION_FILE}</code>" in page  # the document added
 
 
 def test_changed_and_removed_observations(site_tree, tmp_path):
     old, new = tmp_path / "1.0.0", tmp_path / "1.0.1"
     shutil.copytree(site_tree.v1, old)
     shutil.copytree(site_tree.v1, new)
+    (new / "changes.json").unlink(missing_ok=True)
     rows = pq.read_table(new / "data" / "observations.parquet").to_pylist()
     removed, edited = rows.pop(0), rows[0]
     edited["value"] = edited["value"] + 1
     pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(new / "data" / "observations.parquet")),
                    new / "data" / "observations.parquet")
-    diff = observation_changes(old, new)
-    assert [r["observation_id"] for r in diff["removed"]] == [removed["observation_id"]]
-    assert [(a["observation_id"], b["value"]) for a, b in diff["changed"]] == [(edited["observation_id"], edited["value"])]
-    assert diff["added"] == []
+    obs = observation_changes(old, new)["observations"]
+    assert [r["observation_id"] for r in obs["removed"]] == [removed["observation_id"]]
+    assert [(a["observation_id"], b["value"]) for a, b in obs["changed"]] == [(edited["observation_id"], edited["value"])]
+    assert obs["added"] == []
     page = build_release_site(new, previous_release_dir=old).read_text(encoding="utf-8")
     assert 'data-count="removed">1<' in page and 'data-count="changed">1<' in page
+
+
+def _with_previous(release: Path, previous: str = "1.0.0") -> None:
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["govreport"]["previous_version"] = previous
+    (release / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
 
 
 def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
     release = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, release)
-    (release / "changes.json").write_text(json.dumps({"previous_version": "1.0.0",
-                                                     "added": [{"indicator": "<i>gdp</i>", "period": "2023"}]}),
-                                          encoding="utf-8")
+    _with_previous(release)
+    key = {"source_file": "<b>x.txt</b>", "indicator": "gdp", "measure": "growth", "kind": "target",
+           "period": "2023", "comparator": "eq"}
+    values = {"value_low": 5.0, "value_high": 5.0, "value": 5.0, "unit": "percent"}
+    changes = {"documents": {"added": ["<i>new.txt</i>"], "removed": [], "changed": []},
+               "observations": {"added": [key | values | {"reason": "new raw document"}], "removed": [],
+                                "changed": [key | {"old": values, "new": values | {"value": 6.0, "value_low": 6.0,
+                                                                                  "value_high": 6.0},
+                                                   "reason": "<script>re-extraction</script>"}]}}
+    (release / "changes.json").write_text(json.dumps(changes), encoding="utf-8")
     page = build_release_site(release, previous_release_dir=site_tree.v1).read_text(encoding="utf-8")
-    assert 'href="changes.json"' in page and "&lt;i&gt;gdp&lt;/i&gt;" in page and "<i>gdp</i>" not in page
-    assert 'data-count="added"' not in page  # the computed diff gave way to the file
+    assert 'href="changes.json"' in page
+    assert 'data-count="added">1<' in page and 'data-count="changed">1<' in page  # the file, not the parquet diff
+    assert "5 % → 6 %" in page and "new raw document" in page
+    for raw in ("<b>x.txt</b>", "<i>new.txt</i>", "<script>re-extraction"):
+        assert raw not in page and html.escape(raw) in page
+
+
+def test_changes_json_of_unknown_layout_is_shown_escaped(site_tree, tmp_path):
+    release = tmp_path / "1.1.0"
+    shutil.copytree(site_tree.v2, release)
+    _with_previous(release)
+    (release / "changes.json").write_text(json.dumps({"summary": "<img src=x onerror=alert(1)>"}), encoding="utf-8")
+    page = build_release_site(release).read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
 
 
 def test_injection_payload_is_text_everywhere(site_tree):

@@ -187,6 +187,58 @@ def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report
     out.print(f"wrote {EXPECTED_COUNTS_PATH}")
 
 
+def _release_dir(ref: str, out_dir: Path) -> Path:
+    """A release given as a folder, or as a version of the package in out_dir."""
+    from .publish import PACKAGE_NAME
+
+    path = Path(ref)
+    if (path / "datapackage.json").exists():
+        return path
+    candidate = out_dir / PACKAGE_NAME / ref
+    if (candidate / "datapackage.json").exists():
+        return candidate
+    err.print(f"[red]error:[/] no release {ref} (neither a release folder nor a version in {out_dir})")
+    raise typer.Exit(2)
+
+
+@app.command()
+def releases(out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published.")):
+    """List every published package and version, newest first, from catalog.json."""
+    import json
+
+    catalog_path = out_dir / "catalog.json"
+    if not catalog_path.exists():
+        err.print(f"[red]error:[/] {catalog_path} not found: nothing published yet")
+        raise typer.Exit(1)
+    for package in json.loads(catalog_path.read_text(encoding="utf-8"))["packages"]:
+        out.print(f"[bold]{package['name']}[/] (latest {package['latest']})")
+        for v in package["versions"]:
+            counts = ", ".join(f"{n} {t}" for t, n in v["row_counts"].items())
+            out.print(f"  {v['version']:>8}  {v['created'][:10]}  {counts}  sha256:{v['content_sha256'][:12]}  "
+                      f"{escape(v.get('reason') or '')}")
+
+
+@app.command()
+def diff(old: str = typer.Argument(..., help="Older release: a version (1.0.0) or a release folder."),
+         new: str = typer.Argument(..., help="Newer release: a version or a release folder."),
+         out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
+         as_json: bool = typer.Option(False, "--json", help="Print the machine-readable diff.")):
+    """Compare two releases: documents and observations added, removed and changed."""
+    import json
+
+    from .changes import changelog_entry, diff_tables
+    from .validate import read_tables
+
+    a, b = _release_dir(old, out_dir), _release_dir(new, out_dir)
+    changes = diff_tables(read_tables(a), read_tables(b))
+    if as_json:
+        out.print_json(json.dumps(changes, ensure_ascii=False, default=str))
+        return
+    descriptor = json.loads((b / "datapackage.json").read_text(encoding="utf-8"))
+    out.print(escape(changelog_entry(changes, descriptor["version"], old, descriptor["created"],
+                                     f"compared with {a}")), highlight=False)
+
+
 @app.command()
 def schemas(out_dir: Path = typer.Option(None, "--out", help="Folder to write to (default: schemas/).")):
     """Regenerate the schema, suite and data-dictionary files from the data contract."""

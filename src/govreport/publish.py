@@ -25,13 +25,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
+from frictionless import Package
 
 from . import __version__
 from .contract import EXTRACTOR_VERSION, LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, Table
 from .pipeline import DocumentResult
 from .schemas_gen import data_dictionary, frictionless_schema
 from .tables import csv_bytes, indicator_rows, to_arrow, write_parquet
-from .validate import ValidationReport, validate_package
+from . import changes
+from .validate import ValidationReport, read_tables, validate_package
 
 PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
 LOCK_NAME = ".publish.lock"
@@ -240,6 +242,9 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
     digest = content_hash(csvs)
     counts = {name: t.num_rows for name, t in tables.items()}
     with publish_lock(out_dir, lock_wait):
+        # Under the lock no other publisher is writing: staging folders left now are from killed runs.
+        for stale in package_dir.glob(".staging-*") if package_dir.exists() else []:
+            shutil.rmtree(stale, ignore_errors=True)
         previous = read_latest(package_dir)
         if previous is not None and previous.get("govreport", {}).get("content_sha256") == digest:
             return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts)
@@ -254,7 +259,8 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
         stage = package_dir / f".staging-{version}-{os.getpid()}"
         shutil.rmtree(stage, ignore_errors=True)
         try:
-            descriptor = _write_release(stage, version, why, tables, csvs, results, digest, previous)
+            previous_dir = package_dir / previous["version"] if previous else None
+            descriptor = _write_release(stage, version, why, tables, csvs, results, digest, previous, previous_dir)
             report = validate_release(stage, tables, raw_dir,
                                       package_dir / previous["version"] if previous else None, expected_counts)
             if not report.passed:
@@ -273,7 +279,8 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
                               counts, report)
 
 
-def _write_release(stage: Path, version: str, why: str, tables, csvs, results, digest, previous) -> dict:
+def _write_release(stage: Path, version: str, why: str, tables, csvs, results, digest, previous,
+                   previous_dir: Path | None) -> dict:
     (stage / "data").mkdir(parents=True)
     (stage / "schemas").mkdir()
     resources = []
@@ -306,7 +313,18 @@ def _write_release(stage: Path, version: str, why: str, tables, csvs, results, d
                       "previous_version": previous["version"] if previous else None,
                       "row_counts": {name: t.num_rows for name, t in tables.items()}},
     }
+    problems = Package.validate_descriptor(descriptor)
+    if not problems.valid:  # Frictionless's metadata validation, before anything is released
+        raise ValueError("datapackage.json is not a valid descriptor: " +
+                         "; ".join(e.message for e in problems.errors))
     (stage / "datapackage.json").write_bytes(_json_bytes(descriptor))
+    diff = changes.diff_tables(read_tables(previous_dir) if previous_dir else None, tables)
+    changes.write(stage, diff)
+    old_log = (previous_dir / "CHANGELOG.md").read_text(encoding="utf-8") \
+        if previous_dir and (previous_dir / "CHANGELOG.md").exists() else None
+    (stage / "CHANGELOG.md").write_text(
+        changes.changelog(diff, version, previous["version"] if previous else None, created, why, old_log),
+        encoding="utf-8")
     return descriptor
 
 

@@ -170,33 +170,55 @@ def _bi(en: str, zh: str) -> str:
 
 
 # --- what changed ---------------------------------------------------------------------------
-# Compared for "changed": the coded value and the text it came from, not the offsets (an edit earlier
-# in a raw file moves every offset after it without changing any fact).
-_COMPARED = ("comparator", "value_low", "value_high", "value", "unit", "value_text", "quote", "region_code",
-             "region_name")
+# Compared for "changed": the coded value, as govreport.changes does, so the page says the same whether it
+# reads the release's changes.json or compares two releases itself.
+_COMPARED = ("value_low", "value_high", "value", "unit")
 
 
 def observation_changes(previous_release_dir: Path, release_dir: Path) -> dict:
-    """Observations added, removed and changed between two releases, matched by natural key."""
+    """Observations (and documents) added, removed and changed between two releases, matched by natural key.
+
+    {"observations": {"added": [row], "removed": [row], "changed": [(old row, new row)]},
+     "documents": {"added": [file], "removed": [file], "changed": [file]}}"""
     key = OBSERVATIONS.natural_key
 
-    def index(rows):
-        out = defaultdict(list)
-        for r in rows:
-            out[tuple(r.get(k) for k in key)].append(r)
+    def index(release: Path, table: str, key: tuple[str, ...]) -> dict[tuple, dict]:
+        return {tuple(r.get(k) for k in key): r for r in _rows(Path(release) / "data" / f"{table}.parquet")}
+
+    old, new = index(previous_release_dir, "observations", key), index(release_dir, "observations", key)
+    docs_old = index(previous_release_dir, "documents", ("source_file",))
+    docs_new = index(release_dir, "documents", ("source_file",))
+    return {
+        "observations": {
+            "added": [new[k] for k in sorted(new.keys() - old.keys(), key=repr)],
+            "removed": [old[k] for k in sorted(old.keys() - new.keys(), key=repr)],
+            "changed": [(old[k], new[k]) for k in sorted(old.keys() & new.keys(), key=repr)
+                        if any(old[k].get(c) != new[k].get(c) for c in _COMPARED)],
+        },
+        "documents": {
+            "added": sorted(k[0] for k in docs_new.keys() - docs_old.keys()),
+            "removed": sorted(k[0] for k in docs_old.keys() - docs_new.keys()),
+            "changed": sorted(k[0] for k in docs_new.keys() & docs_old.keys()
+                              if docs_new[k].get("document_id") != docs_old[k].get("document_id")),
+        },
+    }
+
+
+def _from_changes_json(changes) -> dict | None:
+    """The layout govreport.changes writes, in observation_changes' shape; None for anything else."""
+    try:
+        obs, docs = changes["observations"], changes.get("documents") or {}
+        natural = OBSERVATIONS.natural_key
+        changed = [({**{k: c.get(k) for k in natural}, **c["old"], "reason": c.get("reason")},
+                    {**{k: c.get(k) for k in natural}, **c["new"]}) for c in obs.get("changed", [])]
+        out = {"observations": {"added": list(obs.get("added", [])), "removed": list(obs.get("removed", [])),
+                                "changed": changed},
+               "documents": {k: [str(x) for x in docs.get(k, [])] for k in ("added", "removed", "changed")}}
+        if not all(isinstance(r, dict) for r in out["observations"]["added"] + out["observations"]["removed"]):
+            return None
         return out
-
-    old = index(_rows(Path(previous_release_dir) / "data" / "observations.parquet"))
-    new = index(_rows(Path(release_dir) / "data" / "observations.parquet"))
-
-    def facts(rows):
-        return sorted((tuple(r.get(f) for f in _COMPARED) for r in rows), key=repr)
-
-    added = [new[k][0] for k in sorted(new.keys() - old.keys(), key=repr)]
-    removed = [old[k][0] for k in sorted(old.keys() - new.keys(), key=repr)]
-    changed = [(old[k][0], new[k][0]) for k in sorted(old.keys() & new.keys(), key=repr)
-               if facts(old[k]) != facts(new[k])]
-    return {"natural_key": list(key), "added": added, "removed": removed, "changed": changed}
+    except (KeyError, TypeError, AttributeError):
+        return None
 
 
 def _fact_label(r: dict) -> str:
@@ -204,73 +226,50 @@ def _fact_label(r: dict) -> str:
 
 
 def _fact_value(r: dict) -> str:
-    return f"{value_display(r.get('comparator'), r.get('value_low'), r.get('value_high'), r.get('value'))} " \
-           f"{UNIT_ZH.get(r.get('unit'), r.get('unit') or '')}".strip()
+    shown = value_display(r.get("comparator"), r.get("value_low"), r.get("value_high"), r.get("value"))
+    return f"{shown} {UNIT_ZH.get(r.get('unit'), r.get('unit') or '')}".strip()
 
 
-def _changes_from_diff(diff: dict, previous_version: str) -> str:
-    added, removed, changed = diff["added"], diff["removed"], diff["changed"]
-    out = [f'<p>Compared with release <strong>{esc(previous_version)}</strong> by natural key '
-           f'(<code>{esc(", ".join(diff["natural_key"]))}</code>). 与上一版本按自然键比较。</p>',
-           '<ul class="stats">',
-           f'<li class="stat added"><span class="n" data-count="added">{len(added)}</span> {_bi("added", "新增")}</li>',
-           f'<li class="stat removed"><span class="n" data-count="removed">{len(removed)}</span> '
-           f'{_bi("removed", "删除")}</li>',
-           f'<li class="stat changed"><span class="n" data-count="changed">{len(changed)}</span> '
-           f'{_bi("changed", "修改")}</li>', "</ul>"]
+def _reason(r: dict) -> str:
+    return f' <span class="muted">({esc(r["reason"])})</span>' if r.get("reason") else ""
+
+
+def _render_changes(diff: dict, intro: str) -> str:
+    obs, docs = diff["observations"], diff["documents"]
+    added, removed, changed = obs["added"], obs["removed"], obs["changed"]
+    out = [f"<p>{intro}</p>", '<ul class="stats">']
+    for name, n, zh in (("added", len(added), "新增"), ("removed", len(removed), "删除"),
+                        ("changed", len(changed), "修改")):
+        out.append(f'<li class="stat {name}"><span class="n" data-count="{name}">{n}</span> '
+                   f'{_bi(name + " observations", zh + "观测值")}</li>')
+    out.append("</ul>")
+    doc_parts = [f"{esc(what)} {esc(zh)}: " + ", ".join(f"<code>{esc(name)}</code>" for name in docs[what])
+                 for what, zh in (("added", "新增"), ("removed", "删除"), ("changed", "修改")) if docs.get(what)]
+    if doc_parts:
+        out.append(f'<p class="docs-changed">Documents 文件 — {" · ".join(doc_parts)}</p>')
 
     def listing(title, items):
         if not items:
             return ""
         shown = items[:MAX_LISTED_CHANGES]
         more = len(items) - len(shown)
-        lis = "".join(f"<li>{i}</li>" for i in shown)
         tail = f'<li class="muted">… and {more} more 另有 {more} 条</li>' if more else ""
-        return f'<h3>{title}</h3><ul class="changes">{lis}{tail}</ul>'
+        return f'<h3>{title}</h3><ul class="changes">{"".join(f"<li>{i}</li>" for i in shown)}{tail}</ul>'
 
-    out.append(listing(_bi("Added", "新增"), [
-        f'<span class="key">{esc(_fact_label(r))}</span> <span class="val">{esc(_fact_value(r))}</span>'
-        for r in added]))
-    out.append(listing(_bi("Removed", "删除"), [
-        f'<span class="key">{esc(_fact_label(r))}</span> <span class="val">{esc(_fact_value(r))}</span>'
-        for r in removed]))
-    out.append(listing(_bi("Changed", "修改"), [
-        f'<span class="key">{esc(_fact_label(a))}</span> <span class="val">{esc(_fact_value(a))} → '
-        f'{esc(_fact_value(b))}</span>' for a, b in changed]))
+    def fact(r, value):
+        return f'<span class="key">{esc(_fact_label(r))}</span> <span class="val">{value}</span>{_reason(r)}'
+
+    out.append(listing(_bi("Added", "新增"), [fact(r, esc(_fact_value(r))) for r in added]))
+    out.append(listing(_bi("Removed", "删除"), [fact(r, esc(_fact_value(r))) for r in removed]))
+    out.append(listing(_bi("Changed", "修改"),
+                       [fact(a, f"{esc(_fact_value(a))} → {esc(_fact_value(b))}") for a, b in changed]))
     return "\n".join(out)
 
 
-def _changes_from_file(changes: object) -> str:
-    """Render a changes.json written by another part of the pipeline; its layout is not fixed here, so
-    known keys get a summary and anything else is shown as (escaped) JSON."""
-    out = ['<p>From <a class="download-link" href="changes.json">changes.json</a>.</p>']
-    if isinstance(changes, dict):
-        scalars = [(k, v) for k, v in changes.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
-        if scalars:
-            out.append("<dl class=\"meta\">" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in scalars)
-                       + "</dl>")
-        for k, v in changes.items():
-            if isinstance(v, list):
-                items = v[:MAX_LISTED_CHANGES]
-                more = len(v) - len(items)
-                lis = "".join(f"<li>{esc(_compact(i))}</li>" for i in items)
-                tail = f'<li class="muted">… and {more} more</li>' if more else ""
-                out.append(f'<h3>{esc(k)} <span class="muted">({len(v)})</span></h3><ul class="changes">'
-                           f"{lis}{tail}</ul>")
-            elif isinstance(v, dict):
-                out.append(f"<h3>{esc(k)}</h3><pre class=\"json\">{esc(json.dumps(v, ensure_ascii=False, indent=2))}"
-                           "</pre>")
-    else:
-        out.append(f'<pre class="json">{esc(json.dumps(changes, ensure_ascii=False, indent=2))}</pre>')
-    return "\n".join(out)
-
-
-def _compact(item) -> str:
-    if isinstance(item, dict):
-        return " · ".join(f"{k}={v}" for k, v in item.items())
-    if isinstance(item, (list, tuple)):
-        return " · ".join(str(x) for x in item)
-    return str(item)
+def _changes_generic(changes) -> str:
+    """A changes.json of a layout this module does not know: shown as (escaped) JSON rather than dropped."""
+    return ('<p>From <a class="download-link" href="changes.json">changes.json</a>:</p>'
+            f'<pre class="json">{esc(json.dumps(changes, ensure_ascii=False, indent=2))}</pre>')
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -555,10 +554,14 @@ def _document_page(doc: dict, text: str, observations: list[dict], release_title
                      "原始文件全文:引文以底色标出,抽取的数值加框标出。")}</p>
 </div></header>
 <main class="wrap">
-<section class="card"><dl class="meta">{"".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta if v is not None)}</dl></section>
-<section class="card"><h2>{_bi("Observations in this document", "本文件的观测值")} <span class="muted">({len(observations)})</span></h2>
+<section class="card"><dl class="meta">
+{"".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta if v is not None)}
+</dl></section>
+<section class="card">
+<h2>{_bi("Observations in this document", "本文件的观测值")} <span class="muted">({len(observations)})</span></h2>
 <div class="table-wrap"><table class="data compact"><thead><tr><th>Offset 位置</th><th>Indicator 指标</th><th>Kind 类型</th>
-<th>Period 时期</th><th>Value 数值</th><th>As written 原文写法</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>
+<th>Period 时期</th><th>Value 数值</th><th>As written 原文写法</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table></div></section>
 <section class="card"><h2>{_bi("Text", "全文")}</h2>
 <pre class="doctext" lang="zh">{highlighted_text(text, observations)}</pre></section>
 </main>"""
@@ -657,7 +660,8 @@ def _downloads(release_dir: Path, descriptor: dict) -> str:
                     f'<td><span class="fmt fmt-{esc(r.get("format"))}">{esc(str(r.get("format") or "").upper())}</span></td>'
                     f'<td class="num">{esc(human_bytes(r.get("bytes")))}</td>'
                     f'<td><code class="hash">{esc(digest)}</code></td></tr>')
-    extras = [("DATA_DICTIONARY.md", "Data dictionary 数据字典"), ("datapackage.json", "Data Package descriptor 描述文件")]
+    extras = [("DATA_DICTIONARY.md", "Data dictionary 数据字典"), ("datapackage.json", "Data Package descriptor 描述文件"),
+              ("CHANGELOG.md", "Changelog 变更记录"), ("changes.json", "Changes since the previous release 变更明细")]
     extras += [(f"schemas/{t.name}.schema.json", f"Table schema 表结构: {t.name}") for t in TABLES]
     links = "".join(f'<li><a class="download-link" href="{esc(p)}">{esc(p)}</a> <span class="muted">{esc(label)}</span></li>'
                     for p, label in extras if (release_dir / p).exists())
@@ -759,23 +763,33 @@ def _citation(descriptor: dict) -> str:
 
 
 def _changes_section(release_dir: Path, previous_release_dir: Path | None, descriptor: dict) -> str:
-    changes_path = release_dir / "changes.json"
-    if changes_path.exists():  # written by the publisher: it knows best
-        changes = _read_json(changes_path)
-        if changes is not None:
-            return _changes_from_file(changes)
     previous_version = (descriptor.get("govreport") or {}).get("previous_version")
+    counts = (descriptor.get("govreport") or {}).get("row_counts") or {}
+    if not previous_version and previous_release_dir is None:
+        return (f'<p>{_bi("First release: nothing to compare with.", "首个版本,无可比较的上一版本。")} '
+                f'{esc(counts.get("observations", ""))} observations 观测值 from {esc(counts.get("documents", ""))} '
+                "documents 文件.</p>")
+    changes_path = release_dir / "changes.json"
+    if previous_version and changes_path.exists():  # written by the publisher against previous_version: it knows best
+        changes = _read_json(changes_path)
+        diff = _from_changes_json(changes) if changes is not None else None
+        if diff is not None:
+            return _render_changes(diff, f"Compared with release <strong>{esc(previous_version)}</strong> by natural "
+                                         f'key, from <a class="download-link" href="changes.json">changes.json</a>. '
+                                         "与上一版本按自然键比较。")
+        if changes is not None:
+            return _changes_generic(changes)
     if previous_release_dir is None and previous_version and _SAFE_NAME.match(str(previous_version)):
         # Not given: the sibling folder the descriptor names, when it is there.
         candidate = release_dir.parent / str(previous_version)
         previous_release_dir = candidate if (candidate / "datapackage.json").exists() else None
     if previous_release_dir is not None and (Path(previous_release_dir) / "data" / "observations.parquet").exists():
         prev = _read_json(Path(previous_release_dir) / "datapackage.json") or {}
-        return _changes_from_diff(observation_changes(Path(previous_release_dir), release_dir),
-                                  str(prev.get("version") or Path(previous_release_dir).name))
-    if not previous_version:
-        return f'<p>{_bi("First release: nothing to compare with.", "首个版本,无可比较的上一版本。")}</p>'
-    return f'<p>Previous release 上一版本: {esc(previous_version)} — not available for comparison 无法比较.</p>'
+        shown = prev.get("version") or Path(previous_release_dir).name
+        return _render_changes(observation_changes(Path(previous_release_dir), release_dir),
+                               f"Compared with release <strong>{esc(shown)}</strong> by natural key "
+                               f'(<code>{esc(", ".join(OBSERVATIONS.natural_key))}</code>). 与上一版本按自然键比较。')
+    return f"<p>Previous release 上一版本: {esc(previous_version)} — not available for comparison 无法比较.</p>"
 
 
 def build_release_site(release_dir: Path, previous_release_dir: Path | None = None,
@@ -814,7 +828,8 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
     more_charts = (f'<p class="muted">Showing {MAX_CHARTS} of {len(series)} series; the data files have all.</p>'
                    if len(series) > MAX_CHARTS else "")
     if not charts:
-        charts = f'<p class="muted">{_bi("No indicator has enough yearly points to chart.", "没有足够的年度数据点可作图。")}</p>'
+        charts = (f'<p class="muted">{_bi("No indicator has enough yearly points to chart.", "没有足够的年度数据点可作图。")}'
+                  "</p>")
 
     counts = (descriptor.get("govreport") or {}).get("row_counts") or {}
     created = str(descriptor.get("created") or "")
@@ -832,7 +847,7 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
 <header class="top"><div class="wrap">
 <p class="crumbs"><a href="../../index.html">Catalog 数据目录</a> / {esc(descriptor.get("name"))}</p>
 <h1>{esc(descriptor.get("title") or PACKAGE_TITLE)}<span class="zh" lang="zh-Hans">{esc(PACKAGE_TITLE_ZH)}</span></h1>
-<p class="lede">{esc(descriptor.get("description"))}</p>
+<p class="lede">{esc(str(descriptor.get("description") or "").removeprefix(PACKAGE_TITLE_ZH + ". "))}</p>
 <dl class="facts">
 <div><dt>Version 版本</dt><dd class="version">{esc(version)}</dd></div>
 <div><dt>Created 发布日期</dt><dd><time datetime="{esc(created)}">{esc(created[:10])}</time></dd></div>
@@ -865,7 +880,8 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
 {_legend()}
 <div class="charts">{charts}</div>{more_charts}
 <h3>{_bi("Coverage", "覆盖情况")}</h3>
-<ul class="legend" aria-hidden="true"><li><svg viewBox="0 0 24 14"><rect class="bar-target" x="2" y="2" width="20" height="10"/></svg>{_bi("targets", "目标")}</li>
+<ul class="legend" aria-hidden="true">
+<li><svg viewBox="0 0 24 14"><rect class="bar-target" x="2" y="2" width="20" height="10"/></svg>{_bi("targets", "目标")}</li>
 <li><svg viewBox="0 0 24 14"><rect class="bar-actual" x="2" y="2" width="20" height="10"/></svg>{_bi("outcomes", "实际")}</li></ul>
 <div class="coverage-grid"><figure class="chart wide"><figcaption><strong>Per document 按文件</strong>
 <span class="sub">report year · file 报告年份 · 文件</span></figcaption>{coverage_svg(documents, observations)}</figure>
@@ -877,7 +893,8 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
 <div class="controls"><label for="observations-search">Search 搜索</label>
 <input id="observations-search" type="search" placeholder="e.g. gdp 2021 目标 罗湖" autocomplete="off">
 <span id="observations-count" class="muted" aria-live="polite"></span></div>
-<noscript><p>The table needs JavaScript; the same data is in the CSV and Parquet files above. 表格需要 JavaScript;数据见上方下载文件。</p></noscript>
+<noscript><p>The table needs JavaScript; the same data is in the CSV and Parquet files above.
+表格需要 JavaScript;数据见上方下载文件。</p></noscript>
 <p class="muted small">Each observation's quote is on the line below it, the number highlighted; “原文 source ↗” opens it in the
 document. Click a column header to sort. 每条观测值下方为原文引句,数值以高亮标出;点击表头排序。</p>
 <div class="table-wrap tall"><table id="observations-table" class="data obs">
@@ -895,7 +912,8 @@ document. Click a column header to sort. 每条观测值下方为原文引句,�
 
 <section id="cite" class="card"><h2>{_bi("How to cite", "引用方式")}</h2>
 <blockquote class="citation" id="citation">{esc(_citation(descriptor))}</blockquote>
-<p class="muted">Licence 许可: {licence_html}. Source documents remain with their publishers 原始文件版权归原发布者所有.</p></section>
+<p class="muted">Licence 许可: {licence_html}. Source documents remain with their publishers
+原始文件版权归原发布者所有.</p></section>
 </main>
 <footer class="wrap foot">{esc(descriptor.get("name"))} {esc(version)} · content sha256
 <code>{esc((descriptor.get("govreport") or {}).get("content_sha256"))}</code></footer>"""
@@ -1035,7 +1053,8 @@ table.downloads td:last-child { min-width: 17em; }
 .changes .key { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .82rem; }
 .changes .val { font-weight: 600; margin-left: 6px; }
 pre.json { background: #f6f8fa; padding: 10px; border-radius: 8px; overflow: auto; }
-.legend { display: flex; flex-wrap: wrap; gap: 6px 18px; list-style: none; padding: 0; margin: 6px 0 12px; font-size: .85rem; color: var(--muted); }
+.legend { display: flex; flex-wrap: wrap; gap: 6px 18px; list-style: none; padding: 0; margin: 6px 0 12px;
+  font-size: .85rem; color: var(--muted); }
 .legend li { display: flex; align-items: center; gap: 6px; }
 .legend svg { width: 24px; height: 14px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 14px; }
@@ -1090,7 +1109,8 @@ details.dict summary { cursor: pointer; font-weight: 600; }
 table.dictionary td:nth-child(4) { min-width: 16em; }
 table.dictionary td:nth-child(5) { min-width: 10em; }
 code.allowed { overflow-wrap: anywhere; font-size: .76rem; }
-blockquote.citation { margin: 0; padding: 12px 16px; border-left: 4px solid var(--accent); background: #f3f6fd; border-radius: 0 8px 8px 0; }
+blockquote.citation { margin: 0; padding: 12px 16px; border-left: 4px solid var(--accent); background: #f3f6fd;
+  border-radius: 0 8px 8px 0; }
 .foot { color: var(--muted); font-size: .8rem; padding-bottom: 30px; word-break: break-all; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; font-size: .9rem; }
 dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; word-break: break-all; }
@@ -1148,7 +1168,6 @@ JS = r"""// The observations table: built from the JSON in #observations-data wi
     } else {
       box.appendChild(document.createTextNode(q));
     }
-    box.innerHTML = q;
     if (r.href && DOC_HREF.test(r.href)) {
       var a = el("a", "原文 source ↗", "src-link");
       a.setAttribute("href", r.href);

@@ -1,0 +1,114 @@
+"""What changed between two releases: documents and observations added, removed and changed, with why.
+
+Rows are matched by their natural keys (contract), not by ids that hash content,
+so a corrected number shows as a change of value, not as one row out and one in.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+
+from .contract import DOCUMENTS, OBSERVATIONS
+
+VALUE_COLUMNS = ("value_low", "value_high", "value", "unit")
+
+
+def _rows(table: pa.Table | None, key: tuple[str, ...]) -> dict[tuple, dict]:
+    if table is None:
+        return {}
+    return {tuple(r[k] for k in key): r for r in table.to_pylist()}
+
+
+def _reason(doc_old: dict | None, doc_new: dict | None, row_old: dict | None, row_new: dict | None) -> str:
+    if doc_old is None:
+        return "new raw document"
+    if doc_new is None:
+        return "raw document removed"
+    if doc_old["document_id"] != doc_new["document_id"]:
+        return "raw document changed"
+    if row_old and row_new and row_old["extractor_version"] != row_new["extractor_version"]:
+        return f"extractor {row_old['extractor_version']} -> {row_new['extractor_version']}"
+    return "re-extraction"
+
+
+def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> dict:
+    """A machine-readable account of the changes from old (None: nothing before) to new."""
+    old = old or {}
+    docs_old = _rows(old.get("documents"), DOCUMENTS.natural_key)
+    docs_new = _rows(new.get("documents"), DOCUMENTS.natural_key)
+    obs_old = _rows(old.get("observations"), OBSERVATIONS.natural_key)
+    obs_new = _rows(new.get("observations"), OBSERVATIONS.natural_key)
+
+    def doc(rows, key):
+        return rows.get((key[0],))
+
+    def entry(key, row):
+        return {**dict(zip(OBSERVATIONS.natural_key, key)), **{c: row[c] for c in VALUE_COLUMNS}}
+
+    added = [entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, r)}
+             for k, r in sorted(obs_new.items(), key=str) if k not in obs_old]
+    removed = [entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), r, None)}
+               for k, r in sorted(obs_old.items(), key=str) if k not in obs_new]
+    changed = []
+    for k in sorted(set(obs_old) & set(obs_new), key=str):
+        a, b = obs_old[k], obs_new[k]
+        if any(a[c] != b[c] for c in VALUE_COLUMNS):
+            changed.append({**dict(zip(OBSERVATIONS.natural_key, k)),
+                            "old": {c: a[c] for c in VALUE_COLUMNS}, "new": {c: b[c] for c in VALUE_COLUMNS},
+                            "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b)})
+    return {
+        "documents": {
+            "added": sorted(k[0] for k in docs_new if k not in docs_old),
+            "removed": sorted(k[0] for k in docs_old if k not in docs_new),
+            "changed": sorted(k[0] for k in docs_new if k in docs_old
+                              and docs_old[k]["document_id"] != docs_new[k]["document_id"]),
+        },
+        "observations": {"added": added, "removed": removed, "changed": changed},
+        "row_counts": {name: t.num_rows for name, t in new.items()},
+        "row_counts_before": {name: t.num_rows for name, t in old.items()},
+    }
+
+
+def _fmt(row: dict) -> str:
+    low, high = row["value_low"], row["value_high"]
+    number = f"{low}" if low == high else f"{low if low is not None else ''}..{high if high is not None else ''}"
+    return f"{number} {row['unit']}"
+
+
+def changelog_entry(changes: dict, version: str, previous: str | None, created: str, reason: str) -> str:
+    d, o = changes["documents"], changes["observations"]
+    lines = [f"## {version} ({created[:10]})", "",
+             f"{'First release' if previous is None else f'Since {previous}'}: {reason}.", ""]
+    counts = ", ".join(f"{n} {t}" for t, n in changes["row_counts"].items())
+    lines += [f"- Rows: {counts}.",
+              f"- Documents: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed.",
+              f"- Observations: {len(o['added'])} added, {len(o['removed'])} removed, {len(o['changed'])} changed."]
+    if previous is not None:
+        for name in d["added"]:
+            lines.append(f"  - document added: `{name}`")
+        for name in d["removed"]:
+            lines.append(f"  - document removed: `{name}`")
+        for name in d["changed"]:
+            lines.append(f"  - document changed: `{name}`")
+        for c in o["changed"][:50]:
+            lines.append(f"  - `{c['source_file']}` {c['indicator']} {c['measure']} {c['kind']} {c['period']}: "
+                         f"{_fmt(c['old'])} → {_fmt(c['new'])} ({c['reason']})")
+        for c in o["removed"][:50]:
+            lines.append(f"  - removed `{c['source_file']}` {c['indicator']} {c['measure']} {c['kind']} "
+                         f"{c['period']}: {_fmt(c)} ({c['reason']})")
+    return "\n".join(lines) + "\n"
+
+
+def changelog(changes: dict, version: str, previous: str | None, created: str, reason: str,
+              previous_changelog: str | None) -> str:
+    """This release's entry on top of the previous release's changelog."""
+    head = "# Changelog\n\n"
+    older = previous_changelog.split("\n", 2)[2] if previous_changelog else ""
+    return head + changelog_entry(changes, version, previous, created, reason) + ("\n" + older if older else "")
+
+
+def write(stage: Path, changes: dict) -> None:
+    (stage / "changes.json").write_text(json.dumps(changes, ensure_ascii=False, indent=1, default=str) + "\n",
+                                        encoding="utf-8")
