@@ -87,4 +87,6 @@ def mention_regex(path: Path = CODELIST_PATH) -> tuple[re.Pattern, dict[str, str
             # Names are matched in normalized text: half-width, Simplified (细颗粒物(PM2.5) -> 细颗粒物(PM2.5)).
             by_name.setdefault(unicodedata.normalize("NFKC", name), ind.code)
     names = sorted(by_name, key=len, reverse=True)
-    return re.compile("|".join(_name_pattern(n) for n in names)), by_name
+    # A lookahead of the names' first characters lets the regex skip most positions at once.
+    first = "".join(sorted({re.escape(n[0]) for n in names}))
+    return re.compile(f"(?=[{first}])(?:" + "|".join(_name_pattern(n) for n in names) + ")"), by_name

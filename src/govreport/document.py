@@ -18,14 +18,14 @@ YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 
 # Markers that open a stretch of review (actual figures of the previous year).
 REVIEW_MARKERS = re.compile(
-    rf"(?P<year>{YEAR})年(?:工作)?回顾|过去(?:的)?一年|一年来|回顾过去|去年以来"
+    rf"(?=[12一过回去我上])(?:(?P<year>{YEAR})年(?:工作)?回顾|过去(?:的)?一年|一年来|回顾过去|去年以来"
     rf"|(?P<year2>{YEAR})年是[^。\n]{{0,40}}的一年|我们(?:主要)?(?:做了|抓了)以下"
-    rf"|(?:上年|去年)(?:主要)?工作|过去(?P<span>五|5)年")
+    rf"|(?:上年|去年)(?:主要)?工作|过去(?P<span>五|5)年)")
 # Markers that open a stretch of plans (targets for the report's year).
 PLAN_MARKERS = re.compile(
-    rf"(?P<year>{YEAR})年(?:工作安排|主要(?:工作|任务|目标)|重点工作|工作(?:的)?总体要求|政府工作(?:的)?总体要求)"
+    rf"(?=[12主预今总下新重])(?:(?P<year>{YEAR})年(?:工作安排|主要(?:工作|任务|目标)|重点工作|工作(?:的)?总体要求|政府工作(?:的)?总体要求)"
     rf"|(?:主要)?预期目标|今年(?:经济社会发展|政府工作|工作|的主要)|总体要求|下一阶段|下一步|新的一年"
-    rf"|重点(?:做好|抓好|推进)以下|(?P<year2>{YEAR})年[^。\n]{{0,8}}将重点")
+    rf"|重点(?:做好|抓好|推进)以下|(?P<year2>{YEAR})年[^。\n]{{0,8}}将重点)")
 # The report's own year, strongest evidence first.
 REPORT_YEAR_PATTERNS = (
     (re.compile(rf"({YEAR})年[^\n。]{{0,12}}政府工作报告"), 0),

@@ -30,6 +30,15 @@ TOPIC_YEAR = re.compile(r"(?:^|[,:])\s*(?:今年|全年)?((?:19|20)\d\d)年(?![\
 CONNECTOR = re.compile(r"^[,、]?\s*")
 
 
+HEAD_NOUN_PATTERNS = {noun: re.compile(re.escape(noun)) for noun in lx.HEAD_NOUNS}
+# Every value expression has an Arabic digit or one of these (近千亿元, 近八成, 一个百分点).
+NUMBER_HINT = re.compile(r"[0-9十百千万亿成]")
+LIST_SEPARATOR = re.compile(r"\s*[、和及与]\s*")
+LIST_SPLIT = re.compile(r"[、和及与]")
+CHANGE_WORDS = re.compile("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN))
+PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
+
+
 @dataclass(frozen=True)
 class Fact:
     indicator: str
@@ -114,8 +123,8 @@ class Extractor:
                 code = recode[1]
             out.append(Mention(m.start(), m.end(), code, m.group(0)))
         for noun, (context, code) in lx.HEAD_NOUNS.items():
-            for m in re.finditer(re.escape(noun), text[s:e]):
-                start = s + m.start()
+            for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
+                start = m.start()
                 clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, start)), default=s)
                 if context.search(text, clause_start, start) and not any(o.start <= start < o.end for o in out):
                     out.append(Mention(start, start + len(noun), code, noun))
@@ -168,7 +177,7 @@ class Extractor:
 
     def _follow_on(self, text, v: Value, prev: Attachment) -> Attachment | None:
         between = CONNECTOR.sub("", text[prev.value.end:v.start])
-        if prev.value.end == v.start or not re.match(r"^[,、]", text[prev.value.end:v.start] or ","):
+        if prev.value.end == v.start or text[prev.value.end:v.start][:1] not in (",", "、"):
             return None
         elliptic = lx.ELLIPTIC_NAMES.get(prev.code)
         if elliptic:
@@ -186,7 +195,7 @@ class Extractor:
             group = [values[i]]
             while i + len(group) < len(values):
                 nxt = values[i + len(group)]
-                if re.fullmatch(r"\s*[、和及与]\s*", text[group[-1].end:nxt.start]):
+                if LIST_SEPARATOR.fullmatch(text, group[-1].end, nxt.start):
                     group.append(nxt)
                 else:
                     break
@@ -204,7 +213,7 @@ class Extractor:
             if self._is_gap(head[cut:]):
                 subjects, gap = head[:cut], head[cut:]
                 break
-        items = [REGION_WORDS.sub("", x) for x in re.split(r"[、和及与]", subjects) if x]
+        items = [REGION_WORDS.sub("", x) for x in LIST_SPLIT.split(subjects) if x]
         if len(items) != len(group):
             return []
         codes = self._resolve_items(items)
@@ -239,7 +248,7 @@ def _measure_words(gap: str) -> str | None:
     if lx.LEVEL_AFTER_CHANGE.search(gap):
         return None
     last = None
-    for m in re.finditer("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN), gap):
+    for m in CHANGE_WORDS.finditer(gap):
         last = m.group(0)
     if last is None:
         return None
@@ -343,7 +352,7 @@ class DocumentExtraction:
             kind = "actual"
         elif lx.TARGET_CUES.search(sentence_head):
             kind = "target"
-        elif re.search(r"同比|比上年|较上年|去年|上年", sentence_head):
+        elif PAST_COMPARISON.search(sentence_head):
             kind = "actual"
         else:
             kind = frame.kind or self.default_kind
@@ -374,6 +383,8 @@ class DocumentExtraction:
         facts: dict[tuple, Fact] = {}
         quantities: dict[tuple, Quantity] = {}
         for s, e in self.sentences():
+            if not NUMBER_HINT.search(self.text, s, e):
+                continue  # most sentences state no number: skip them cheaply
             attachments, values = self.extractor.attach(self.text, s, e)
             used = set()
             for att in attachments:
@@ -382,8 +393,8 @@ class DocumentExtraction:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
             # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
-            breaks = [v.end for v in values if not re.match(r"[A-Za-z]", self.text[v.end:v.end + 1])
-                      and not re.match(r"[A-Za-z]", self.text[v.start - 1:v.start] if v.start else "")]
+            breaks = [v.end for v in values
+                      if not _is_latin(self.text[v.end:v.end + 1]) and not _is_latin(self.text[v.start - 1:v.start])]
             for v in values:
                 if v.dimension is not None and v.start not in used:
                     q = self._quantity(s, e, v, breaks)
@@ -446,6 +457,10 @@ CLASSIFIERS = set("个所家项座条张台辆宗场栋间处片套")
 # Only words of two or more characters are stripped from a subject's start: 在建项目 keeps its 在.
 LEADING_FILLERS = re.compile("(?:" + "|".join(w for w in lx.FILLERS if len(w) > 1) + ")+")
 QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
+
+
+def _is_latin(s: str) -> bool:
+    return s != "" and s.isascii() and s.isalpha()
 
 
 def _trim_subject(phrase: str) -> str:

@@ -45,8 +45,8 @@ HEAD_NOUNS: dict[str, tuple[re.Pattern, str]] = {
 }
 
 # Statement-level cues of kind.
-TARGET_CUES = re.compile(r"预期目标|目标(?:是|为)|力争|确保|争取|计划|预期|将(?!近)|要(?:求)?|拟")
-ACTUAL_CUES = re.compile(r"预计完成|比上年|较上年|同比|(?:上年|去年)(?:全年|全市|全区|全省|全县)?")
+TARGET_CUES = re.compile(r"(?=[预目力确争计将要拟])(?:预期目标|目标(?:是|为)|力争|确保|争取|计划|预期|将(?!近)|要(?:求)?|拟)")
+ACTUAL_CUES = re.compile(r"(?=[预比较同上去])(?:预计完成|比上年|较上年|同比|(?:上年|去年)(?:全年|全市|全区|全省|全县)?)")
 
 # Periods stated at the head of a sentence or paragraph.
 CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"

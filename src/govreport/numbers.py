@@ -97,7 +97,9 @@ _PREFIX = "|".join(sorted(PREFIX_COMPARATOR, key=len, reverse=True))
 _SUFFIX = "|".join(sorted(SUFFIX_COMPARATOR, key=len, reverse=True))
 _RANGE_SEP = r"-|~|—|–|至|到"
 
+_FIRST = "".join(sorted({re.escape(w[0]) for w in PREFIX_COMPARATOR} | set("0123456789零〇一二两三四五六七八九十百千万亿")))
 VALUE = re.compile(
+    rf"(?=[{_FIRST}])"  # fail fast where no number or qualifier starts
     rf"(?P<pre>{_PREFIX})?"
     rf"(?P<num>{_NUM_AR}|{_NUM_CN})(?P<more1>多|余)?(?P<mult1>{_MULT})?(?P<unit1>{_UNIT})?"
     rf"(?:(?P<sep>{_RANGE_SEP})(?P<num2>{_NUM_AR}))?"
@@ -128,7 +130,7 @@ class Value:
 
 
 def _to_decimal(s: str) -> Decimal:
-    if re.fullmatch(_NUM_AR, s):
+    if s[0].isdigit():
         return Decimal(s.replace(",", ""))
     return chinese_to_decimal(s)
 
@@ -140,7 +142,7 @@ def parse_value(m: re.Match) -> Value | None:
     mult = g["mult"] or g["mult1"]
     if g["num2"] is None and g["unit1"] and g["unit"] is None and g["mult"] is None:
         unit_word = g["unit1"]
-    is_cn = not re.match(r"\d", g["num"])
+    is_cn = not g["num"][0].isdigit()
     try:
         n1 = _to_decimal(g["num"])
         n2 = _to_decimal(g["num2"]) if g["num2"] else None
