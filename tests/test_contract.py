@@ -15,7 +15,7 @@ def test_committed_schema_files_match_the_contract(tmp_path):
 
 
 def test_arrow_and_frictionless_schemas_agree():
-    kinds = {"string": "string", "int64": "integer", "double": "number", "date32[day]": "date"}
+    kinds = {"string": "string", "int64": "integer", "double": "number", "bool": "boolean", "date32[day]": "date"}
     for t in TABLES:
         fr = frictionless_schema(t)["fields"]
         ar = arrow_schema(t)

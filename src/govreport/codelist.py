@@ -43,6 +43,7 @@ class Indicator:
     aliases_zh: tuple[str, ...]
     unit: str
     category: str
+    better: str = "higher"  # which way is good: "higher" or "lower" (unemployment, PM2.5, energy intensity)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -64,7 +65,7 @@ def load_codelist(path: Path = CODELIST_PATH) -> dict[str, Indicator]:
     for row in read_codelist(path):
         aliases = tuple(a.strip() for a in (row.get("aliases_zh") or "").split("|") if a.strip())
         out[row["code"]] = Indicator(row["code"], row["name_en"], row["name_zh"], aliases, row["unit"],
-                                     row["category"])
+                                     row["category"], row.get("better") or "higher")
     return out
 
 

@@ -57,7 +57,7 @@ SHA256_PATTERN = r"^[0-9a-f]{64}$"
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # Frictionless type: string, integer, number, date
+    type: str  # Frictionless type: string, integer, number, boolean, date
     en: str
     zh: str
     required: bool = False
@@ -235,6 +235,8 @@ INDICATORS = Table(
         Field("aliases_zh", "string", "Other Chinese names, separated by |", "其他中文名称(以|分隔)"),
         Field("unit", "string", "Unit of level values", "水平值单位", required=True, enum=UNIT_CODES),
         Field("category", "string", "Topic", "类别", required=True),
+        Field("better", "string", "Which way is good: higher, or lower (unemployment, PM2.5, energy intensity)",
+              "指标方向:越高越好或越低越好", required=True, enum=("higher", "lower")),
     ),
     primary_key=("code",),
     sort_by=("code",),
@@ -279,7 +281,42 @@ QUANTITIES = Table(
     foreign_keys=(ForeignKey(("document_id",), "documents", ("document_id",)),),
 )
 
-TABLES: tuple[Table, ...] = (OBSERVATIONS, QUANTITIES, DOCUMENTS, INDICATORS)
+TARGETS_VS_ACTUALS = Table(
+    name="targets_vs_actuals",
+    title="Targets beside outcomes",
+    en="One row per region, indicator, year and measure: the year's target beside its outcome, across "
+       "documents (a target in one year's report, its outcome in the next year's review), and whether it was met.",
+    zh="每行为某地区某指标某年份的目标值与实际值对照(跨文件),以及是否完成目标。",
+    fields=(
+        Field("region_key", "string", "Region: its GB/T 2260 code, or its name where the code is unknown",
+              "地区(行政区划代码,未知时为名称)", required=True),
+        REGION_CODE,
+        REGION_NAME,
+        INDICATOR,
+        MEASURE,
+        Field("year", "integer", "The year", "年份", required=True, minimum=1949, maximum=2100),
+        UNIT,
+        Field("target_comparator", "string", "Comparator of the target", "目标比较关系", enum=COMPARATORS),
+        Field("target_low", "number", "Target lower bound", "目标下限"),
+        Field("target_high", "number", "Target upper bound", "目标上限"),
+        Field("target_value", "number", "Target as one number (midpoint of a range)", "目标值"),
+        Field("target_observation_id", "string", "The observation the target comes from", "目标来源观测编号"),
+        Field("target_source_file", "string", "Document stating the target", "目标来源文件"),
+        Field("actual_comparator", "string", "Comparator of the outcome", "实际值比较关系", enum=COMPARATORS),
+        Field("actual_value", "number", "The outcome", "实际值"),
+        Field("actual_observation_id", "string", "The observation the outcome comes from", "实际值来源观测编号"),
+        Field("actual_source_file", "string", "Document stating the outcome", "实际值来源文件"),
+        Field("met", "boolean", "Whether the outcome reached the target (empty: no target or no outcome)",
+              "是否完成目标"),
+        Field("difference", "number", "Outcome minus target value", "实际值减目标值"),
+    ),
+    primary_key=("region_key", "indicator", "year", "measure"),
+    sort_by=("region_key", "indicator", "year", "measure"),
+    natural_key=("region_key", "indicator", "year", "measure"),
+    foreign_keys=(ForeignKey(("indicator",), "indicators", ("code",)),),
+)
+
+TABLES: tuple[Table, ...] = (OBSERVATIONS, QUANTITIES, TARGETS_VS_ACTUALS, DOCUMENTS, INDICATORS)
 
 
 def table(name: str) -> Table:

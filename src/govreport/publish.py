@@ -29,6 +29,7 @@ from frictionless import Package
 
 from . import __version__
 from .contract import EXTRACTOR_VERSION, LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, Table
+from .analysis import targets_vs_actuals
 from .pipeline import DocumentResult
 from .schemas_gen import data_dictionary, frictionless_schema
 from .tables import csv_bytes, indicator_rows, to_arrow, write_parquet
@@ -69,7 +70,7 @@ def build_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
     observations = [o for r in results if r.document is not None for o in r.observations]
     quantities = [q for r in results if r.document is not None for q in r.quantities]
     rows = {"observations": observations, "quantities": quantities, "documents": documents,
-            "indicators": indicator_rows()}
+            "indicators": indicator_rows(), "targets_vs_actuals": targets_vs_actuals(observations, documents)}
     return {t.name: to_arrow(t, rows[t.name]) for t in TABLES}
 
 
@@ -115,7 +116,8 @@ def bump(previous_version: str | None, old_fields: dict, new_fields: dict,
                                       f"type changed: {', '.join(retyped)}" if retyped else "",
                                       f"{len(lost_documents)} document(s) removed" if lost_documents else ""]))
         return f"{major + 1}.0.0", why
-    added_fields = [f"{t}.{f}" for t in new_fields for f in new_fields[t] if f not in old_fields.get(t, {})]
+    added_fields = [f"table {t}" for t in new_fields if t not in old_fields]
+    added_fields += [f"{t}.{f}" for t in new_fields if t in old_fields for f in new_fields[t] if f not in old_fields[t]]
     added_rows = {t: len(new_keys[t] - previous_keys.get(t, set())) for t in new_keys}
     if added_fields or any(added_rows.values()):
         parts = [f"added {', '.join(added_fields)}" if added_fields else ""]

@@ -25,7 +25,8 @@ DERIVED_COLUMNS = {
 }
 PLAUSIBILITY_PATH = SCHEMAS_DIR / "plausibility.csv"
 
-_ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32()}
+_ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
+                "date": pa.date32()}
 
 
 # --- Frictionless -----------------------------------------------------------------

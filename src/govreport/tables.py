@@ -50,6 +50,8 @@ def write_parquet(table: Table, data: pa.Table, path: Path, package_version: str
 def _csv_cell(value, is_text: bool) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, date):
