@@ -12,7 +12,8 @@ from prefect.cache_policies import NO_CACHE
 
 from govreport.pipeline import (DocumentResult, drop_duplicate_documents, process_file, read_inputs,
                                 refuse_unusable_manifest)
-from govreport.publish import PublishOutcome, publish
+from govreport.publish import PublishOutcome
+from govreport.storage import publish_to
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -29,7 +30,7 @@ def extract_batch(files: list[str], entries: dict) -> list[DocumentResult]:
 
 @task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def publish_release(results: list[DocumentResult], out_dir: str, raw_dir: str, state_dir: str) -> PublishOutcome:
-    return publish(results, Path(out_dir), Path(raw_dir), Path(state_dir), lock_wait=0)
+    return publish_to(results, out_dir, Path(raw_dir), Path(state_dir), lock_wait=0)
 
 
 @flow(name="govreport-publish", log_prints=True)

@@ -29,7 +29,8 @@ def _load_flow_module():
 
 @app.command()
 def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
-            out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
+            out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
+                                        help="Where releases are published: a folder or an fsspec URL (s3://bucket/prefix)."),
             state: Path = typer.Option(PROJECT_DIR / "state", "--state",
                                        help="Working state: rejected releases, caches.")):
     """Run the main job: extract every raw report, validate, and publish a new release if anything changed.

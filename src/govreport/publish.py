@@ -31,6 +31,7 @@ from . import __version__
 from .contract import EXTRACTOR_VERSION, LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, Table
 from .analysis import targets_vs_actuals
 from .pipeline import DocumentResult
+from .site import build_catalog_site, build_release_site
 from .schemas_gen import data_dictionary, frictionless_schema
 from .tables import csv_bytes, indicator_rows, to_arrow, write_parquet
 from . import changes
@@ -265,6 +266,8 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
             descriptor = _write_release(stage, version, why, tables, csvs, results, digest, previous, previous_dir)
             report = validate_release(stage, tables, raw_dir,
                                       package_dir / previous["version"] if previous else None, expected_counts)
+            # The release page shows the validation verdict, so it is built after it, before the release is visible.
+            build_release_site(stage, previous_dir, raw_dir)
             if not report.passed:
                 kept = state_dir / "rejected" / f"{version}-{digest[:8]}"
                 shutil.rmtree(kept, ignore_errors=True)
@@ -277,6 +280,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
         _atomic_write(package_dir / "latest.json", _json_bytes({"name": PACKAGE_NAME, "version": version,
                                                                 "path": f"{version}/"}))
         update_catalog(out_dir)
+        build_catalog_site(out_dir)
         return PublishOutcome(version, package_dir / version, previous["version"] if previous else None,
                               counts, report)
 

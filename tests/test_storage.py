@@ -1,0 +1,56 @@
+"""Publishing to an S3-compatible server on loopback (moto's server mode) gives the files a folder gets."""
+import json
+
+import boto3
+import fsspec
+import pytest
+from moto.server import ThreadedMotoServer
+
+from govreport.publish import PACKAGE_NAME
+from govreport.storage import publish_to
+
+from conftest import process_folder, publish_folder, tree_bytes
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for k, v in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="open-data")
+    fsspec.filesystem("s3").invalidate_cache()
+    yield "s3://open-data/govreport"
+    server.stop()
+
+
+def remote_tree(url):
+    fs, root = fsspec.core.url_to_fs(url)
+    fs.invalidate_cache()
+    return {p[len(root) + 1:]: fs.cat_file(p) for p in fs.find(root)}
+
+
+def test_s3_gets_the_same_files_as_a_folder(raw_copy, tmp_path, s3, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    results = process_folder(raw_copy)
+    local = publish_folder(raw_copy, tmp_path / "local")
+    remote = publish_to(results, s3, raw_copy, tmp_path / "state")
+    assert remote.version == local.version == "1.0.0"
+
+    def product(tree):
+        return {k: v for k, v in tree.items() if "/validation/" not in k and not k.startswith(".")}
+    assert product(remote_tree(s3)) == product(tree_bytes(tmp_path / "local"))
+
+    # a second run with nothing new publishes nothing; a new report publishes 1.1.0 next to 1.0.0
+    assert publish_to(results, s3, raw_copy, tmp_path / "state").version is None
+    (raw_copy / "020_new.txt").write_text("2024年政府工作报告\n今年主要预期目标是:地区生产总值增长5%左右。",
+                                          encoding="utf-8")
+    assert publish_to(process_folder(raw_copy), s3, raw_copy, tmp_path / "state").version == "1.1.0"
+    tree = remote_tree(s3)
+    assert json.loads(tree[f"{PACKAGE_NAME}/latest.json"])["version"] == "1.1.0"
+    assert [v["version"] for v in json.loads(tree["catalog.json"])["packages"][0]["versions"]] == ["1.1.0", "1.0.0"]
+    assert tree[f"{PACKAGE_NAME}/1.0.0/data/observations.parquet"] == \
+        tree_bytes(tmp_path / "local")[f"{PACKAGE_NAME}/1.0.0/data/observations.parquet"]
