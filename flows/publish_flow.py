@@ -1,19 +1,40 @@
-"""Prefect orchestration of the govreport pipeline: ingest -> extract -> validate -> publish.
+"""Prefect orchestration of the govreport pipeline: fetch -> ingest -> extract -> validate -> publish.
 
 Thin on purpose: every step is a govreport library call. Tasks work on batches
 of documents, never on single numbers, so Prefect's per-task cost stays small.
+Extraction results are cached by content (govreport.cache), so a daily run
+re-extracts only new or changed reports. With a Dask scheduler address or a
+worker count, batches run on a Dask cluster; by default they run in-process.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
-from govreport.pipeline import (DocumentResult, drop_duplicate_documents, process_file, read_inputs,
-                                refuse_unusable_manifest)
-from govreport.publish import PublishOutcome
-from govreport.storage import publish_to
+from govreport.cache import ExtractionCache
+from govreport.fetch import fetch_to_raw
+from govreport.manifest import load_manifest
+from govreport.pipeline import (DocumentResult, RunSummary, drop_duplicate_documents, inputs_fingerprint,
+                                read_inputs, refuse_unusable_manifest)
+from govreport.publish import PublishOutcome, extracted_tables
+from govreport.storage import latest_descriptor, publish_to
+
+
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def fetch_sources(raw_dir: str, state_dir: str) -> list[str]:
+    """Download the manifest's url entries into raw/ (conditional requests: unchanged pages cost a 304)."""
+    entries, _ = load_manifest(raw_dir)
+    problems = []
+    for entry in entries.values():
+        if entry.url:
+            result = fetch_to_raw(entry.url, entry.file, Path(raw_dir), state_dir=Path(state_dir))
+            if result.error:
+                problems.append(f"{entry.file}: {result.error}")
+    return problems
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -24,41 +45,88 @@ def load_inputs(raw_dir: str) -> tuple[list[str], dict, list]:
 
 
 @task(cache_policy=NO_CACHE)
-def extract_batch(files: list[str], entries: dict) -> list[DocumentResult]:
-    return [process_file(Path(f), entries.get(Path(f).name)) for f in files]
+def extract_batch(files: list[str], entries: dict, state_dir: str) -> tuple[list[DocumentResult], dict, int]:
+    """Extract a batch of documents. Returns the documents (without their rows), the rows as Arrow tables
+    (columnar: a large run's rows stay small), and how many documents came from the cache."""
+    cache = ExtractionCache(Path(state_dir))
+    results = [cache.process(Path(f), entries.get(Path(f).name)) for f in files]
+    tables = extracted_tables(results)
+    for r in results:
+        r.observations, r.quantities = [], []
+    return results, tables, cache.hits
 
 
 @task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_release(results: list[DocumentResult], out_dir: str, raw_dir: str, state_dir: str) -> PublishOutcome:
-    return publish_to(results, out_dir, Path(raw_dir), Path(state_dir), lock_wait=0)
+def publish_release(results: list[DocumentResult], extracted: list[dict], out_dir: str, raw_dir: str,
+                    state_dir: str, inputs: str) -> PublishOutcome:
+    return publish_to(results, out_dir, Path(raw_dir), Path(state_dir), lock_wait=0, extracted=extracted,
+                      inputs=inputs)
 
 
 @flow(name="govreport-publish", log_prints=True)
 def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: str = "state",
                  batch_size: int = 250) -> PublishOutcome:
     log = get_run_logger()
+    started = time.monotonic()
+    for problem in fetch_sources(raw_dir, state_dir):
+        log.warning("fetch: %s", problem)
     files, entries, problems = load_inputs(raw_dir)
     for p in problems:
         log.warning("manifest: %s", p)
     refuse_unusable_manifest(problems)
     log.info("%d raw files in %s", len(files), raw_dir)
+    inputs = inputs_fingerprint([Path(f) for f in files], entries)
+    latest = latest_descriptor(out_dir)
+    if latest is not None and latest.get("govreport", {}).get("inputs_sha256") == inputs:
+        # Same raw files, manifest and code as the latest release: its content cannot differ.
+        outcome = PublishOutcome(None, None, latest["version"], latest["govreport"]["row_counts"])
+        outcome.summary = RunSummary(len(files), len(files), {}, outcome.row_counts.get("observations", 0),
+                                     outcome.row_counts.get("quantities", 0), "not needed (nothing changed)",
+                                     None, time.monotonic() - started)
+        log.info("%s", outcome.summary)
+        return outcome
     batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
-    futures = [extract_batch.submit(batch, entries) for batch in batches]
-    results = drop_duplicate_documents([r for f in futures for r in f.result()])
+    futures = [extract_batch.submit(batch, entries, state_dir) for batch in batches]
+    by_future, extracted, done, cached = {}, {}, 0, 0
+    for future in as_completed(futures):
+        results, tables, hits = future.result()
+        by_future[future.task_run_id] = results
+        extracted[future.task_run_id] = tables
+        done += len(results)
+        cached += hits
+        rate = done / max(time.monotonic() - started, 1e-9)
+        log.info("extracted %d/%d documents (%d unchanged, %.0f documents/s)", done, len(files), cached, rate)
+    # Results in the order of the files, whatever order the batches finished in.
+    results = drop_duplicate_documents([r for f in futures for r in by_future[f.task_run_id]])
     for r in results:
         for w in r.warnings:
             log.warning(w)
         if r.error:
             log.error("skipped: %s", r.error)
-    ok = [r for r in results if r.document is not None]
-    log.info("%d documents read, %d failed, %d observations", len(ok), len(results) - len(ok),
-             sum(len(r.observations) for r in ok))
-    outcome = publish_release(results, out_dir, raw_dir, state_dir)
-    if outcome.version is None:
-        log.info("nothing changed since %s: nothing published", outcome.previous)
-    else:
-        log.info("published %s at %s", outcome.version, outcome.path)
+    outcome = publish_release(results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir,
+                              inputs)
+    summary = RunSummary.of(results, cached, outcome, time.monotonic() - started)
+    log.info("%s", summary)
+    outcome.summary = summary
     return outcome
+
+
+def task_runner(workers: int | None = None, scheduler: str | None = None):
+    """A Dask task runner for a scheduler address or a local cluster of `workers` processes; None: in-process."""
+    if not workers and not scheduler:
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if scheduler:
+        return DaskTaskRunner(address=scheduler)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": None})
+
+
+def run(workers: int | None = None, scheduler: str | None = None, **parameters) -> PublishOutcome:
+    runner = task_runner(workers, scheduler)
+    chosen = publish_flow.with_options(task_runner=runner) if runner else publish_flow
+    return chosen(**parameters)
 
 
 if __name__ == "__main__":

@@ -115,3 +115,8 @@ def test_a_plan_document_named_in_passing_does_not_change_the_period():
     text = ("今年经济社会发展的主要预期目标是:地区生产总值增长6%。高质量编制城市更新“十四五”规划,"
             "全年完成城市更新固定资产投资245亿元。")
     assert ("urban_renewal_fixed_asset_investment", "level", "target", "2021", "eq", 245.0, 245.0) in facts(text, 2021)
+
+
+def test_an_impossible_month_range_is_not_a_period():
+    got = facts("今年7-1月,全区固定资产投资增长12%。", 2023)
+    assert all("/" not in period for (_, _, _, period, *_rest) in got)

@@ -15,10 +15,12 @@ from .contract import DOCUMENTS, OBSERVATIONS
 VALUE_COLUMNS = ("value_low", "value_high", "value", "unit")
 
 
-def _rows(table: pa.Table | None, key: tuple[str, ...]) -> dict[tuple, dict]:
+def _rows(table: pa.Table | None, key: tuple[str, ...], columns: tuple[str, ...] = ()) -> dict[tuple, dict]:
+    """Rows by natural key, with only the columns a diff reads."""
     if table is None:
         return {}
-    return {tuple(r[k] for k in key): r for r in table.to_pylist()}
+    wanted = list(dict.fromkeys(key + columns))
+    return {tuple(r[k] for k in key): r for r in table.select(wanted).to_pylist()}
 
 
 def _reason(doc_old: dict | None, doc_new: dict | None, row_old: dict | None, row_new: dict | None) -> str:
@@ -36,10 +38,11 @@ def _reason(doc_old: dict | None, doc_new: dict | None, row_old: dict | None, ro
 def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> dict:
     """A machine-readable account of the changes from old (None: nothing before) to new."""
     old = old or {}
-    docs_old = _rows(old.get("documents"), DOCUMENTS.natural_key)
-    docs_new = _rows(new.get("documents"), DOCUMENTS.natural_key)
-    obs_old = _rows(old.get("observations"), OBSERVATIONS.natural_key)
-    obs_new = _rows(new.get("observations"), OBSERVATIONS.natural_key)
+    docs_old = _rows(old.get("documents"), DOCUMENTS.natural_key, ("document_id",))
+    docs_new = _rows(new.get("documents"), DOCUMENTS.natural_key, ("document_id",))
+    wanted = VALUE_COLUMNS + ("extractor_version",)
+    obs_old = _rows(old.get("observations"), OBSERVATIONS.natural_key, wanted)
+    obs_new = _rows(new.get("observations"), OBSERVATIONS.natural_key, wanted)
 
     def doc(rows, key):
         return rows.get((key[0],))

@@ -18,13 +18,36 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
-def _load_flow_module():
+def _load_flow_module(name: str = "publish_flow"):
     """flows/ holds the Prefect orchestration; the library itself never imports Prefect."""
-    path = PROJECT_DIR / "flows" / "publish_flow.py"
-    spec = importlib.util.spec_from_file_location("govreport_flows_publish", path)
+    import cloudpickle
+
+    path = PROJECT_DIR / "flows" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"govreport_flows_{name}", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    # Dask workers cannot import flows/ by name: send its code with the tasks.
+    cloudpickle.register_pickle_by_value(module)
     return module
+
+
+def _start_prefect_api_early():
+    """Start Prefect's embedded API server (seconds of start-up) while this process imports the rest."""
+    import threading
+
+    def start():
+        try:
+            from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+            if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+                from prefect.server.api.server import SubprocessASGIServer
+                SubprocessASGIServer().start()  # the same instance the flow's client will use
+        except Exception:  # noqa: BLE001 - the flow starts it itself, and reports, if this failed
+            pass
+
+    thread = threading.Thread(target=start, daemon=True)
+    thread.start()
+    return thread
 
 
 @app.command()
@@ -32,7 +55,10 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
             out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
                                         help="Where releases are published: a folder or an fsspec URL (s3://bucket/prefix)."),
             state: Path = typer.Option(PROJECT_DIR / "state", "--state",
-                                       help="Working state: rejected releases, caches.")):
+                                       help="Working state: rejected releases, caches."),
+            workers: int = typer.Option(None, "--workers", help="Extract on a local Dask cluster of N processes."),
+            scheduler: str = typer.Option(None, "--scheduler",
+                                          help="Extract on the Dask cluster at this address (tcp://host:8786).")):
     """Run the main job: extract every raw report, validate, and publish a new release if anything changed.
 
     Runs as a Prefect flow on Prefect's embedded local API (no server needed).
@@ -43,9 +69,12 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     if not raw.is_dir():
         err.print(f"[red]error:[/] raw folder {raw} does not exist")
         raise typer.Exit(2)
+    started = _start_prefect_api_early()
     flows = _load_flow_module()
+    started.join()
     try:
-        outcome = flows.publish_flow(raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state))
+        outcome = flows.run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
+                            state_dir=str(state))
     except PublishBlocked as blocked:
         err.print(f"[red]{escape(str(blocked))}[/]")
         raise typer.Exit(1)
@@ -56,6 +85,8 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
         err.print(f"[red]error:[/] {locked}")
         raise typer.Exit(3)
     counts = ", ".join(f"{n} {t}" for t, n in outcome.row_counts.items())
+    if outcome.summary is not None:
+        out.print(escape(str(outcome.summary)), highlight=False)
     if outcome.version is None:
         out.print(f"Nothing changed since {outcome.previous}; nothing published. ({counts})")
     else:
@@ -96,7 +127,8 @@ def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
 
         pq.write_table(table, out_file, compression="zstd")
     else:
-        write_csv(OBSERVATIONS, table, out_file)
+        with open(out_file, "wb") as fh:
+            write_csv(OBSERVATIONS, table, fh)
     err.print(f"{len(rows)} observations from {len(paths) - failed} of {len(paths)} files -> {out_file}")
     if failed == len(paths):
         raise typer.Exit(1)
@@ -238,6 +270,24 @@ def diff(old: str = typer.Argument(..., help="Older release: a version (1.0.0) o
     descriptor = json.loads((b / "datapackage.json").read_text(encoding="utf-8"))
     out.print(escape(changelog_entry(changes, descriptor["version"], old, descriptor["created"],
                                      f"compared with {a}")), highlight=False)
+
+
+@app.command()
+def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish, as a cron expression."),
+          timezone: str = typer.Option("Asia/Shanghai", "--timezone", help="The cron's time zone (IANA name)."),
+          raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
+          out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
+                                      help="Where releases are published: a folder or an fsspec URL."),
+          state: Path = typer.Option(PROJECT_DIR / "state", "--state",
+                                     help="Working state: rejected releases, caches.")):
+    """Publish on a schedule from this one command: registers the deployment govreport-publish/daily-publish
+    and runs it when due, until stopped (Ctrl-C).
+
+    Uses the Prefect server at PREFECT_API_URL if set; otherwise starts a local one on 127.0.0.1 for as long
+    as it runs (Prefect's embedded API has no scheduler).
+    """
+    _load_flow_module("serve").serve(cron=cron, timezone=timezone, raw_dir=str(raw), out_dir=str(out_dir),
+                                     state_dir=str(state))
 
 
 @app.command()

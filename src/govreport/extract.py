@@ -286,11 +286,25 @@ def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | 
     return measure, unit, comparator, _to_float(low), _to_float(high)
 
 
-def _period_of_interim(m: re.Match, year: int) -> str:
-    def month(s):
-        from .numbers import chinese_to_decimal
-        return int(s) if s.isdigit() else int(chinese_to_decimal(s))
+def _month(s: str) -> int:
+    from .numbers import chinese_to_decimal
+    return int(s) if s.isdigit() else int(chinese_to_decimal(s))
 
+
+def _interim(text: str, pos: int) -> re.Match | None:
+    """An interim period at pos, if it names a real one: 7-1月 or 13月 is not a period."""
+    m = lx.INTERIM_PERIOD.match(text[pos:pos + 14].lstrip("“ "))
+    if not m or not m.group(0).strip("年今"):
+        return None
+    if m.group("m1") and not 1 <= _month(m.group("m1")) < _month(m.group("m2")) <= 12:
+        return None
+    if m.group("mn") and not 1 <= _month(m.group("mn")) <= 12:
+        return None
+    return m
+
+
+def _period_of_interim(m: re.Match, year: int) -> str:
+    month = _month
     if m.group("h1"):
         return f"{year}-S1"
     if m.group("h2"):
@@ -329,17 +343,12 @@ class DocumentExtraction:
 
     def interim_at(self, s: int) -> re.Match | None:
         """An interim period (上半年, 1-7月) heading this sentence or its paragraph."""
-        head = self.text[s:s + 14]
-        m = lx.INTERIM_PERIOD.match(head.lstrip("“ "))
-        if m and m.group(0).strip("年今"):
+        m = _interim(self.text, s)
+        if m is not None:
             return m
         para = self.text.rfind("\n", 0, s) + 1
-        if para < s:
-            # Only the paragraph's first sentence can set a period for the sentences after it.
-            m = lx.INTERIM_PERIOD.match(self.text[para:para + 14].lstrip("“ "))
-            if m and m.group(0).strip("年今"):
-                return m
-        return None
+        # Only the paragraph's first sentence can set a period for the sentences after it.
+        return _interim(self.text, para) if para < s else None
 
     def code_kind_period(self, s: int, att: Attachment) -> tuple[str, str]:
         text, v = self.text, att.value

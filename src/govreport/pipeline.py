@@ -172,3 +172,62 @@ def refuse_unusable_manifest(problems: list[ManifestProblem]) -> None:
 
 def process_all(paths: list[Path], entries: dict[str, SourceEntry]) -> list[DocumentResult]:
     return drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in paths])
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for its last log line and the command's output."""
+    documents_read: int
+    unchanged: int
+    failed: dict[str, str]
+    observations: int
+    quantities: int
+    validation: str
+    version: str | None
+    seconds: float
+
+    @classmethod
+    def of(cls, results: list[DocumentResult], unchanged: int, outcome, seconds: float) -> "RunSummary":
+        ok = [r for r in results if r.document is not None]
+        report = getattr(outcome, "report", None)
+        validation = ("not needed (nothing changed)" if report is None else
+                      f"passed ({report.checks_run} checks, {len(report.warnings)} warnings)")
+        counts = outcome.row_counts
+        return cls(len(ok), unchanged, {r.file: r.error for r in results if r.error},
+                   counts.get("observations", 0), counts.get("quantities", 0), validation, outcome.version, seconds)
+
+    def __str__(self) -> str:
+        failed = "; ".join(f"{k} ({v})" for k, v in self.failed.items()) or "none"
+        published = f"published {self.version}" if self.version else "nothing published (no change)"
+        return (f"run summary: {self.documents_read} documents read ({self.unchanged} unchanged, from cache), "
+                f"{len(self.failed)} failed: {failed}; {self.observations} observations, {self.quantities} "
+                f"quantities; validation {self.validation}; {published}; {self.seconds:.1f} s")
+
+
+def code_checksum() -> str:
+    """Everything besides the raw files that decides a release's content: the library's code and the
+    contract's files in schemas/."""
+    from .paths import SCHEMAS_DIR
+
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")) + sorted(SCHEMAS_DIR.rglob("*.csv")) + \
+            sorted(SCHEMAS_DIR.rglob("*.json")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def inputs_fingerprint(paths: list[Path], entries: dict[str, SourceEntry]) -> str:
+    """A hash of every input of a release: the raw files' names, bytes and manifest entries, and the code.
+    Equal to the latest release's: nothing can have changed, and nothing needs extracting."""
+    h = hashlib.sha256(code_checksum().encode())
+    for path in sorted(paths):
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as err:
+            digest.update(repr(err).encode())
+        h.update(path.name.encode() + b"\0" + repr(entries.get(path.name)).encode() + b"\0" + digest.digest())
+    return h.hexdigest()

@@ -25,15 +25,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from frictionless import Package
 
 from . import __version__
-from .contract import EXTRACTOR_VERSION, LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, Table
+from .contract import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE,
+                       PACKAGE_TITLE_ZH, QUANTITIES, TABLES, TARGETS_VS_ACTUALS, Table)
 from .analysis import targets_vs_actuals
 from .pipeline import DocumentResult
 from .site import build_catalog_site, build_release_site
 from .schemas_gen import data_dictionary, frictionless_schema
-from .tables import csv_bytes, indicator_rows, to_arrow, write_parquet
+from .tables import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from . import changes
 from .validate import ValidationReport, read_tables, validate_package
 
@@ -63,23 +65,58 @@ class PublishOutcome:
     previous: str | None
     row_counts: dict[str, int] = field(default_factory=dict)
     report: ValidationReport | None = None
+    summary: object | None = None  # pipeline.RunSummary, set by the flow
 
 
 # --- building the tables ------------------------------------------------------------
-def build_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
+def extracted_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
+    """A batch's extracted rows as (unsorted) Arrow tables: columnar, so a large run's rows stay small."""
+    ok = [r for r in results if r.document is not None]
+    return {
+        "observations": to_arrow(OBSERVATIONS, [o for r in ok for o in r.observations], sort=False),
+        "quantities": to_arrow(QUANTITIES, [q for r in ok for q in r.quantities], sort=False),
+    }
+
+
+def build_tables(results: list[DocumentResult], extracted: list[dict[str, pa.Table]] | None = None
+                 ) -> dict[str, pa.Table]:
+    """The release's tables. `extracted`: per-batch tables (the flow's); default: made from the results."""
     documents = [r.document for r in results if r.document is not None]
-    observations = [o for r in results if r.document is not None for o in r.observations]
-    quantities = [q for r in results if r.document is not None for q in r.quantities]
-    rows = {"observations": observations, "quantities": quantities, "documents": documents,
-            "indicators": indicator_rows(), "targets_vs_actuals": targets_vs_actuals(observations, documents)}
-    return {t.name: to_arrow(t, rows[t.name]) for t in TABLES}
+    parts = extracted if extracted is not None else [extracted_tables(results)]
+    kept = pa.array(sorted(d["source_file"] for d in documents), pa.string())  # duplicates dropped since
+    tables = {}
+    for t in (OBSERVATIONS, QUANTITIES):
+        combined = combine(t, [p[t.name] for p in parts])
+        tables[t.name] = combined.filter(pc.is_in(combined["source_file"], value_set=kept))
+    needed = ["observation_id", "document_id", "source_file", "region_code", "region_name", "indicator", "measure",
+              "kind", "period", "comparator", "value_low", "value_high", "value", "unit", "value_start"]
+    tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, targets_vs_actuals(
+        tables["observations"].select(needed).to_pylist(), documents))
+    tables["documents"] = to_arrow(DOCUMENTS, documents)
+    tables["indicators"] = to_arrow(INDICATORS, indicator_rows())
+    return {t.name: tables[t.name] for t in TABLES}
 
 
-def content_hash(csvs: dict[str, bytes]) -> str:
+def key_hashes(table: pa.Table, key: tuple[str, ...]) -> set[int]:
+    """A set of the rows' natural keys, as hashes: enough to count additions, and small for big tables."""
+    out: set[int] = set()
+    for batch in table.select(list(key)).to_batches(max_chunksize=50_000):
+        out.update(hash(tuple(row.values())) for row in batch.to_pylist())
+    return out
+
+
+def content_hash(csv_digests: dict[str, str]) -> str:
+    """The data's fingerprint: the sha256 of each table's CSV. Equal fingerprints: nothing to publish."""
     h = hashlib.sha256()
-    for name in sorted(csvs):
-        h.update(name.encode() + b"\0" + hashlib.sha256(csvs[name]).digest())
+    for name in sorted(csv_digests):
+        h.update(name.encode() + b"\0" + bytes.fromhex(csv_digests[name]))
     return h.hexdigest()
+
+
+def table_digests(tables: dict[str, pa.Table]) -> dict[str, str]:
+    """Each table's CSV sha256, computed without writing it anywhere."""
+    with open(os.devnull, "wb") as sink:
+        return {t.name: write_csv(t, tables[t.name], sink) for t in TABLES}
 
 
 # --- versions -------------------------------------------------------------------------
@@ -158,14 +195,18 @@ def _json_bytes(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
-def _resource(t: Table, path: str, fmt: str, data: bytes) -> dict:
+def _resource(t: Table, path: str, fmt: str, file: Path) -> dict:
     """A descriptor entry. The CSV is the tabular resource Frictionless validates row by row; its Parquet
     twin is declared as a file (Frictionless checks its bytes and hash) carrying the same schema, which is
     also embedded in the Parquet file's metadata."""
+    digest = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
     res = {"name": t.name if fmt == "csv" else f"{t.name}-parquet", "path": path, "format": fmt,
            "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
            "title": t.title, "description": f"{t.en} {t.zh}",
-           "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+           "bytes": file.stat().st_size, "hash": "sha256:" + digest.hexdigest()}
     if fmt == "csv":
         res.update({"type": "table", "encoding": "utf-8", "schema": f"schemas/{t.name}.schema.json"})
     else:
@@ -223,8 +264,7 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
     for t in TABLES:
         path = package_dir / descriptor["version"] / "data" / f"{t.name}.parquet"
         if path.exists():
-            cols = pq.read_table(path, columns=list(t.natural_key)).to_pylist()
-            out[t.name] = {tuple(r.values()) for r in cols}
+            out[t.name] = key_hashes(pq.read_table(path, columns=list(t.natural_key)), t.natural_key)
     return out
 
 
@@ -235,37 +275,43 @@ def validate_release(stage: Path, tables: dict[str, pa.Table], raw_dir: Path, pr
 
 
 def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_dir: Path,
-            lock_wait: float = 0, expected_counts: dict | None = None) -> PublishOutcome:
-    """expected_counts: reviewed observation counts per document (default: schemas/expected_counts.csv)."""
-    """Publish the documents' tables as the next version of the package, if anything changed."""
+            lock_wait: float = 0, expected_counts: dict | None = None,
+            extracted: list[dict[str, pa.Table]] | None = None, inputs: str | None = None) -> PublishOutcome:
+    """Publish the documents' tables as the next version of the package, if anything changed.
+
+    expected_counts: reviewed observation counts per document (default: schemas/expected_counts.csv);
+    extracted: per-batch tables, when the caller already turned the results' rows into tables;
+    inputs: the inputs' fingerprint (pipeline.inputs_fingerprint), recorded so the next run can skip work."""
     out_dir, raw_dir, state_dir = Path(out_dir), Path(raw_dir), Path(state_dir)
     package_dir = out_dir / PACKAGE_NAME
-    tables = build_tables(results)
-    csvs = {t.name: csv_bytes(t, tables[t.name]) for t in TABLES}
-    digest = content_hash(csvs)
+    tables = build_tables(results, extracted)
     counts = {name: t.num_rows for name, t in tables.items()}
     with publish_lock(out_dir, lock_wait):
         # Under the lock no other publisher is writing: staging folders left now are from killed runs.
         for stale in package_dir.glob(".staging-*") if package_dir.exists() else []:
             shutil.rmtree(stale, ignore_errors=True)
         previous = read_latest(package_dir)
-        if previous is not None and previous.get("govreport", {}).get("content_sha256") == digest:
-            return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts)
-        new_keys = {t.name: {tuple(r.values()) for r in tables[t.name].select(list(t.natural_key)).to_pylist()}
-                    for t in TABLES}
-        old_fields = release_fields(package_dir / previous["version"]) if previous else {}
-        version, why = bump(previous["version"] if previous else None, old_fields, contract_fields(),
-                            _keys(package_dir, previous), new_keys)
-        if (package_dir / version).exists():
-            raise FileExistsError(f"{package_dir / version} exists already; releases are never rewritten")
-        package_dir.mkdir(parents=True, exist_ok=True)
-        stage = package_dir / f".staging-{version}-{os.getpid()}"
-        shutil.rmtree(stage, ignore_errors=True)
+        stage = package_dir / f".staging-{os.getpid()}"
+        (stage / "data").mkdir(parents=True)
         try:
+            # The CSVs are written first: their hashes tell whether anything changed at all.
+            digests = {}
+            for t in TABLES:
+                with open(stage / "data" / f"{t.name}.csv", "wb") as fh:
+                    digests[t.name] = write_csv(t, tables[t.name], fh)
+            digest = content_hash(digests)
+            if previous is not None and previous.get("govreport", {}).get("content_sha256") == digest:
+                return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts)
+            new_keys = {t.name: key_hashes(tables[t.name], t.natural_key) for t in TABLES}
+            old_fields = release_fields(package_dir / previous["version"]) if previous else {}
+            version, why = bump(previous["version"] if previous else None, old_fields, contract_fields(),
+                                _keys(package_dir, previous), new_keys)
+            del new_keys
+            if (package_dir / version).exists():
+                raise FileExistsError(f"{package_dir / version} exists already; releases are never rewritten")
             previous_dir = package_dir / previous["version"] if previous else None
-            descriptor = _write_release(stage, version, why, tables, csvs, results, digest, previous, previous_dir)
-            report = validate_release(stage, tables, raw_dir,
-                                      package_dir / previous["version"] if previous else None, expected_counts)
+            _write_release(stage, version, why, tables, results, digest, previous, previous_dir, inputs)
+            report = validate_release(stage, tables, raw_dir, previous_dir, expected_counts)
             # The release page shows the validation verdict, so it is built after it, before the release is visible.
             build_release_site(stage, previous_dir, raw_dir)
             if not report.passed:
@@ -285,19 +331,16 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
                               counts, report)
 
 
-def _write_release(stage: Path, version: str, why: str, tables, csvs, results, digest, previous,
-                   previous_dir: Path | None) -> dict:
-    (stage / "data").mkdir(parents=True)
+def _write_release(stage: Path, version: str, why: str, tables, results, digest, previous,
+                   previous_dir: Path | None, inputs: str | None = None) -> dict:
+    """Everything but the CSVs (already in stage/data) and the validation reports."""
     (stage / "schemas").mkdir()
     resources = []
     for t in TABLES:
         write_parquet(t, tables[t.name], stage / "data" / f"{t.name}.parquet", version)
-        (stage / "data" / f"{t.name}.csv").write_bytes(csvs[t.name])
         (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(frictionless_schema(t)))
-    for t in TABLES:
-        resources.append(_resource(t, f"data/{t.name}.parquet", "parquet",
-                                   (stage / "data" / f"{t.name}.parquet").read_bytes()))
-        resources.append(_resource(t, f"data/{t.name}.csv", "csv", csvs[t.name]))
+        resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
+        resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
     (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
     created = build_time().strftime("%Y-%m-%dT%H:%M:%SZ")
     descriptor = {
@@ -315,7 +358,8 @@ def _write_release(stage: Path, version: str, why: str, tables, csvs, results, d
         "contributors": [{"title": "govreport maintainers", "role": "author"}],
         "sources": _sources(results),
         "resources": resources,
-        "govreport": {"content_sha256": digest, "version_reason": why, "code": code_version(),
+        "govreport": {"content_sha256": digest, "inputs_sha256": inputs, "version_reason": why,
+                      "code": code_version(),
                       "previous_version": previous["version"] if previous else None,
                       "row_counts": {name: t.num_rows for name, t in tables.items()}},
     }

@@ -19,8 +19,10 @@ from .paths import SCHEMAS_DIR
 MISSING_VALUES = [""]
 # Columns govreport.validate adds to a table before its suite runs; never published.
 DERIVED_COLUMNS = {
-    "observations": ("years_from_report", "quote_matches_raw", "value_in_quote", "conflicts_other_document",
-                     "changed_for_unchanged_document"),
+    "observations": ("document_known", "indicator_known", "unit_fits", "years_from_report", "quote_matches_raw",
+                     "value_in_quote", "conflicts_other_document", "changed_for_unchanged_document"),
+    "quantities": ("document_known",),
+    "targets_vs_actuals": ("indicator_known",),
     "documents": ("n_observations_expected",),
 }
 PLAUSIBILITY_PATH = SCHEMAS_DIR / "plausibility.csv"
@@ -111,6 +113,12 @@ def read_plausibility(path: Path = PLAUSIBILITY_PATH) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+def _foreign_keys(t: Table) -> list[dict]:
+    """Foreign keys, checked on every row (Frictionless checks them too, on tables it reads whole)."""
+    return [_exp("expect_column_values_to_be_in_set", column=column, value_set=[True])
+            for column in DERIVED_COLUMNS.get(t.name, ()) if column in ("document_known", "indicator_known")]
+
+
 def domain_expectations(t: Table) -> list[dict]:
     """What a statistician knows of the numbers beyond their types."""
     if t.name == "documents":
@@ -119,7 +127,6 @@ def domain_expectations(t: Table) -> list[dict]:
                      column_B="n_observations_expected", ignore_row_if="either_value_is_missing")]
     if t.name != "observations":
         return []
-    codelist = load_codelist()
     out = [
         _exp("expect_column_pair_values_a_to_be_greater_than_b", column_A="value_high", column_B="value_low",
              or_equal=True, ignore_row_if="either_value_is_missing"),
@@ -127,12 +134,8 @@ def domain_expectations(t: Table) -> list[dict]:
              or_equal=True, ignore_row_if="either_value_is_missing"),
         _exp("expect_column_pair_values_a_to_be_greater_than_b", column_A="value_high", column_B="value",
              or_equal=True, ignore_row_if="either_value_is_missing"),
-        _exp("expect_column_pair_values_to_be_in_set", column_A="measure", column_B="unit",
-             value_pairs_set=[["growth", "percent"], ["change", "percentage_points"]]
-             + [["level", u.code] for u in UNITS if u.code != "percentage_points"]),
-        _exp("expect_column_pair_values_to_be_in_set", column_A="indicator", column_B="unit",
-             value_pairs_set=sorted({(c, u) for c, ind in codelist.items()
-                                     for u in (ind.unit, "percent", "percentage_points")})),
+        # growth in percent, change in percentage points, a level in its indicator's codelist unit
+        _exp("expect_column_values_to_be_in_set", column="unit_fits", value_set=[True]),
         _exp("expect_column_pair_values_a_to_be_greater_than_b", column_A="period_end", column_B="period_start",
              or_equal=True),
         # Derived columns computed by govreport.validate before the suite runs:
@@ -154,7 +157,7 @@ def domain_expectations(t: Table) -> list[dict]:
 
 
 def expectation_suite(t: Table) -> dict:
-    return {"name": t.name, "expectations": structural_expectations(t) + domain_expectations(t),
+    return {"name": t.name, "expectations": structural_expectations(t) + _foreign_keys(t) + domain_expectations(t),
             "meta": {"generated_from": "govreport.contract", "table": t.name}}
 
 

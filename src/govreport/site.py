@@ -36,6 +36,9 @@ __all__ = ["build_release_site", "build_catalog_site", "observation_changes"]
 SITE_DIR = "site"
 MAX_CHARTS = 60  # small multiples past this stop being readable; the CSV has the rest
 MAX_LISTED_CHANGES = 20
+# The page's table holds this many observations (in the release's sort order) and links their documents;
+# a national corpus would make a page nobody can load. The downloads have every row.
+MAX_TABLE_ROWS = 5000
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -128,10 +131,17 @@ def _read_json(path: Path):
         return None
 
 
-def _rows(path: Path) -> list[dict]:
+SUMMARY_COLUMNS = ["document_id", "region_code", "region_name", "indicator", "measure", "kind", "period",
+                   "comparator", "value_low", "value_high", "value", "unit"]
+
+
+def _rows(path: Path, columns: list[str] | None = None, limit: int | None = None) -> list[dict]:
     if not path.exists():
         return []
-    return [{k: _clean(v) for k, v in r.items()} for r in pq.read_table(path).to_pylist()]
+    table = pq.read_table(path, columns=columns)
+    if limit is not None:
+        table = table.slice(0, limit)
+    return [{k: _clean(v) for k, v in r.items()} for r in table.to_pylist()]
 
 
 def _csp_hash(css: str) -> str:
@@ -802,7 +812,10 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
     marked, and the table links each observation to its place there."""
     release_dir = Path(release_dir)
     descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
-    observations = _rows(release_dir / "data" / "observations.parquet")
+    # Charts and counts need a few columns of every row; the table and document pages need whole rows of the
+    # first MAX_TABLE_ROWS only. Reading just that keeps a national release's page build small.
+    observations = _rows(release_dir / "data" / "observations.parquet", columns=SUMMARY_COLUMNS)
+    shown = _rows(release_dir / "data" / "observations.parquet", limit=MAX_TABLE_ROWS)
     documents = _rows(release_dir / "data" / "documents.parquet")
     names = {r["code"]: r for r in _rows(release_dir / "data" / "indicators.parquet")}
     version = str(descriptor.get("version") or release_dir.name)
@@ -816,7 +829,9 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
 
     paged, anchored = set(), set()
     if raw_dir is not None:
-        paged, anchored = _write_document_pages(site, Path(raw_dir), documents, observations, release_title, names)
+        shown_docs = {o["document_id"] for o in shown}
+        paged, anchored = _write_document_pages(site, Path(raw_dir), [d for d in documents if d["document_id"]
+                                                                      in shown_docs], shown, release_title, names)
 
     series = chart_series(observations)
     charts = "".join(
@@ -890,6 +905,8 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
 </section>
 
 <section id="observations" class="card"><h2>{_bi("Observations", "观测值")}</h2>
+{f'<p class="muted">Showing the first {len(shown)} of {len(observations)} observations; the downloads have every row. '
+ f'仅显示前 {len(shown)} 条,完整数据见下载文件。</p>' if len(shown) < len(observations) else ""}
 <div class="controls"><label for="observations-search">Search 搜索</label>
 <input id="observations-search" type="search" placeholder="e.g. gdp 2021 目标 罗湖" autocomplete="off">
 <span id="observations-count" class="muted" aria-live="polite"></span></div>
@@ -899,7 +916,7 @@ def build_release_site(release_dir: Path, previous_release_dir: Path | None = No
 document. Click a column header to sort. 每条观测值下方为原文引句,数值以高亮标出;点击表头排序。</p>
 <div class="table-wrap tall"><table id="observations-table" class="data obs">
 <thead><tr>{th}</tr></thead></table></div>
-{json_script("observations-data", _table_rows(observations, names, anchored))}
+{json_script("observations-data", _table_rows(shown, names, anchored))}
 </section>
 
 <section id="documents" class="card"><h2>{_bi("Source documents", "来源文件")}</h2>

@@ -64,3 +64,17 @@ def publish_to(results: list[DocumentResult], target: str | Path, raw_dir: Path,
         fs.pipe_file(f"{root}/index.html", (mirror / "index.html").read_bytes())
         outcome.path = f"{package}/{outcome.version}"
     return outcome
+
+
+def latest_descriptor(target: str | Path) -> dict | None:
+    """The latest release's datapackage.json at a folder or URL, or None."""
+    from .publish import read_latest
+
+    if not is_remote(target):
+        return read_latest(Path(str(target).removeprefix("file://")) / PACKAGE_NAME)
+    fs, root = fsspec.core.url_to_fs(str(target))
+    package = f"{root.rstrip('/')}/{PACKAGE_NAME}"
+    if not fs.exists(f"{package}/latest.json"):
+        return None
+    version = json.loads(fs.cat_file(f"{package}/latest.json"))["version"]
+    return json.loads(fs.cat_file(f"{package}/{version}/datapackage.json"))

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+from typing import BinaryIO
 from datetime import date
 from pathlib import Path
 
@@ -14,21 +16,25 @@ from .codelist import read_codelist
 from .contract import Table
 from .schemas_gen import arrow_schema, frictionless_schema
 
+CSV_CHUNK_ROWS = 10_000  # rows turned into Python objects at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _sort_key(table: Table):
-    def key(row: dict):
-        # None sorts first, and never compares with a value of another type.
-        return tuple((row[c] is not None, row[c] if row[c] is not None else "") for c in table.sort_by)
-    return key
+def sort_rows(table: Table, data: pa.Table) -> pa.Table:
+    """Rows in the table's order (missing values first); the sort is stable, so ties keep input order."""
+    return data.sort_by([(c, "ascending") for c in table.sort_by], null_placement="at_start")
 
 
-def to_arrow(table: Table, rows: list[dict]) -> pa.Table:
-    rows = sorted(rows, key=_sort_key(table))
-    schema = arrow_schema(table)
-    return pa.Table.from_pylist([{f: r.get(f) for f in table.field_names} for r in rows], schema=schema)
+def to_arrow(table: Table, rows: list[dict], sort: bool = True) -> pa.Table:
+    data = pa.Table.from_pylist([{f: r.get(f) for f in table.field_names} for r in rows], schema=arrow_schema(table))
+    return sort_rows(table, data) if sort else data
+
+
+def combine(table: Table, parts: list[pa.Table]) -> pa.Table:
+    """One sorted table from the per-batch tables extraction produced."""
+    parts = [p for p in parts if p.num_rows] or [to_arrow(table, [], sort=False)]
+    return sort_rows(table, pa.concat_tables(parts))
 
 
 def indicator_rows() -> list[dict]:
@@ -62,15 +68,26 @@ def _csv_cell(value, is_text: bool) -> str:
     return s
 
 
-def csv_bytes(table: Table, data: pa.Table) -> bytes:
+def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
+    """Write the table as UTF-8 CSV to a binary stream, a chunk of rows at a time; return its sha256."""
     text_fields = {f.name for f in table.fields if f.type == "string"}
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(table.field_names)
-    for row in data.to_pylist():
-        writer.writerow([_csv_cell(row[name], name in text_fields) for name in table.field_names])
-    return buf.getvalue().encode("utf-8")
+    digest = hashlib.sha256()
+
+    def emit(rows: list[list[str]]) -> None:
+        buf = io.StringIO(newline="")
+        csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
+        data_bytes = buf.getvalue().encode("utf-8")
+        digest.update(data_bytes)
+        out.write(data_bytes)
+
+    emit([table.field_names])
+    for batch in data.to_batches(max_chunksize=CSV_CHUNK_ROWS):
+        emit([[_csv_cell(row[name], name in text_fields) for name in table.field_names]
+              for row in batch.to_pylist()])
+    return digest.hexdigest()
 
 
-def write_csv(table: Table, data: pa.Table, path: Path) -> None:
-    path.write_bytes(csv_bytes(table, data))
+def csv_bytes(table: Table, data: pa.Table) -> bytes:
+    buf = io.BytesIO()
+    write_csv(table, data, buf)
+    return buf.getvalue()

@@ -9,8 +9,10 @@ GX is imported only in this module: it takes seconds to import.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from typing import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -60,38 +62,57 @@ class ValidationReport:
 
 
 # --- columns the domain checks look at ------------------------------------------------
-def with_derived_columns(frames: dict[str, pd.DataFrame], raw_texts: dict[str, str] | None,
+def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[str], str | None] | None,
                          previous: dict[str, pd.DataFrame] | None = None,
                          expected_counts: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
-    """The tables plus the columns the suites' domain checks read (never published)."""
-    from .checks import changed_since, conflicts, expected_observations
+    """The tables plus the columns the suites' domain checks read (never published).
 
-    frames = dict(frames)
+    raw_reader(document_id) gives a document's raw text, one document at a time (bounded memory)."""
+    from .checks import changed_since, conflicts, expected_observations
+    from .codelist import load_codelist
+
+    out = dict(frames)
     documents = frames["documents"].copy()
+    doc_ids = set(documents["document_id"])
+    codes = {c: ind.unit for c, ind in load_codelist().items()}
     df = frames["observations"].copy()
+    df["document_known"] = df["document_id"].isin(doc_ids)
+    df["indicator_known"] = df["indicator"].isin(codes.keys())
+    level_unit = df["indicator"].map(codes)
+    df["unit_fits"] = (((df["measure"] == "growth") & (df["unit"] == "percent"))
+                       | ((df["measure"] == "change") & (df["unit"] == "percentage_points"))
+                       | ((df["measure"] == "level") & (df["unit"] == level_unit)))
     years = dict(zip(documents["document_id"], documents["report_year"]))
     df["years_from_report"] = pd.to_datetime(df["period_end"]).dt.year - df["document_id"].map(years)
-    quote_ok, value_ok = [], []
-    for row in df.itertuples(index=False):
-        raw = (raw_texts or {}).get(row.document_id)
+    quote_ok = pd.Series(False, index=df.index)
+    value_ok = pd.Series(False, index=df.index)
+    for doc_id, rows in df.groupby("document_id", sort=False):
+        raw = raw_reader(doc_id) if raw_reader else None
         if raw is None:
-            quote_ok.append(False)
-            value_ok.append(False)
             continue
-        quote_ok.append(raw[row.quote_start:row.quote_end] == row.quote)
-        value_ok.append(row.quote_start <= row.value_start < row.value_end <= row.quote_end
-                        and raw[row.value_start:row.value_end] == row.value_text
-                        and any(c.isdigit() or c in "零〇一二两三四五六七八九十百千万亿" for c in row.value_text))
+        for ix, row in zip(rows.index, rows.itertuples(index=False)):
+            quote_ok[ix] = raw[row.quote_start:row.quote_end] == row.quote
+            value_ok[ix] = (row.quote_start <= row.value_start < row.value_end <= row.quote_end
+                            and raw[row.value_start:row.value_end] == row.value_text
+                            and any(c.isdigit() or c in "零〇一二两三四五六七八九十百千万亿" for c in row.value_text))
     df["quote_matches_raw"] = quote_ok
     df["value_in_quote"] = value_ok
     df["conflicts_other_document"] = conflicts(df)
     df["changed_for_unchanged_document"] = changed_since(df, (previous or {}).get("observations"))
     documents["n_observations_expected"] = expected_observations(documents, expected_counts or {})
-    for name, frame in (("observations", df), ("documents", documents)):
-        added = tuple(frame.columns[len(frames[name].columns):])
-        assert added == DERIVED_COLUMNS[name], (name, added)
-    frames["observations"], frames["documents"] = df, documents
-    return frames
+    out["observations"], out["documents"] = df, documents
+    if "quantities" in frames:
+        q = frames["quantities"].copy()
+        q["document_known"] = q["document_id"].isin(doc_ids)
+        out["quantities"] = q
+    if "targets_vs_actuals" in frames:
+        tva = frames["targets_vs_actuals"].copy()
+        tva["indicator_known"] = tva["indicator"].isin(codes.keys())
+        out["targets_vs_actuals"] = tva
+    for name, added in DERIVED_COLUMNS.items():
+        if name in frames:
+            assert tuple(out[name].columns[len(frames[name].columns):]) == added, (name, added)
+    return out
 
 
 # --- Great Expectations ---------------------------------------------------------------
@@ -104,7 +125,6 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, schemas_dir
     """Run each table's suite with a file-backed GX context in out_dir; Data Docs go to out_dir/data_docs."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     out_dir = Path(out_dir).resolve()
     context = gx.get_context(mode="file", project_root_dir=str(out_dir))
@@ -124,27 +144,25 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, schemas_dir
         batch = source.add_dataframe_asset(table.name).add_batch_definition_whole_dataframe("release")
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=table.name, data=batch, suite=suite))
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"release_{table.name}", validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=["release"])],
-            result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": list(table.primary_key)}))
-        outcome = checkpoint.run(batch_parameters={"dataframe": frames[table.name]},
-                                 expectation_parameters=parameters or row_count_floors(None))
-        for run_result in outcome.run_results.values():
-            results_json[table.name] = run_result.to_json_dict()
-            for r in run_result.results:
-                report.checks_run += 1
-                if r.success:
-                    continue
-                cfg = r.expectation_config
-                keys = [ix.get(table.primary_key[0]) if isinstance(ix, dict) else ix
-                        for ix in (r.result.get("unexpected_index_list") or [])]
-                error = (r.exception_info or {}).get("exception_message") if r.exception_info else None
-                report.failures.append(CheckFailure(
-                    "great_expectations", table.name, cfg.type, str(getattr(cfg.severity, "value", cfg.severity)),
-                    sorted({str(k) for k in keys}),
-                    _describe_kwargs(cfg.kwargs) + (f" error: {error}" if error else "")))
+        run_result = definition.run(
+            batch_parameters={"dataframe": frames[table.name]},
+            expectation_parameters=parameters or row_count_floors(None),
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(table.primary_key),
+                           "partial_unexpected_count": 20})
+        results_json[table.name] = run_result.to_json_dict()
+        for r in run_result.results:
+            report.checks_run += 1
+            if r.success:
+                continue
+            cfg = r.expectation_config
+            keys = [ix.get(table.primary_key[0]) if isinstance(ix, dict) else ix
+                    for ix in (r.result.get("unexpected_index_list") or [])]
+            error = (r.exception_info or {}).get("exception_message") if r.exception_info else None
+            report.failures.append(CheckFailure(
+                "great_expectations", table.name, cfg.type, str(getattr(cfg.severity, "value", cfg.severity)),
+                sorted({str(k) for k in keys}),
+                _describe_kwargs(cfg.kwargs) + (f" error: {error}" if error else "")))
+    context.build_data_docs(site_names=["release"])  # once, for every table's results
     # GX's own .gitignore would hide its stored results from a repository that serves the releases.
     (out_dir / "gx" / ".gitignore").unlink(missing_ok=True)
     (out_dir / "great_expectations.json").write_text(
@@ -159,11 +177,16 @@ def _describe_kwargs(kwargs: dict) -> str:
 
 
 # --- Frictionless ---------------------------------------------------------------------
-def run_frictionless(descriptor: Path, out_path: Path) -> ValidationReport:
+FRICTIONLESS_ROW_LIMIT = 20_000
+
+
+def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIONLESS_ROW_LIMIT) -> ValidationReport:
+    """The descriptor, every resource's bytes and hash, and rows: every row of tables up to limit_rows,
+    the first limit_rows of larger ones (Frictionless reads row by row in Python; GX checks every row)."""
     from frictionless import Package
 
     package = Package(str(descriptor), basepath=str(Path(descriptor).parent))
-    result = package.validate()
+    result = package.validate(limit_rows=limit_rows)
     report = ValidationReport(checks_run=len(result.tasks))
     for task in result.tasks:
         by_type: dict[str, list] = {}
@@ -174,25 +197,41 @@ def run_frictionless(descriptor: Path, out_path: Path) -> ValidationReport:
         for err_type, rows in by_type.items():
             report.failures.append(CheckFailure("frictionless", task.name, err_type, "critical",
                                                 [r for r in rows if r is not None], notes[err_type]))
+    report.failures += integrity_failures(descriptor)
+    report.checks_run += 1
     Path(out_path).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                               encoding="utf-8")
     return report
 
 
+def integrity_failures(descriptor: Path) -> list[CheckFailure]:
+    """Every resource's bytes and sha256 against the descriptor, read whole."""
+    d = json.loads(Path(descriptor).read_text(encoding="utf-8"))
+    out = []
+    for r in d.get("resources", []):
+        path = Path(descriptor).parent / r["path"]
+        data = path.read_bytes() if path.exists() else None
+        if data is None or len(data) != r.get("bytes") or \
+                "sha256:" + hashlib.sha256(data).hexdigest() != r.get("hash"):
+            out.append(CheckFailure("integrity", r["name"], "hash-count", "critical", [],
+                                    f"{r['path']}: bytes or sha256 differ from datapackage.json"))
+    return out
+
+
 # --- the whole gate ---------------------------------------------------------------------
-def raw_texts_for(raw_dir: Path, documents: list[dict]) -> dict[str, str]:
-    """Decoded raw text by document id, for the documents whose file in raw_dir still has that content."""
+def raw_reader(raw_dir: Path, documents: pd.DataFrame) -> Callable[[str], str | None]:
+    """A function giving a document's decoded raw text, if its file in raw_dir still has that content."""
     from .ingest import IngestError, read_document
 
-    texts = {}
-    for d in documents:
+    files = dict(zip(documents["document_id"], documents["source_file"]))
+
+    def read(document_id: str) -> str | None:
         try:
-            decoded = read_document(Path(raw_dir) / d["source_file"])
-        except IngestError:
-            continue
-        if decoded.sha256 == d["document_id"]:
-            texts[d["document_id"]] = decoded.text
-    return texts
+            decoded = read_document(Path(raw_dir) / files[document_id])
+        except (IngestError, KeyError):
+            return None
+        return decoded.text if decoded.sha256 == document_id else None
+    return read
 
 
 def read_tables(release_dir: Path) -> dict:
@@ -213,8 +252,8 @@ def validate_package(release_dir: Path, raw_dir: Path, out_dir: Path, tables: di
     tables = tables or read_tables(release_dir)
     previous = {n: t.to_pandas() for n, t in read_tables(previous_dir).items()} if previous_dir else None
     previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
-    frames = with_derived_columns({n: t.to_pandas() for n, t in tables.items()},
-                                  raw_texts_for(raw_dir, tables["documents"].to_pylist()), previous,
+    plain = {n: t.to_pandas() for n, t in tables.items()}
+    frames = with_derived_columns(plain, raw_reader(raw_dir, plain["documents"]), previous,
                                   read_expected_counts() if expected_counts is None else expected_counts)
     gx_report = run_expectations(frames, out_dir, parameters=row_count_floors(previous_counts))
     report.failures += gx_report.failures

@@ -1,0 +1,67 @@
+"""A cache of per-document extraction results, so a run re-extracts only what changed.
+
+The key is the raw file's bytes, its name, its manifest entry, and a checksum of
+the extraction code and codelist: change any of them and the document is
+extracted again. Entries live under state/cache/; deleting the folder is always
+safe (the next run extracts everything once more).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from functools import lru_cache
+from pathlib import Path
+
+from . import codelist, contract
+from .ingest import MAX_BYTES
+from .manifest import SourceEntry
+from .pipeline import DocumentResult, process_file
+
+# The modules whose code decides what a document's rows are.
+EXTRACTION_MODULES = ("ingest", "normalize", "numbers", "codelist", "lexicon", "document", "extract", "pipeline",
+                      "contract")
+
+
+@lru_cache(maxsize=1)
+def extractor_checksum() -> str:
+    h = hashlib.sha256(contract.EXTRACTOR_VERSION.encode())
+    package = Path(__file__).resolve().parent
+    for name in EXTRACTION_MODULES:
+        h.update((package / f"{name}.py").read_bytes())
+    h.update(Path(codelist.CODELIST_PATH).read_bytes())
+    return h.hexdigest()
+
+
+class ExtractionCache:
+    def __init__(self, state_dir: Path):
+        self.dir = Path(state_dir) / "cache" / "extract" / extractor_checksum()[:16]
+        self.hits = self.misses = 0
+
+    def key(self, path: Path, data: bytes, entry: SourceEntry | None) -> str:
+        return hashlib.sha256(b"\0".join([path.name.encode(), repr(entry).encode(), data])).hexdigest()
+
+    def process(self, path: Path, entry: SourceEntry | None) -> DocumentResult:
+        """process_file, or its stored result for these exact inputs."""
+        path = Path(path)
+        try:
+            if path.stat().st_size > MAX_BYTES:
+                return process_file(path, entry)  # refused without reading; nothing worth caching
+            data = path.read_bytes()
+        except OSError:
+            return process_file(path, entry)
+        stored = self.dir / f"{self.key(path, data, entry)}.pickle"
+        if stored.exists():
+            try:
+                result = pickle.loads(stored.read_bytes())
+                self.hits += 1
+                return result
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                pass  # a damaged entry is a miss
+        self.misses += 1
+        result = process_file(path, entry)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, stored)
+        return result
