@@ -8,6 +8,7 @@ worker count, batches run on a Dask cluster; by default they run in-process.
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -17,31 +18,26 @@ from prefect.futures import as_completed
 
 from govreport.cache import ExtractionCache
 from govreport.fetch import fetch_to_raw
-from govreport.manifest import load_manifest
 from govreport.pipeline import (DocumentResult, RunSummary, drop_duplicate_documents, inputs_fingerprint,
                                 read_inputs, refuse_unusable_manifest)
 from govreport.publish import PublishOutcome, extracted_tables
 from govreport.storage import latest_descriptor, publish_to
 
 
-@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def fetch_sources(raw_dir: str, state_dir: str) -> list[str]:
-    """Download the manifest's url entries into raw/ (conditional requests: unchanged pages cost a 304)."""
-    entries, _ = load_manifest(raw_dir)
-    problems = []
-    for entry in entries.values():
-        if entry.url:
-            result = fetch_to_raw(entry.url, entry.file, Path(raw_dir), state_dir=Path(state_dir))
-            if result.error:
-                problems.append(f"{entry.file}: {result.error}")
-    return problems
-
-
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def load_inputs(raw_dir: str) -> tuple[list[str], dict, list]:
-    """List raw files and read the manifest (file-system I/O: retried)."""
+def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, list[str]]:
+    """Download the manifest's url entries into raw/ (conditional requests: an unchanged page costs a 304),
+    then list the raw files. File-system and network I/O: retried."""
     files, entries, problems = read_inputs(Path(raw_dir))
-    return [str(p) for p in files], entries, problems
+    to_fetch = [e for e in entries.values() if e.url]
+    fetch_problems = []
+    for entry in to_fetch:
+        result = fetch_to_raw(entry.url, entry.file, Path(raw_dir), state_dir=Path(state_dir))
+        if result.error:
+            fetch_problems.append(f"{entry.file}: {result.error}")
+    if to_fetch:  # the fetched files are in raw/ now, and the manifest no longer misses them
+        files, entries, problems = read_inputs(Path(raw_dir))
+    return [str(p) for p in files], entries, problems, fetch_problems
 
 
 @task(cache_policy=NO_CACHE)
@@ -68,16 +64,16 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
                  batch_size: int = 250) -> PublishOutcome:
     log = get_run_logger()
     started = time.monotonic()
-    for problem in fetch_sources(raw_dir, state_dir):
+    files, entries, problems, fetch_problems = load_inputs(raw_dir, state_dir)
+    for problem in fetch_problems:
         log.warning("fetch: %s", problem)
-    files, entries, problems = load_inputs(raw_dir)
     for p in problems:
         log.warning("manifest: %s", p)
     refuse_unusable_manifest(problems)
     log.info("%d raw files in %s", len(files), raw_dir)
     inputs = inputs_fingerprint([Path(f) for f in files], entries)
     latest = latest_descriptor(out_dir)
-    if latest is not None and latest.get("govreport", {}).get("inputs_sha256") == inputs:
+    if latest is not None and inputs in known_inputs(state_dir, latest):
         # Same raw files, manifest and code as the latest release: its content cannot differ.
         outcome = PublishOutcome(None, None, latest["version"], latest["govreport"]["row_counts"])
         outcome.summary = RunSummary(len(files), len(files), {}, outcome.row_counts.get("observations", 0),
@@ -105,10 +101,29 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
             log.error("skipped: %s", r.error)
     outcome = publish_release(results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir,
                               inputs)
+    remember_inputs(state_dir, inputs, outcome.version or outcome.previous)
     summary = RunSummary.of(results, cached, outcome, time.monotonic() - started)
     log.info("%s", summary)
     outcome.summary = summary
     return outcome
+
+
+def known_inputs(state_dir: str, latest: dict) -> set[str]:
+    """Input fingerprints known to give the latest release's content: its own, and those of later runs
+    that found nothing to publish (a code change that changed no data, say)."""
+    known = {latest.get("govreport", {}).get("inputs_sha256")}
+    path = Path(state_dir) / "inputs.json"
+    if path.exists():
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        if recorded.get("version") == latest["version"]:
+            known.add(recorded.get("inputs"))
+    return known - {None}
+
+
+def remember_inputs(state_dir: str, inputs: str, version: str | None) -> None:
+    Path(state_dir).mkdir(parents=True, exist_ok=True)
+    (Path(state_dir) / "inputs.json").write_text(json.dumps({"inputs": inputs, "version": version}) + "\n",
+                                                 encoding="utf-8")
 
 
 def task_runner(workers: int | None = None, scheduler: str | None = None):

@@ -87,7 +87,9 @@ def build_tables(results: list[DocumentResult], extracted: list[dict[str, pa.Tab
     tables = {}
     for t in (OBSERVATIONS, QUANTITIES):
         combined = combine(t, [p[t.name] for p in parts])
-        tables[t.name] = combined.filter(pc.is_in(combined["source_file"], value_set=kept))
+        keep = pc.is_in(combined["source_file"], value_set=kept)
+        # Filtering copies the table: only when a duplicate document's rows are really there.
+        tables[t.name] = combined if pc.all(keep).as_py() is not False else combined.filter(keep)
     needed = ["observation_id", "document_id", "source_file", "region_code", "region_name", "indicator", "measure",
               "kind", "period", "comparator", "value_low", "value_high", "value", "unit", "value_start"]
     tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, targets_vs_actuals(
