@@ -15,7 +15,6 @@ deploy prefect.yaml instead (see the README).
 """
 from __future__ import annotations
 
-import importlib.util
 import signal
 import socket
 import subprocess
@@ -35,14 +34,13 @@ SERVER_START_TIMEOUT = 120.0
 
 
 def _publish_flow():
-    """flows/publish_flow.py's flow, loaded by file path (flows/ is not a package)."""
+    """flows/publish_flow.py's flow, loaded by file path (flows/ is not a package) the one way the CLI does,
+    so its code travels with the runs the server starts in other processes."""
     module = sys.modules.get(_MODULE_NAME)
     if module is None:
-        path = Path(__file__).resolve().with_name("publish_flow.py")
-        spec = importlib.util.spec_from_file_location(_MODULE_NAME, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[_MODULE_NAME] = module
-        spec.loader.exec_module(module)
+        from govreport.cli import _load_flow_module
+
+        module = _load_flow_module("publish_flow")
     return module.publish_flow
 
 
