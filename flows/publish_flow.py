@@ -61,7 +61,9 @@ def publish_release(results: list[DocumentResult], extracted: list[dict], out_di
 
 @flow(name="govreport-publish", log_prints=True)
 def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: str = "state",
-                 batch_size: int = 250) -> PublishOutcome:
+                 batch_size: int = 250, parallel: bool = False) -> PublishOutcome:
+    """parallel: submit every batch at once (on a Dask cluster). In-process, batches run one after another:
+    extraction is CPU-bound, so threads would gain nothing and hold every batch's rows in memory at once."""
     log = get_run_logger()
     started = time.monotonic()
     files, entries, problems, fetch_problems = load_inputs(raw_dir, state_dir)
@@ -82,9 +84,20 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
         log.info("%s", outcome.summary)
         return outcome
     batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
-    futures = [extract_batch.submit(batch, entries, state_dir) for batch in batches]
+    futures: list = []  # in the order of the files
+
+    def finished():
+        if parallel:
+            futures.extend(extract_batch.submit(b, entries, state_dir) for b in batches)
+            yield from as_completed(futures)
+        else:
+            for b in batches:
+                futures.append(extract_batch.submit(b, entries, state_dir))
+                futures[-1].wait()
+                yield futures[-1]
+
     by_future, extracted, done, cached = {}, {}, 0, 0
-    for future in as_completed(futures):
+    for future in finished():
         results, tables, hits = future.result()
         by_future[future.task_run_id] = results
         extracted[future.task_run_id] = tables
@@ -140,8 +153,9 @@ def task_runner(workers: int | None = None, scheduler: str | None = None):
 
 def run(workers: int | None = None, scheduler: str | None = None, **parameters) -> PublishOutcome:
     runner = task_runner(workers, scheduler)
-    chosen = publish_flow.with_options(task_runner=runner) if runner else publish_flow
-    return chosen(**parameters)
+    if runner is None:
+        return publish_flow(**parameters)
+    return publish_flow.with_options(task_runner=runner)(parallel=True, **parameters)
 
 
 if __name__ == "__main__":
