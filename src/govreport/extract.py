@@ -21,7 +21,7 @@ from . import lexicon as lx
 from .codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
 from .document import DocumentFrames, Frame, frames as document_frames
 from .normalize import NormalizedText
-from .numbers import COUNT_DIMENSIONS, UNIT_WORDS, Value, find_values
+from .numbers import COUNT_DIMENSIONS, UNIT_WORDS, Value, chinese_to_decimal, find_values
 
 SENTENCE_END = re.compile(r"[。!?;\n]")
 CLAUSE_BREAK = re.compile(r"[,;:]")
@@ -139,7 +139,7 @@ class Extractor:
         done: dict[int, Attachment] = {}
         self._enumerations(text, s, mentions, values, done)
         prev: Attachment | None = None
-        for i, v in enumerate(values):
+        for v in values:
             if id(v) in done:
                 prev = done[id(v)]
                 continue
@@ -148,8 +148,9 @@ class Extractor:
                 att = self._follow_on(text, v, prev)
             if att is not None:
                 done[id(v)] = att
-            prev = att if att is not None else (prev if self._is_gap(text[prev.value.end:v.start]) else None) \
-                if prev is not None else None
+                prev = att
+            elif prev is not None and not self._is_gap(text[prev.value.end:v.start]):
+                prev = None  # a number about something else breaks the chain
         return sorted(done.values(), key=lambda a: a.value.start), all_values
 
     @staticmethod
@@ -177,7 +178,7 @@ class Extractor:
 
     def _follow_on(self, text, v: Value, prev: Attachment) -> Attachment | None:
         between = CONNECTOR.sub("", text[prev.value.end:v.start])
-        if prev.value.end == v.start or text[prev.value.end:v.start][:1] not in (",", "、"):
+        if text[prev.value.end:v.start][:1] not in (",", "、"):
             return None
         elliptic = lx.ELLIPTIC_NAMES.get(prev.code)
         if elliptic:
@@ -261,6 +262,12 @@ def _to_float(x: Decimal | None) -> float | None:
     return float(round(x, 6).normalize())
 
 
+def _fall(low, high, comparator: str):
+    """A fall is negative growth; the bounds swap so that value_low <= value_high still holds."""
+    return ((-high if high is not None else None), (-low if low is not None else None),
+            {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt"}.get(comparator, comparator))
+
+
 def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | None, float | None] | None:
     """(measure, unit, comparator, low, high) in the codelist's terms, or None if they do not fit."""
     v = att.value
@@ -280,14 +287,11 @@ def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | 
     else:
         return None
     if direction == "down" and measure != "level":
-        # A fall is negative; bounds swap so that value_low <= value_high still holds.
-        low, high = (-high if high is not None else None), (-low if low is not None else None)
-        comparator = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt"}.get(comparator, comparator)
+        low, high, comparator = _fall(low, high, comparator)
     return measure, unit, comparator, _to_float(low), _to_float(high)
 
 
 def _month(s: str) -> int:
-    from .numbers import chinese_to_decimal
     return int(s) if s.isdigit() else int(chinese_to_decimal(s))
 
 
@@ -304,7 +308,6 @@ def _interim(text: str, pos: int) -> re.Match | None:
 
 
 def _period_of_interim(m: re.Match, year: int) -> str:
-    month = _month
     if m.group("h1"):
         return f"{year}-S1"
     if m.group("h2"):
@@ -315,8 +318,8 @@ def _period_of_interim(m: re.Match, year: int) -> str:
         q = m.group("q")[-1]
         return f"{year}-Q{'一二三四'.index(q) + 1 if q in '一二三四' else q}"
     if m.group("mn"):
-        return f"{year}-01/{year}-{month(m.group('mn')):02d}"
-    return f"{year}-{month(m.group('m1')):02d}/{year}-{month(m.group('m2')):02d}"
+        return f"{year}-01/{year}-{_month(m.group('mn')):02d}"
+    return f"{year}-{_month(m.group('m1')):02d}/{year}-{_month(m.group('m2')):02d}"
 
 
 class DocumentExtraction:
@@ -451,8 +454,7 @@ class DocumentExtraction:
         low = low / factor if low is not None else None
         high = high / factor if high is not None else None
         if direction == "down" and measure != "level":
-            low, high = (-high if high is not None else None), (-low if low is not None else None)
-            comparator = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt"}.get(comparator, comparator)
+            low, high, comparator = _fall(low, high, comparator)
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
         kind, period = self.code_kind_period(s, att)
         low_f, high_f = _to_float(low), _to_float(high)

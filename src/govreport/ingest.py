@@ -70,6 +70,15 @@ class Decoded:
     warnings: tuple[str, ...]  # human-readable, each naming the file
 
 
+def file_sha256(path: str | os.PathLike) -> str:
+    """A file's sha256, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def read_document(path: str | os.PathLike) -> Decoded:
     """Read and decode one file, refusing files over MAX_BYTES before reading them."""
     name = os.fspath(path)

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import document as docinfo
 from .contract import EXTRACTOR_VERSION
 from .extract import Extractor, extract_all
-from .ingest import IngestError, read_document
+from .ingest import IngestError, file_sha256, read_document
 from .manifest import ManifestProblem, SourceEntry, load_manifest
 from .normalize import normalize
 
@@ -222,12 +222,9 @@ def inputs_fingerprint(paths: list[Path], entries: dict[str, SourceEntry]) -> st
     Equal to the latest release's: nothing can have changed, and nothing needs extracting."""
     h = hashlib.sha256(code_checksum().encode())
     for path in sorted(paths):
-        digest = hashlib.sha256()
         try:
-            with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
+            digest = file_sha256(path)
         except OSError as err:
-            digest.update(repr(err).encode())
-        h.update(path.name.encode() + b"\0" + repr(entries.get(path.name)).encode() + b"\0" + digest.digest())
+            digest = repr(err)
+        h.update(path.name.encode() + b"\0" + repr(entries.get(path.name)).encode() + b"\0" + digest.encode())
     return h.hexdigest()

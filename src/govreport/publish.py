@@ -32,6 +32,7 @@ from . import __version__
 from .contract import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE,
                        PACKAGE_TITLE_ZH, QUANTITIES, TABLES, TARGETS_VS_ACTUALS, Table)
 from .analysis import targets_vs_actuals
+from .ingest import file_sha256
 from .pipeline import DocumentResult
 from .site import build_catalog_site, build_release_site
 from .schemas_gen import data_dictionary, frictionless_schema
@@ -201,14 +202,10 @@ def _resource(t: Table, path: str, fmt: str, file: Path) -> dict:
     """A descriptor entry. The CSV is the tabular resource Frictionless validates row by row; its Parquet
     twin is declared as a file (Frictionless checks its bytes and hash) carrying the same schema, which is
     also embedded in the Parquet file's metadata."""
-    digest = hashlib.sha256()
-    with open(file, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
     res = {"name": t.name if fmt == "csv" else f"{t.name}-parquet", "path": path, "format": fmt,
            "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
            "title": t.title, "description": f"{t.en} {t.zh}",
-           "bytes": file.stat().st_size, "hash": "sha256:" + digest.hexdigest()}
+           "bytes": file.stat().st_size, "hash": "sha256:" + file_sha256(file)}
     if fmt == "csv":
         res.update({"type": "table", "encoding": "utf-8", "schema": f"schemas/{t.name}.schema.json"})
     else:

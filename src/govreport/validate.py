@@ -9,7 +9,6 @@ GX is imported only in this module: it takes seconds to import.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from typing import Callable
@@ -206,13 +205,14 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
 
 def integrity_failures(descriptor: Path) -> list[CheckFailure]:
     """Every resource's bytes and sha256 against the descriptor, read whole."""
+    from .ingest import file_sha256
+
     d = json.loads(Path(descriptor).read_text(encoding="utf-8"))
     out = []
     for r in d.get("resources", []):
         path = Path(descriptor).parent / r["path"]
-        data = path.read_bytes() if path.exists() else None
-        if data is None or len(data) != r.get("bytes") or \
-                "sha256:" + hashlib.sha256(data).hexdigest() != r.get("hash"):
+        if not path.is_file() or path.stat().st_size != r.get("bytes") or \
+                "sha256:" + file_sha256(path) != r.get("hash"):
             out.append(CheckFailure("integrity", r["name"], "hash-count", "critical", [],
                                     f"{r['path']}: bytes or sha256 differ from datapackage.json"))
     return out
