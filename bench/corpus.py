@@ -111,7 +111,7 @@ class _Sentence:
 @lru_cache(maxsize=4)
 def _pool(seed_dir: Path = SEED_DIR) -> tuple[tuple[_Sentence, ...], tuple[_Sentence, ...]]:
     """(review sentences, plan sentences) from the seed reports, in a fixed order."""
-    from govreport.ingest import IngestError, read_document
+    from govreport.sources.decode import IngestError, read_document
 
     years = _seed_years(seed_dir)
     seen: set[str] = set()
@@ -140,7 +140,7 @@ def _pool(seed_dir: Path = SEED_DIR) -> tuple[tuple[_Sentence, ...], tuple[_Sent
 def _seed_years(seed_dir: Path) -> dict[str, int]:
     """report_year per seed file, from the manifest if there is one."""
     try:
-        from govreport.manifest import load_manifest
+        from govreport.sources.manifest import load_manifest
 
         entries, _ = load_manifest(seed_dir)
     except Exception:  # the manifest is an aid, not a requirement

@@ -32,8 +32,8 @@ GOVREPORT = [PY, "-m", "govreport.cli"]
 PLAIN = """
 import sys
 from pathlib import Path
-from govreport.pipeline import process_all, read_inputs
-from govreport.publish import publish
+from govreport.extract.pipeline import process_all, read_inputs
+from govreport.release.publish import publish
 raw, out, state = map(Path, sys.argv[1:4])
 files, entries, _ = read_inputs(raw)
 print(publish(process_all(files, entries), out, raw, state).version)
@@ -51,7 +51,7 @@ from pathlib import Path
 t = time.perf_counter()
 import great_expectations  # noqa: F401  (imported once per process)
 imported = time.perf_counter() - t
-from govreport.validate import validate_package
+from govreport.checks.gate import validate_package
 t = time.perf_counter()
 report = validate_package(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
 print(f"{imported:.2f} {time.perf_counter() - t:.2f} {report.passed}")

@@ -2,7 +2,7 @@
 
 Thin on purpose: every step is a govreport library call. Tasks work on batches
 of documents, never on single numbers, so Prefect's per-task cost stays small.
-Extraction results are cached by content (govreport.cache), so a daily run
+Extraction results are cached by content (govreport.extract.cache), so a daily run
 re-extracts only new or changed reports. With a Dask scheduler address or a
 worker count, batches run on a Dask cluster; by default they run in-process.
 """
@@ -16,12 +16,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
-from govreport.cache import ExtractionCache
-from govreport.fetch import fetch_to_raw
-from govreport.pipeline import (DocumentResult, RunSummary, drop_duplicate_documents, inputs_fingerprint,
+from govreport.extract.cache import ExtractionCache
+from govreport.sources.fetch import fetch_to_raw
+from govreport.extract.pipeline import (DocumentResult, RunSummary, drop_duplicate_documents, inputs_fingerprint,
                                 read_inputs, refuse_unusable_manifest)
-from govreport.publish import PublishOutcome, extracted_tables
-from govreport.storage import latest_descriptor, publish_to
+from govreport.release.publish import PublishOutcome, extracted_tables
+from govreport.release.storage import latest_descriptor, publish_to
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

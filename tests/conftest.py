@@ -10,12 +10,15 @@ from pathlib import Path
 # be written to pytest's already-closed capture stream).
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="govreport-prefect-"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The embedded server's first start migrates a new database: on a loaded 2-core machine that can take far
+# longer than Prefect's default wait, which made flow tests fail at random.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 
 import pytest
 
 from govreport.paths import PROJECT_DIR
-from govreport.pipeline import process_all, read_inputs, refuse_unusable_manifest
-from govreport.publish import PACKAGE_NAME, publish
+from govreport.extract.pipeline import process_all, read_inputs, refuse_unusable_manifest
+from govreport.release.publish import PACKAGE_NAME, publish
 
 RAW = PROJECT_DIR / "raw"
 SHARED = PROJECT_DIR.parent / "shared"

@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from govreport.analysis import met
+from govreport.tables.panel import met
 
 
 @pytest.mark.parametrize("better, comparator, low, high, actual, expected", [

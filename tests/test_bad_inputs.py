@@ -6,9 +6,9 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
-from govreport.ingest import MAX_BYTES
-from govreport.pipeline import ManifestUnusable
-from govreport.publish import PACKAGE_NAME
+from govreport.sources.decode import MAX_BYTES
+from govreport.extract.pipeline import ManifestUnusable
+from govreport.release.publish import PACKAGE_NAME
 
 from conftest import RAW, process_folder, publish_folder, tree_bytes
 
@@ -123,7 +123,7 @@ def test_two_files_with_the_same_content_are_one_document(world):
 def test_manifest_defects_are_reported_and_the_run_goes_on(world, entry, problem):
     with open(world / "raw" / "sources.yaml", "a", encoding="utf-8") as fh:
         fh.write(entry)
-    from govreport.manifest import load_manifest
+    from govreport.sources.manifest import load_manifest
 
     problems = [str(p) for p in load_manifest(world / "raw")[1]]
     assert any("sources.yaml" in p and problem in p for p in problems), problems

@@ -18,8 +18,8 @@ from bench.corpus import (  # noqa: E402
     build_corpus,
     corpus_text,
 )
-from govreport.ingest import read_document  # noqa: E402
-from govreport.manifest import load_manifest  # noqa: E402
+from govreport.sources.decode import read_document  # noqa: E402
+from govreport.sources.manifest import load_manifest  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 REGION_NAMES = {r[0] for r in REGIONS}

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from govreport.codelist import UNIT_DIMENSIONS
-from govreport.manifest import load_manifest
-from govreport.normalize import normalize
-from govreport.numbers import find_values
-from govreport.pipeline import process_file
+from govreport.contract.codelist import UNIT_DIMENSIONS
+from govreport.sources.manifest import load_manifest
+from govreport.extract.normalize import normalize
+from govreport.extract.numbers import find_values
+from govreport.extract.pipeline import process_file
 
 from conftest import GOLD, RAW, SCORER
 

@@ -1,4 +1,4 @@
-"""govreport.fetch against a real local HTTP server (127.0.0.1, random port, handler under test control)."""
+"""govreport.sources.fetch against a real local HTTP server (127.0.0.1, random port, handler under test control)."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from govreport.fetch import USER_AGENT, FetchResult, decode_html, fetch_to_raw, html_to_text
-from govreport.pipeline import list_raw_files, process_file
+from govreport.sources.fetch import USER_AGENT, FetchResult, decode_html, fetch_to_raw, html_to_text
+from govreport.extract.pipeline import list_raw_files, process_file
 
 SENTENCE = "今年全区地区生产总值增长6%左右"
 REPORT_HTML = f"""<!DOCTYPE html>
@@ -287,7 +287,7 @@ def test_html_helpers():
     assert enc == "gb18030" and "报告" in html
     html, enc = decode_html("<p>报告</p>".encode("utf-8"), "text/html; charset=UTF-8")
     assert enc == "utf-8"
-    # No declaration at all: detection (govreport.ingest.decode_bytes).
+    # No declaration at all: detection (govreport.sources.decode.decode_bytes).
     html, enc = decode_html(f"<p>{SENTENCE}</p>".encode("gbk"))
     assert SENTENCE in html
     # A source line break between Chinese characters disappears; between Latin words it is a space.

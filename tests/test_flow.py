@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from govreport.cli import _load_flow_module
-from govreport.publish import PACKAGE_NAME
+from govreport.release.publish import PACKAGE_NAME
 
 from conftest import tree_bytes
 

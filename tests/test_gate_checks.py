@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from govreport.checks import read_expected_counts
-from govreport.publish import PublishBlocked, publish
+from govreport.checks.cross_table import read_expected_counts
+from govreport.release.publish import PublishBlocked, publish
 
 from conftest import process_folder, tree_bytes
 

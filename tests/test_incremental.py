@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from govreport.cache import ExtractionCache
+from govreport.extract.cache import ExtractionCache
 from govreport.cli import _load_flow_module
-from govreport.pipeline import read_inputs
+from govreport.extract.pipeline import read_inputs
 
 from conftest import tree_bytes
 
@@ -33,7 +33,7 @@ def test_only_new_or_changed_documents_are_extracted(raw_copy, tmp_path):
 def test_a_new_extractor_re_extracts_everything(raw_copy, tmp_path, monkeypatch):
     state = tmp_path / "state"
     extract_all(raw_copy, state)
-    import govreport.cache as cache_module
+    import govreport.extract.cache as cache_module
 
     monkeypatch.setattr(cache_module, "extractor_checksum", lambda: "0" * 64)  # as if the code had changed
     changed, _ = extract_all(raw_copy, state)

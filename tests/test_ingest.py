@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govreport import ingest
-from govreport.ingest import MAX_BYTES, Decoded, IngestError, decode_bytes, read_document
+from govreport.sources import decode as ingest
+from govreport.sources.decode import MAX_BYTES, Decoded, IngestError, decode_bytes, read_document
 
 SENTENCE = "全区地区生产总值增长6.5%左右,固定资产投资完成400亿元左右。\r\n城镇居民登记失业率控制在3%以内。\n"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from govreport.manifest import (
+from govreport.sources.manifest import (
     DOCUMENT_TYPES,
     FIELDS,
     MANIFEST_NAME,

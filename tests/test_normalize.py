@@ -3,7 +3,7 @@ import unicodedata
 
 from hypothesis import given, settings, strategies as st
 
-from govreport.normalize import normalize
+from govreport.extract.normalize import normalize
 
 from conftest import RAW
 

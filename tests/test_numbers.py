@@ -5,7 +5,7 @@ import cn2an
 import pytest
 from hypothesis import given, strategies as st
 
-from govreport.numbers import chinese_to_decimal, find_values
+from govreport.extract.numbers import chinese_to_decimal, find_values
 
 
 def one(text):

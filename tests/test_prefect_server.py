@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from govreport.paths import PROJECT_DIR
-from govreport.publish import PACKAGE_NAME
+from govreport.release.publish import PACKAGE_NAME
 
 FLOW = "govreport-publish"
 SERVER_START_TIMEOUT = 90

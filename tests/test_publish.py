@@ -11,8 +11,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from govreport.contract import TABLES
-from govreport.publish import PACKAGE_NAME, PublishBlocked, publish
+from govreport.contract.model import TABLES
+from govreport.release.publish import PACKAGE_NAME, PublishBlocked, publish
 
 from conftest import GOLD, SCORER, process_folder, publish_folder, tree_bytes
 

@@ -11,9 +11,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from govreport.contract import TABLES
+from govreport.contract.model import TABLES
 from govreport.paths import PUBLISHED_DIR
-from govreport.publish import PACKAGE_NAME, PublishLocked, build_tables, content_hash, read_latest, table_digests
+from govreport.release.publish import PACKAGE_NAME, PublishLocked, build_tables, content_hash, read_latest, table_digests
 
 from conftest import RAW, process_folder, publish_folder, tree_bytes
 

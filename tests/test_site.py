@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govreport.contract import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
-from govreport.ingest import read_document
+from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
+from govreport.sources.decode import read_document
 from govreport.paths import PROJECT_DIR
-from govreport.site import (build_catalog_site, build_release_site, chart_series, json_script,
+from govreport.site.pages import (build_catalog_site, build_release_site, chart_series, json_script,
                             observation_changes)
 
 from conftest import RAW, publish_folder

@@ -6,8 +6,8 @@ import fsspec
 import pytest
 from moto.server import ThreadedMotoServer
 
-from govreport.publish import PACKAGE_NAME
-from govreport.storage import publish_to
+from govreport.release.publish import PACKAGE_NAME
+from govreport.release.storage import publish_to
 
 from conftest import process_folder, publish_folder, tree_bytes
 

@@ -1,7 +1,7 @@
 """The semantic-version rule for data releases."""
 import pytest
 
-from govreport.publish import bump
+from govreport.release.publish import bump
 
 FIELDS = {"observations": {"indicator": "string", "value": "number"}, "documents": {"source_file": "string"}}
 KEYS = {"observations": {("a.txt", "gdp")}, "documents": {("a.txt",)}}

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .paths import PROJECT_DIR, PUBLISHED_DIR, RAW_DIR
+from govreport.paths import PROJECT_DIR, PUBLISHED_DIR, RAW_DIR
 
 app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
                        "versioned open-data package.", no_args_is_help=True, add_completion=False)
@@ -63,8 +63,8 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
 
     Runs as a Prefect flow on Prefect's embedded local API (no server needed).
     """
-    from .pipeline import ManifestUnusable
-    from .publish import PublishBlocked, PublishLocked
+    from govreport.extract.pipeline import ManifestUnusable
+    from govreport.release.publish import PublishBlocked, PublishLocked
 
     if not raw.is_dir():
         err.print(f"[red]error:[/] raw folder {raw} does not exist")
@@ -97,10 +97,10 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
 def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
             out_file: Path = typer.Option(..., "--out", help="Observations file to write: .csv or .parquet.")):
     """Extract observations from the given files (no validation, no publishing)."""
-    from .contract import OBSERVATIONS
-    from .manifest import load_manifest
-    from .pipeline import process_file
-    from .tables import to_arrow, write_csv
+    from govreport.contract.model import OBSERVATIONS
+    from govreport.sources.manifest import load_manifest
+    from govreport.extract.pipeline import process_file
+    from govreport.tables.arrow import to_arrow, write_csv
 
     if out_file.suffix not in (".csv", ".parquet"):
         err.print(f"[red]error:[/] --out must end in .csv or .parquet, not {out_file.name}")
@@ -143,7 +143,7 @@ def validate(package: Path = typer.Argument(..., help="A release folder (holding
     """Validate a published release against its schemas and the expectation suites."""
     import tempfile
 
-    from .validate import validate_package
+    from govreport.checks.gate import validate_package
 
     descriptor = package / "datapackage.json"
     if not descriptor.exists():
@@ -164,9 +164,9 @@ def evaluate(gold: Path = typer.Argument(..., help="Gold annotations CSV (the fo
              raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder holding the gold's documents."),
              min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 when strict F1 is below this.")):
     """Extract the gold's documents and print precision, recall and F1 with every missed and spurious fact."""
-    from .evaluate import read_gold, report, score
-    from .manifest import load_manifest
-    from .pipeline import process_file
+    from govreport.extract.evaluate import read_gold, report, score
+    from govreport.sources.manifest import load_manifest
+    from govreport.extract.pipeline import process_file
 
     gold_rows = read_gold(gold)
     entries = load_manifest(raw)[0]
@@ -188,9 +188,9 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
     """List the most frequent subject phrases of the long-tail quantities that no codelist name covers."""
     from collections import Counter
 
-    from .codelist import mention_regex
-    from .manifest import load_manifest
-    from .pipeline import list_raw_files, process_file
+    from govreport.contract.codelist import mention_regex
+    from govreport.sources.manifest import load_manifest
+    from govreport.extract.pipeline import list_raw_files, process_file
 
     files = paths or list_raw_files(RAW_DIR)
     names = mention_regex()[0]
@@ -210,9 +210,9 @@ def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report
     """Record how many observations each raw document gives now, in schemas/expected_counts.csv.
 
     Review the diff: a release whose counts differ for an unchanged document is blocked."""
-    from .checks import EXPECTED_COUNTS_PATH, write_expected_counts
-    from .manifest import load_manifest
-    from .pipeline import drop_duplicate_documents, list_raw_files, process_file
+    from govreport.checks.cross_table import EXPECTED_COUNTS_PATH, write_expected_counts
+    from govreport.sources.manifest import load_manifest
+    from govreport.extract.pipeline import drop_duplicate_documents, list_raw_files, process_file
 
     entries = load_manifest(raw)[0]
     results = drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in list_raw_files(raw)])
@@ -222,7 +222,7 @@ def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report
 
 def _release_dir(ref: str, out_dir: Path) -> Path:
     """A release given as a folder, or as a version of the package in out_dir."""
-    from .publish import PACKAGE_NAME
+    from govreport.release.publish import PACKAGE_NAME
 
     path = Path(ref)
     if (path / "datapackage.json").exists():
@@ -259,8 +259,8 @@ def diff(old: str = typer.Argument(..., help="Older release: a version (1.0.0) o
     """Compare two releases: documents and observations added, removed and changed."""
     import json
 
-    from .changes import changelog_entry, diff_tables
-    from .validate import read_tables
+    from govreport.release.changes import changelog_entry, diff_tables
+    from govreport.checks.gate import read_tables
 
     a, b = _release_dir(old, out_dir), _release_dir(new, out_dir)
     changes = diff_tables(read_tables(a), read_tables(b))
@@ -293,7 +293,7 @@ def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish,
 @app.command()
 def schemas(out_dir: Path = typer.Option(None, "--out", help="Folder to write to (default: schemas/).")):
     """Regenerate the schema, suite and data-dictionary files from the data contract."""
-    from .schemas_gen import write_all
+    from govreport.contract.render import write_all
 
     for p in write_all(out_dir) if out_dir else write_all():
         out.print(str(p))

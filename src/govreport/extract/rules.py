@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import lexicon as lx
-from .codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
-from .document import DocumentFrames, Frame, frames as document_frames
-from .normalize import NormalizedText
-from .numbers import COUNT_DIMENSIONS, UNIT_WORDS, Value, chinese_to_decimal, find_values
+from govreport.extract import lexicon as lx
+from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
+from govreport.extract.document import DocumentFrames, Frame, frames as document_frames
+from govreport.extract.normalize import NormalizedText
+from govreport.extract.numbers import COUNT_DIMENSIONS, UNIT_WORDS, Value, chinese_to_decimal, find_values
 
 SENTENCE_END = re.compile(r"[。!?;\n]")
 CLAUSE_BREAK = re.compile(r"[,;:]")

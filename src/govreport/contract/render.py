@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .codelist import load_codelist
-from .contract import TABLES, UNITS, Field, Table
-from .paths import SCHEMAS_DIR
+from govreport.contract.codelist import load_codelist
+from govreport.contract.model import TABLES, UNITS, Field, Table
+from govreport.paths import SCHEMAS_DIR
 
 MISSING_VALUES = [""]
-# Columns govreport.validate adds to a table before its suite runs; never published.
+# Columns govreport.checks.gate adds to a table before its suite runs; never published.
 DERIVED_COLUMNS = {
     "observations": ("document_known", "indicator_known", "unit_fits", "years_from_report", "quote_matches_raw",
                      "value_in_quote", "conflicts_other_document", "changed_for_unchanged_document"),
@@ -138,7 +138,7 @@ def domain_expectations(t: Table) -> list[dict]:
         _exp("expect_column_values_to_be_in_set", column="unit_fits", value_set=[True]),
         _exp("expect_column_pair_values_a_to_be_greater_than_b", column_A="period_end", column_B="period_start",
              or_equal=True),
-        # Derived columns computed by govreport.validate before the suite runs:
+        # Derived columns computed by govreport.checks.gate before the suite runs:
         _exp("expect_column_values_to_be_in_set", column="quote_matches_raw", value_set=[True]),
         _exp("expect_column_values_to_be_in_set", column="value_in_quote", value_set=[True]),
         _exp("expect_column_values_to_be_between", column="years_from_report", min_value=-6, max_value=5),

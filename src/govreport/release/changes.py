@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .contract import DOCUMENTS, OBSERVATIONS
+from govreport.contract.model import DOCUMENTS, OBSERVATIONS
 
 VALUE_COLUMNS = ("value_low", "value_high", "value", "unit")
 

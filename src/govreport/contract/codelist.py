@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import SCHEMAS_DIR
+from govreport.paths import SCHEMAS_DIR
 
 CODELIST_PATH = SCHEMAS_DIR / "indicators.csv"
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .contract import TABLES
-from .paths import SCHEMAS_DIR
-from .checks import row_count_floors
-from .schemas_gen import DERIVED_COLUMNS
+from govreport.contract.model import TABLES
+from govreport.paths import SCHEMAS_DIR
+from govreport.checks.cross_table import row_count_floors
+from govreport.contract.render import DERIVED_COLUMNS
 
 
 @dataclass
@@ -67,8 +67,8 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
     """The tables plus the columns the suites' domain checks read (never published).
 
     raw_reader(document_id) gives a document's raw text, one document at a time (bounded memory)."""
-    from .checks import changed_since, conflicts, expected_observations
-    from .codelist import load_codelist
+    from govreport.checks.cross_table import changed_since, conflicts, expected_observations
+    from govreport.contract.codelist import load_codelist
 
     out = dict(frames)
     documents = frames["documents"].copy()
@@ -205,7 +205,7 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
 
 def integrity_failures(descriptor: Path) -> list[CheckFailure]:
     """Every resource's bytes and sha256 against the descriptor, read whole."""
-    from .ingest import file_sha256
+    from govreport.sources.decode import file_sha256
 
     d = json.loads(Path(descriptor).read_text(encoding="utf-8"))
     out = []
@@ -221,7 +221,7 @@ def integrity_failures(descriptor: Path) -> list[CheckFailure]:
 # --- the whole gate ---------------------------------------------------------------------
 def raw_reader(raw_dir: Path, documents: pd.DataFrame) -> Callable[[str], str | None]:
     """A function giving a document's decoded raw text, if its file in raw_dir still has that content."""
-    from .ingest import IngestError, read_document
+    from govreport.sources.decode import IngestError, read_document
 
     files = dict(zip(documents["document_id"], documents["source_file"]))
 
@@ -244,7 +244,7 @@ def read_tables(release_dir: Path) -> dict:
 def validate_package(release_dir: Path, raw_dir: Path, out_dir: Path, tables: dict | None = None,
                      previous_dir: Path | None = None, expected_counts: dict | None = None) -> ValidationReport:
     """Frictionless on the release's files, then the suites on its tables; reports written to out_dir."""
-    from .checks import read_expected_counts, row_count_floors
+    from govreport.checks.cross_table import read_expected_counts, row_count_floors
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import SCHEMAS_DIR
+from govreport.paths import SCHEMAS_DIR
 
 EXPECTED_COUNTS_PATH = SCHEMAS_DIR / "expected_counts.csv"
 # A table that loses more than this share of its rows since the previous release stops the release.
@@ -86,7 +86,7 @@ def _same(a, b) -> bool:
 
 def row_count_floors(previous_counts: dict[str, int] | None) -> dict[str, int]:
     """Suite parameters min_rows_<table>: the previous release's rows less the allowed shrink."""
-    from .contract import TABLES
+    from govreport.contract.model import TABLES
 
     previous_counts = previous_counts or {}
     return {f"min_rows_{t.name}": math.floor(previous_counts.get(t.name, 0) * (1 - MAX_SHRINK)) for t in TABLES}

@@ -12,9 +12,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .codelist import read_codelist
-from .contract import Table
-from .schemas_gen import arrow_schema, frictionless_schema
+from govreport.contract.codelist import read_codelist
+from govreport.contract.model import Table
+from govreport.contract.render import arrow_schema, frictionless_schema
 
 CSV_CHUNK_ROWS = 10_000  # rows turned into Python objects at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).

@@ -42,8 +42,8 @@ from html.parser import HTMLParser
 from pathlib import Path, PureWindowsPath
 from typing import Callable
 
-from . import __version__
-from .ingest import MAX_BYTES, IngestError, decode_bytes
+from govreport import __version__
+from govreport.sources.decode import MAX_BYTES, IngestError, decode_bytes
 
 USER_AGENT = f"govreport/{__version__} (+open-data research; polite crawler)"
 
@@ -357,7 +357,7 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
     """Decode an HTML page: BOM, else the Content-Type charset, else <meta charset>, else detection.
 
     A declared charset that does not decode the bytes strictly is not trusted;
-    ``govreport.ingest.decode_bytes`` then detects the encoding. Returns (html, codec name).
+    ``govreport.sources.decode.decode_bytes`` then detects the encoding. Returns (html, codec name).
     """
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):

@@ -28,17 +28,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from frictionless import Package
 
-from . import __version__
-from .contract import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE,
+from govreport import __version__
+from govreport.contract.model import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE,
                        PACKAGE_TITLE_ZH, QUANTITIES, TABLES, TARGETS_VS_ACTUALS, Table)
-from .analysis import targets_vs_actuals
-from .ingest import file_sha256
-from .pipeline import DocumentResult
-from .site import build_catalog_site, build_release_site
-from .schemas_gen import data_dictionary, frictionless_schema
-from .tables import combine, indicator_rows, to_arrow, write_csv, write_parquet
-from . import changes
-from .validate import ValidationReport, read_tables, validate_package
+from govreport.tables.panel import targets_vs_actuals
+from govreport.sources.decode import file_sha256
+from govreport.extract.pipeline import DocumentResult
+from govreport.site.pages import build_catalog_site, build_release_site
+from govreport.contract.render import data_dictionary, frictionless_schema
+from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
+from govreport.release import changes
+from govreport.checks.gate import ValidationReport, read_tables, validate_package
 
 PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
 LOCK_NAME = ".publish.lock"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import fsspec
 
-from .pipeline import DocumentResult
-from .publish import PACKAGE_NAME, PublishOutcome, publish
+from govreport.extract.pipeline import DocumentResult
+from govreport.release.publish import PACKAGE_NAME, PublishOutcome, publish
 
 
 def is_remote(target: str | Path) -> bool:
@@ -68,7 +68,7 @@ def publish_to(results: list[DocumentResult], target: str | Path, raw_dir: Path,
 
 def latest_descriptor(target: str | Path) -> dict | None:
     """The latest release's datapackage.json at a folder or URL, or None."""
-    from .publish import read_latest
+    from govreport.release.publish import read_latest
 
     if not is_remote(target):
         return read_latest(Path(str(target).removeprefix("file://")) / PACKAGE_NAME)

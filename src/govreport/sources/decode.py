@@ -226,7 +226,7 @@ def _pick_lossy(data: bytes) -> str:
 # Registered once under a fixed name; the count is thread-local so concurrent
 # pipeline tasks do not mix their counts.
 _tally = threading.local()
-_HANDLER = "govreport.ingest.count-replace"
+_HANDLER = "govreport.sources.decode.count-replace"
 
 
 def _count_replace(err: UnicodeError) -> tuple[str, int]:

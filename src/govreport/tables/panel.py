@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .codelist import load_codelist
+from govreport.contract.codelist import load_codelist
 
 DOCUMENT_PREFERENCE = {"government_work_report": 0, "plenary_report": 1, "news_article": 2, "other": 3}
 

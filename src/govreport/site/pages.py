@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from .contract import (LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, UNITS,
+from govreport.contract.model import (LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, UNITS,
                        Table)
-from .ingest import IngestError, read_document
+from govreport.sources.decode import IngestError, read_document
 
 __all__ = ["build_release_site", "build_catalog_site", "observation_changes"]
 
@@ -180,7 +180,7 @@ def _bi(en: str, zh: str) -> str:
 
 
 # --- what changed ---------------------------------------------------------------------------
-# Compared for "changed": the coded value, as govreport.changes does, so the page says the same whether it
+# Compared for "changed": the coded value, as govreport.release.changes does, so the page says the same whether it
 # reads the release's changes.json or compares two releases itself.
 _COMPARED = ("value_low", "value_high", "value", "unit")
 
@@ -215,7 +215,7 @@ def observation_changes(previous_release_dir: Path, release_dir: Path) -> dict:
 
 
 def _from_changes_json(changes) -> dict | None:
-    """The layout govreport.changes writes, in observation_changes' shape; None for anything else."""
+    """The layout govreport.release.changes writes, in observation_changes' shape; None for anything else."""
     try:
         obs, docs = changes["observations"], changes.get("documents") or {}
         natural = OBSERVATIONS.natural_key

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import document as docinfo
-from .contract import EXTRACTOR_VERSION
-from .extract import Extractor, extract_all
-from .ingest import IngestError, file_sha256, read_document
-from .manifest import ManifestProblem, SourceEntry, load_manifest
-from .normalize import normalize
+from govreport.extract import document as docinfo
+from govreport.contract.model import EXTRACTOR_VERSION
+from govreport.extract.rules import Extractor, extract_all
+from govreport.sources.decode import IngestError, file_sha256, read_document
+from govreport.sources.manifest import ManifestProblem, SourceEntry, load_manifest
+from govreport.extract.normalize import normalize
 
 RAW_SUFFIXES = (".txt", ".html", ".htm", ".text")
 
@@ -207,11 +207,11 @@ class RunSummary:
 def code_checksum() -> str:
     """Everything besides the raw files that decides a release's content: the library's code and the
     contract's files in schemas/."""
-    from .paths import SCHEMAS_DIR
+    from govreport.paths import SCHEMAS_DIR
 
     h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")) + sorted(SCHEMAS_DIR.rglob("*.csv")) + \
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")) + sorted(SCHEMAS_DIR.rglob("*.csv")) + \
             sorted(SCHEMAS_DIR.rglob("*.json")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()

@@ -13,22 +13,25 @@ import pickle
 from functools import lru_cache
 from pathlib import Path
 
-from . import codelist, contract
-from .ingest import MAX_BYTES
-from .manifest import SourceEntry
-from .pipeline import DocumentResult, process_file
+from govreport.contract import codelist
 
-# The modules whose code decides what a document's rows are.
-EXTRACTION_MODULES = ("ingest", "normalize", "numbers", "codelist", "lexicon", "document", "extract", "pipeline",
-                      "contract")
+from govreport.contract import model as contract
+from govreport.sources.decode import MAX_BYTES
+from govreport.sources.manifest import SourceEntry
+from govreport.extract.pipeline import DocumentResult, process_file
+
+# The stages whose code and data decide what a document's rows are.
+EXTRACTION_PACKAGES = ("sources", "extract", "contract")
 
 
 @lru_cache(maxsize=1)
 def extractor_checksum() -> str:
     h = hashlib.sha256(contract.EXTRACTOR_VERSION.encode())
-    package = Path(__file__).resolve().parent
-    for name in EXTRACTION_MODULES:
-        h.update((package / f"{name}.py").read_bytes())
+    root = Path(__file__).resolve().parents[1]
+    for name in EXTRACTION_PACKAGES:
+        for path in sorted((root / name).rglob("*")):
+            if path.is_file() and path.suffix != ".pyc":
+                h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     h.update(Path(codelist.CODELIST_PATH).read_bytes())
     return h.hexdigest()
 

@@ -32,7 +32,7 @@ FIELDS: dict[str, str] = {
     "licence": "Licence or rights note for the document.",
     "url": "Address the document was retrieved from, if recorded.",
 }
-from .contract import DOCUMENT_TYPES, SCRIPTS  # noqa: E402  (the contract owns the code lists)
+from govreport.contract.model import DOCUMENT_TYPES, SCRIPTS  # noqa: E402  (the contract owns the code lists)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The gate before publishing: Frictionless, Great Expectations and cross-table checks."""

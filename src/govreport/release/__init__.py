@@ -1,0 +1,1 @@
+"""Releases: versioning, writing, changes between releases, storage targets."""

@@ -1,0 +1,1 @@
+"""Raw documents in: the sources manifest, decoding raw bytes, fetching from URLs."""

@@ -1,0 +1,1 @@
+"""Observations to typed tables: Arrow/Parquet/CSV, and the targets-vs-outcomes panel."""
