@@ -32,7 +32,7 @@ UNIT_DIMENSIONS: dict[str, tuple[str, Decimal]] = {
 }
 # Units whose quantities a report may also count with another classifier (学位5000个 / 套 / 户).
 DIMENSION_ALIASES = {"dwellings": {"dwellings", "count", "households"}, "count": {"count"},
-                     "persons": {"persons"}}
+                     "persons": {"persons", "count"}}  # 新增城镇就业岗位1420个: jobs counted as posts
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,10 @@ UNIT = Field("unit", "string", "Unit code of the value (see the data dictionary)
 PERIOD = Field("period", "string",
                "Period the number is about: 2020, 2017-S1, 2017-Q1, 2017-03, 2017-01/2017-07, 2021/2025",
                "数值所属时期", required=True, pattern=PERIOD_PATTERN)
+BASIS = Field("basis", "string",
+              "How a figure over its period is meant: annual (a year's figure), average (年均: the annual average over "
+              "a span), cumulative (累计: the total or total change over a span)",
+              "数值口径:年度、年均、累计", required=True, enum=("annual", "average", "cumulative"))
 COMPARATOR = Field("comparator", "string", "How the number bounds the value: eq approx ge gt le lt range",
                    "比较关系:等于、约、不低于、超过、不高于、低于、区间", required=True, enum=COMPARATORS)
 RULE = Field("rule", "string", "Id of the extraction rule that produced the row", "产生该行的抽取规则编号",
@@ -164,6 +168,7 @@ OBSERVATIONS = Table(
         PERIOD,
         PERIOD_START,
         PERIOD_END,
+        BASIS,
         COMPARATOR,
         VALUE_LOW,
         VALUE_HIGH,

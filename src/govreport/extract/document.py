@@ -1,11 +1,12 @@
-"""What a report is about as a whole: its year, its region, its script, and which
-stretches of it review the past and which plan ahead.
+"""What a report is about as a whole: its year, its region, its script, and which parts of it review the
+past and which plan ahead.
 
-A work report reviews last year ("2022年工作回顾", "过去一年", "一年来") and then
-plans this year ("2023年工作安排", "主要预期目标"). Web pages and news write-ups
-shuffle those parts, so the frame is tracked marker by marker, and a heading
-that repeats an earlier heading (a page's summary, then its full text) takes the
-frame it had the first time.
+A work report is delivered early in the year it plans for (its "report year"). It reviews last year
+("2025年工作回顾", "过去一年"), often the last five-year plan too ("过去五年", "“十四五”时期", "这是…的五年"),
+sets this year's targets ("今年发展主要预期目标是：…"), sometimes the next plan's goals ("“十五五”时期主要目标"),
+and lists tasks. Web pages and news write-ups shuffle those parts, so the part is tracked marker by marker,
+and a heading that repeats an earlier heading (a page's summary, then its full text) takes the part it had
+the first time.
 """
 from __future__ import annotations
 
@@ -14,25 +15,25 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
-YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+from govreport.extract import lexicon as lx
 
-# Markers that open a stretch of review (actual figures of the previous year).
-REVIEW_MARKERS = re.compile(
-    rf"(?=[12一过回去我上])(?:(?P<year>{YEAR})年(?:工作)?回顾|过去(?:的)?一年|一年来|回顾过去|去年以来"
-    rf"|(?P<year2>{YEAR})年是[^。\n]{{0,40}}的一年|我们(?:主要)?(?:做了|抓了)以下"
-    rf"|(?:上年|去年)(?:主要)?工作|过去(?P<span>五|5)年)")
-# Markers that open a stretch of plans (targets for the report's year).
-PLAN_MARKERS = re.compile(
-    rf"(?=[12主预今总下新重])(?:(?P<year>{YEAR})年(?:工作安排|主要(?:工作|任务|目标)|重点工作|工作(?:的)?总体要求|政府工作(?:的)?总体要求)"
-    rf"|(?:主要)?预期目标|今年(?:经济社会发展|政府工作|工作|的主要)|总体要求|下一阶段|下一步|新的一年"
-    rf"|重点(?:做好|抓好|推进)以下|(?P<year2>{YEAR})年[^。\n]{{0,8}}将重点)")
-# The report's own year, strongest evidence first.
-REPORT_YEAR_PATTERNS = (
-    (re.compile(rf"({YEAR})年[^\n。]{{0,12}}政府工作报告"), 0),
-    (re.compile(rf"({YEAR})年(?:工作安排|政府工作(?:的)?总体要求|主要预期目标|经济社会发展主要预期目标)"), 0),
-    (re.compile(rf"({YEAR})年(?:工作)?回顾"), 1),
-    (re.compile(rf"({YEAR})年是[^。\n]{{0,30}}(?:开局|关键|收官|之)年"), 0),
-)
+YEAR = lx.YEAR
+_CN_DIGIT = "〇零一二三四五六七八九"
+# A date as reports write it: 2026年1月26日, 二〇二六年一月二十七日 (full-width digits are half-width by now).
+_DATE = rf"(?P<y>{YEAR}|[{_CN_DIGIT}]{{4}})年(?P<m>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月"
+# The delivery line under the title: "——2026年1月26日在河南省第十四届人民代表大会第四次会议上".
+_DELIVERY = re.compile(rf"{_DATE}(?:[0-3]?\d|[一二三]?十?[一二三四五六七八九十])?日?\s*(?:在|于)[^。\n]{{0,40}}"
+                       rf"(?:人民代表大会|人大|代表大会)")
+# The report's year in its title: "2026年河南省政府工作报告", "高阳县2019年政府工作报告".
+_TITLE = re.compile(rf"({YEAR})年[^\n。]{{0,16}}政府工作报告")
+# Headings that name the report's year (plans) or the previous year (reviews).
+_PLAN_HEADING = re.compile(rf"({YEAR})年(?:工作安排|主要(?:工作|任务)|重点工作|(?:政府)?工作(?:的)?总体要求"
+                           rf"|(?:经济社会发展)?主要预期目标)")
+_REVIEW_HEADING = re.compile(rf"({YEAR})年[^。\n]{{0,12}}工作回顾")
+# "今年是“十五五”开局之年": this year is the first of a five-year plan.
+_PLAN_START = re.compile(r"今年是“?十([一二三四五])五”?(?:规划)?(?:的)?(?:开局|起步|第一年)")
+_FRONT_MATTER = 3000  # title and delivery line stand in the first few thousand characters
+
 TRADITIONAL_HINTS = "區產總資發這與個們來說對會還時間開門為無過進經濟業實際應當從東學動將"
 SIMPLIFIED_HINTS = "区产总资发这与个们来说对会还时间开门为无过进经济业实际应当从东学动将"
 
@@ -47,7 +48,8 @@ REGION_PATTERNS = (
 class Frame:
     kind: str | None  # "actual", "target" or None (unknown)
     year: int | None  # the year the frame speaks of (the last one, for a span)
-    first_year: int | None = None  # set when the frame speaks of several years ("过去五年")
+    first_year: int | None = None  # set when the frame speaks of several years ("过去五年", "十五五"时期)
+    section: str | None = None  # review_year, review_span, plan_year, plan_span; None before the first marker
 
 
 @dataclass
@@ -68,11 +70,39 @@ def infer_script(raw: str) -> str:
     return "zh-Hant" if trad > simp else "zh-Hans"
 
 
-def infer_report_year(text: str, published_year: int | None = None) -> int | None:
-    for pattern, offset in REPORT_YEAR_PATTERNS:
+def _year(s: str) -> int:
+    return int(s) if s.isdigit() else int("".join(str(_CN_DIGIT.index(c) % 10) for c in s))
+
+
+def five_year_plan_start(numeral: str) -> int:
+    """十一五 -> 2006, 十二五 -> 2011, 十三五 -> 2016, 十四五 -> 2021, 十五五 -> 2026."""
+    return 2006 + 5 * "一二三四五".index(numeral)
+
+
+def report_year_evidence(text: str) -> tuple[int, str] | None:
+    """The year a report plans for and the words that say so, strongest evidence first: the delivery line,
+    the title, a heading of this year's plan or of last year's review, "今年是“十五五”开局之年"."""
+    front = text[:_FRONT_MATTER]
+    for m in _DELIVERY.finditer(front):
+        return _year(m.group("y")), m.group(0)
+    m = _TITLE.search(front)
+    if m:
+        return int(m.group(1)), m.group(0)
+    for pattern, offset in ((_PLAN_HEADING, 0), (_REVIEW_HEADING, 1)):
         years = Counter(int(m.group(1)) + offset for m in pattern.finditer(text))
         if years:
-            return years.most_common(1)[0][0]
+            year = years.most_common(1)[0][0]
+            return year, next(m.group(0) for m in pattern.finditer(text) if int(m.group(1)) + offset == year)
+    m = _PLAN_START.search(text)
+    if m:
+        return five_year_plan_start(m.group(1)), m.group(0)
+    return None
+
+
+def infer_report_year(text: str, published_year: int | None = None) -> int | None:
+    found = report_year_evidence(text)
+    if found:
+        return found[0]
     if published_year:
         return published_year
     years = Counter(int(y) for y in re.findall(rf"({YEAR})年", text))
@@ -80,7 +110,7 @@ def infer_report_year(text: str, published_year: int | None = None) -> int | Non
 
 
 def infer_region(text: str) -> str | None:
-    names = Counter()
+    names: Counter[str] = Counter()
     for pattern in REGION_PATTERNS:
         names.update(m.group(1) for m in pattern.finditer(text))
     return names.most_common(1)[0][0] if names else None
@@ -90,26 +120,38 @@ _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\([一二三
                       r"\s*([^\n]{4,40}?)\s*$", re.M)
 
 
+def _section_frame(section: str, m: re.Match, report_year: int) -> Frame:
+    """The frame a section marker opens."""
+    groups = {k: v for k, v in m.groupdict().items() if v}
+    year = next((int(groups[k]) for k in ("year", "year2", "year3") if k in groups), None)
+    plan = next((groups[k] for k in ("plan", "plan2") if k in groups), None)
+    if section == "review_year":
+        if year is not None and year >= report_year:  # "2026年是“十五五”开局之年" speaks of this year
+            return Frame("target", year, None, "plan_year")
+        return Frame("actual", year or report_year - 1, None, section)
+    if section == "review_span":
+        first = five_year_plan_start(plan) if plan else report_year - 5
+        if first >= report_year:  # "“十五五”时期," in a plan
+            return Frame("target", first + 4, first, "plan_span")
+        return Frame("actual", first + 4, first, section)
+    if section == "plan_year":
+        return Frame("target", year or report_year, None, section)
+    first = five_year_plan_start(plan) if plan else report_year
+    if first < report_year:  # goals of the plan now ending, cited in a review
+        return Frame("actual", first + 4, first, "review_span")
+    return Frame("target", first + 4, first, section)
+
+
 def frames(text: str, report_year: int) -> DocumentFrames:
-    """Review/plan frames of the text, position by position."""
+    """The part of the report each position is in, as a frame of kind and period."""
     events: list[tuple[int, Frame]] = []
-    for m in REVIEW_MARKERS.finditer(text):
-        y = m.group("year") or m.group("year2")
-        if m.group("span"):
-            events.append((m.start(), Frame("actual", report_year - 1, report_year - 5)))
-        else:
-            events.append((m.start(), Frame("actual", int(y) if y else report_year - 1)))
-    for m in PLAN_MARKERS.finditer(text):
-        y = m.group("year") or m.group("year2")
-        events.append((m.start(), Frame("target", int(y) if y else report_year)))
+    for section, pattern in lx.SECTION_PATTERNS.items():
+        for m in pattern.finditer(text):
+            events.append((m.start(), _section_frame(section, m, report_year)))
     events.sort(key=lambda e: e[0])
 
     # Headings seen again later (a web page's summary and then its full text) keep their frame.
-    starts, out = [0], [Frame(None, None)]
-    for pos, frame in events:
-        starts.append(pos)
-        out.append(frame)
-    doc = DocumentFrames(report_year, starts, out)
+    doc = DocumentFrames(report_year, [0] + [p for p, _ in events], [Frame(None, None)] + [f for _, f in events])
     seen: dict[str, Frame] = {}
     repeats: list[tuple[int, Frame]] = []
     for m in _HEADING.finditer(text):
@@ -123,3 +165,4 @@ def frames(text: str, report_year: int) -> DocumentFrames:
         merged = sorted(events + repeats, key=lambda e: e[0])
         doc = DocumentFrames(report_year, [0] + [p for p, _ in merged], [Frame(None, None)] + [f for _, f in merged])
     return doc
+

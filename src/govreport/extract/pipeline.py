@@ -131,7 +131,8 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
         }
 
     for f in facts:
-        row = {"observation_id": row_id(decoded.sha256, f.key), "indicator": f.indicator, "rule": f.rule}
+        row = {"observation_id": row_id(decoded.sha256, f.key), "indicator": f.indicator, "rule": f.rule,
+               "basis": f.basis}
         result.observations.append(row | located(f, f.key))
     for q in quantities:
         row = {"quantity_id": row_id(decoded.sha256, ("quantity",) + q.key), "subject": q.subject}

@@ -19,12 +19,14 @@ from decimal import Decimal
 
 from govreport.extract import lexicon as lx
 from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
-from govreport.extract.document import DocumentFrames, Frame, frames as document_frames
+from govreport.extract.document import DocumentFrames, Frame, five_year_plan_start
+from govreport.extract.document import frames as document_frames
 from govreport.extract.normalize import NormalizedText
 from govreport.extract.numbers import COUNT_DIMENSIONS, UNIT_WORDS, Value, chinese_to_decimal, find_values
 
 SENTENCE_END = re.compile(r"[。!?;\n]")
 CLAUSE_BREAK = re.compile(r"[,;:]")
+SCOPE_BREAK = re.compile(r"[,;:、]")
 REGION_WORDS = re.compile(r"^(?:全区|全市|全省|全国|全县|全州|全旗|今年|全年|其中|年内|辖区)")
 TOPIC_YEAR = re.compile(r"(?:^|[,:])\s*(?:今年|全年)?((?:19|20)\d\d)年(?![\d底末初])")
 CONNECTOR = re.compile(r"^[,、]?\s*")
@@ -35,8 +37,23 @@ HEAD_NOUN_PATTERNS = {noun: re.compile(re.escape(noun)) for noun in lx.HEAD_NOUN
 NUMBER_HINT = re.compile(r"[0-9十百千万亿成]")
 LIST_SEPARATOR = re.compile(r"\s*[、和及与]\s*")
 LIST_SPLIT = re.compile(r"[、和及与]")
+PRIMARY_LIST_SPLIT = re.compile(r"、")
+FROM_BEFORE = re.compile(r"(?:从|由)(?:(?P<year>(?:19|20)\d\d)年(?:的|底|末)?)?$")
+FROM_TO_MIDDLE = re.compile(r"(?:增加|提高|提升|增长|上升|扩大|下降|降低|减少|缩小|回落)?(?:到|至)")
 CHANGE_WORDS = re.compile("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN))
 PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
+# In a review, a target is named as such ("年初确定的预期目标"); in a plan, an outcome is marked as one.
+REVIEW_TARGET_CUE = re.compile(r"预期目标|目标(?:是|为)|计划(?:为|是)?$")
+PLAN_ACTUAL_CUE = re.compile(r"预计完成|(?:^|[,:])\s*(?:去年|上年)(?:全年|全市|全区|全省|全县)?")
+
+
+def _basis(words: str) -> str:
+    """annual, average (年均增长) or cumulative (累计下降) as the words before a number say."""
+    if lx.AVERAGE_CUE.search(words):
+        return "average"
+    if lx.CUMULATIVE_CUE.search(words):
+        return "cumulative"
+    return "annual"
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,7 @@ class Fact:
     quote_start: int
     quote_end: int
     rule: str
+    basis: str = "annual"  # annual, average (年均) or cumulative (累计) over the period
 
     @property
     def key(self) -> tuple:
@@ -100,6 +118,7 @@ class Attachment:
     code: str
     gap: str  # the words between name and number that say what the number is
     rule: str
+    period: str | None = None  # stated with the number itself: "由2017年的76微克/立方米"
 
 
 class Extractor:
@@ -113,14 +132,22 @@ class Extractor:
         for m in self.mentions_re.finditer(text, s, e):
             code = self.name_to_code[m.group(0)]
             before = text[max(s, m.start() - 12):m.start()]
-            clause_before = CLAUSE_BREAK.split(before)[-1]
+            clause_start = max((c.end() for c in SCOPE_BREAK.finditer(text, max(s, m.start() - 40), m.start())),
+                               default=max(s, m.start() - 40))
+            clause_before = text[clause_start:m.start()]
             if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
+                continue
+            if lx.PARTIAL_SCOPE.search(clause_before):
+                continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
+            exclude = lx.EXCLUDE_BEFORE.get(code)
+            if exclude and exclude.search(before):
                 continue
             if out and out[-1].end == m.start() - 1 and text[m.start() - 1] == "(" and out[-1].code == code:
                 continue  # 地区生产总值(GDP): one name, glossed
-            recode = lx.TOPIC_RECODING.get(code)
-            if recode and recode[0].search(text, s, m.start()):
-                code = recode[1]
+            for topic, other in lx.TOPIC_RECODING.get(code, ()):
+                if topic.search(text, s, m.start()):
+                    code = other
+                    break
             out.append(Mention(m.start(), m.end(), code, m.group(0)))
         for noun, (context, code) in lx.HEAD_NOUNS.items():
             for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
@@ -138,6 +165,7 @@ class Extractor:
         values = [v for v in all_values if v.dimension is not None]
         done: dict[int, Attachment] = {}
         self._enumerations(text, s, mentions, values, done)
+        self._from_to(text, s, mentions, values, done)
         prev: Attachment | None = None
         for v in values:
             if id(v) in done:
@@ -156,6 +184,22 @@ class Extractor:
     @staticmethod
     def _is_gap(gap: str) -> bool:
         return lx.FILLER_RUN.fullmatch(gap) is not None
+
+    def _from_to(self, text, s, mentions, values, done) -> None:
+        """'name 从X提高到Y': Y is the level reached; X counts only where its year is stated (由2017年的76)."""
+        for first, second in zip(values, values[1:]):
+            if id(first) in done or id(second) in done or not FROM_TO_MIDDLE.fullmatch(text, first.end, second.start):
+                continue
+            start = FROM_BEFORE.search(text, max(s, first.start - 12), first.start)
+            before = [m for m in mentions if m.end <= (start.start() if start else first.start)]
+            if start is None or not before or not self._is_gap(text[before[-1].end:start.start()]):
+                continue
+            m = before[-1]
+            done[id(second)] = Attachment(second, m, m.code, text[first.end:second.start], "from_to")
+            if start.group("year"):
+                done[id(first)] = Attachment(first, m, m.code, "", "from_to", period=start.group("year"))
+            else:
+                done[id(first)] = Attachment(first, m, "", "", "from_to")  # a start level of no stated year
 
     def _direct(self, text, v: Value, mentions, values, s) -> Attachment | None:
         before = [m for m in mentions if m.end <= v.start]
@@ -180,11 +224,10 @@ class Extractor:
         between = CONNECTOR.sub("", text[prev.value.end:v.start])
         if text[prev.value.end:v.start][:1] not in (",", "、"):
             return None
-        elliptic = lx.ELLIPTIC_NAMES.get(prev.code)
-        if elliptic:
-            m = elliptic[0].match(between)
+        for name, other in lx.ELLIPTIC_NAMES.get(prev.code, ()):
+            m = name.match(between)
             if m and self._is_gap(between[m.end():]):
-                return Attachment(v, prev.mention, elliptic[1], between[m.end():], "elliptic")
+                return Attachment(v, prev.mention, other, between[m.end():], "elliptic")
         if between and self._is_gap(between) and _measure_words(between) and prev.code in self.codelist:
             return Attachment(v, prev.mention, prev.code, between, "chain")
         return None
@@ -214,18 +257,34 @@ class Extractor:
             if self._is_gap(head[cut:]):
                 subjects, gap = head[:cut], head[cut:]
                 break
-        items = [REGION_WORDS.sub("", x) for x in LIST_SPLIT.split(subjects) if x]
-        if len(items) != len(group):
-            return []
-        codes = self._resolve_items(items)
+        codes = self._codes_of_subjects(subjects, len(group))
         if codes is None:
             return []
         pos = clause_start + len(head) - len(gap)
-        mention = Mention(clause_start, pos, codes[0], subjects)
-        return [Attachment(v, mention, c, gap, "enumeration") for v, c in zip(group, codes)]
+        mention = Mention(clause_start, pos, next(c for c in codes if c), subjects)
+        return [Attachment(v, mention, c, gap, "enumeration") for v, c in zip(group, codes) if c]
 
-    def _resolve_items(self, items: list[str]) -> list[str] | None:
-        """Codes for listed names, sharing a head or a tail: 万元GDP建设用地、水耗; 公办园、普惠园在园儿童占比."""
+    def _codes_of_subjects(self, subjects: str, n: int) -> list[str | None] | None:
+        """Codes of the n subjects listed before n parallel numbers: 'A、B和C', or one subject that stands for a
+        pair (城乡居民人均可支配收入 -> urban, rural). None when the list does not line up with the numbers."""
+        subjects = REGION_WORDS.sub("", subjects)
+        for word, (first, second) in lx.PAIRS.items():
+            if n == 2 and word in subjects and not LIST_SPLIT.search(subjects):
+                codes = [self.name_to_code.get(subjects.replace(word, first, 1)),
+                         self.name_to_code.get(subjects.replace(word, second, 1))]
+                return codes if all(codes) else None
+        # Split on 、 first: "金融业、软件和信息服务业增加值" lists two subjects, the second with a 和 inside.
+        for splitter in (PRIMARY_LIST_SPLIT, LIST_SPLIT):
+            items = [REGION_WORDS.sub("", x) for x in splitter.split(subjects) if x]
+            if len(items) == n:
+                codes = self._resolve_items(items)
+                if codes and any(codes):
+                    return codes
+        return None
+
+    def _resolve_items(self, items: list[str]) -> list[str | None]:
+        """Codes for listed names, sharing a head or a tail: 万元GDP建设用地、水耗; 公办园、普惠园在园儿童占比.
+        A name that is no codelist indicator gets None."""
         def code(name):
             return self.name_to_code.get(name)
 
@@ -238,8 +297,6 @@ class Extractor:
             if c is None:
                 c = next((code(item + items[-1][k:]) for k in range(1, len(items[-1]))
                           if code(item + items[-1][k:])), None)
-            if c is None:
-                return None
             codes.append(c)
         return codes
 
@@ -353,42 +410,61 @@ class DocumentExtraction:
         # Only the paragraph's first sentence can set a period for the sentences after it.
         return _interim(self.text, para) if para < s else None
 
-    def code_kind_period(self, s: int, att: Attachment) -> tuple[str, str]:
+    def code_kind_period(self, s: int, att: Attachment, measure: str = "level") -> tuple[str, str, str]:
+        """(kind, period, basis) of a number: from the part of the report it sits in, then local cues."""
+        if att.period is not None:
+            return "actual", att.period, "annual"
         text, v = self.text, att.value
         sentence_head = text[s:v.start]
+        clause = text[max((c.end() for c in CLAUSE_BREAK.finditer(text, s, v.start)), default=s):v.start]
         frame: Frame = self.frames.at(v.start)
         interim = self.interim_at(s)
         years = TOPIC_YEAR.findall(sentence_head)
         topic_year = int(years[-1]) if years else None
-        if "预计完成" in sentence_head or interim is not None:
-            kind = "actual"
-        elif lx.TARGET_CUES.search(sentence_head):
-            kind = "target"
-        elif PAST_COMPARISON.search(sentence_head):
-            kind = "actual"
-        else:
-            kind = frame.kind or self.default_kind
-        multi_year = lx.MULTI_YEAR_CUE.search(att.gap) is not None
+        kind = self._kind(sentence_head, clause, frame, interim, topic_year)
+        basis = _basis(text[max(s, att.mention.start - 4):v.start])
         by_year = [m for m in lx.BY_YEAR.finditer(sentence_head)]
         if by_year and kind == "target":
-            return kind, by_year[-1].group(1) or by_year[-1].group(2)
+            return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
         plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
+        span = None
         if plan:
-            first = _five_year_start(plan.group(1))
-            if multi_year:
-                return kind, f"{first}/{first + 4}"
-            if kind == "target":
-                return kind, str(first + 4)
+            first = five_year_plan_start(plan.group(1))
+            span = (first, first + 4)
+        elif frame.first_year and frame.kind == kind and not topic_year:
+            span = (frame.first_year, frame.year)
+        if span:
+            if basis == "annual" and kind == "actual" and measure == "level" and att.code in lx.ACCUMULATES:
+                basis = "cumulative"  # 城镇新增就业522万人 in a review of five years: their total
+            if basis != "annual":
+                return kind, f"{span[0]}/{span[1]}", basis
+            if kind == "target" or plan is None:
+                return kind, str(span[1]), basis  # a level to reach by the plan's end; a review's end level
         if kind == "target":
-            year = topic_year or (frame.year if frame.kind == "target" else None) or self.report_year
-            return kind, str(year)
+            year = topic_year or (frame.year if frame.kind == "target" and not frame.first_year else None) \
+                or self.report_year
+            return kind, str(year), basis
         if interim is not None:
             year = int(interim.group("year")) if interim.group("year") else (topic_year or self.report_year)
-            return kind, _period_of_interim(interim, year)
-        if frame.kind == "actual" and frame.first_year and multi_year and not topic_year:
-            return kind, f"{frame.first_year}/{frame.year}"
+            return kind, _period_of_interim(interim, year), basis
         year = topic_year or (frame.year if frame.kind == "actual" else None) or self.report_year - 1
-        return kind, str(year)
+        return kind, str(year), basis
+
+    def _kind(self, sentence_head: str, clause: str, frame: Frame, interim, topic_year: int | None) -> str:
+        """Target or actual: the part of the report decides, unless the clause itself says otherwise."""
+        if "预计完成" in sentence_head or interim is not None:
+            return "actual"
+        if topic_year is not None and topic_year < self.report_year and not lx.TARGET_CUES.search(clause):
+            return "actual"
+        if frame.kind == "actual":
+            return "target" if REVIEW_TARGET_CUE.search(clause) else "actual"
+        if frame.kind == "target":
+            return "actual" if PLAN_ACTUAL_CUE.search(sentence_head) else "target"
+        if lx.TARGET_CUES.search(sentence_head):
+            return "target"
+        if PAST_COMPARISON.search(sentence_head):
+            return "actual"
+        return self.default_kind
 
     def run(self) -> tuple[list[Fact], list[Quantity]]:
         """Codelist observations and the other quantities, each stated fact once."""
@@ -423,10 +499,23 @@ class DocumentExtraction:
         if coded is None:
             return None
         measure, unit, comparator, low, high = coded
-        kind, period = self.code_kind_period(s, att)
+        if self._not_a_statement(att, measure, unit, e):
+            return None
+        kind, period, basis = self.code_kind_period(s, att, measure)
         value = low if high is None else high if low is None else (low + high) / 2
         return Fact(att.code, measure, kind, period, comparator, low, high, round(value, 6), unit,
-                    att.value.start, att.value.end, s, e, att.rule)
+                    att.value.start, att.value.end, s, e, att.rule, basis)
+
+    def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
+        """A number qualifying a noun ("超千亿元的县域"), or a threshold crossed in a year not named ("迈上4000亿元
+        台阶"; "突破3万元" in a review of five years, where in a review of one year it is that year's level)."""
+        v, text = att.value, self.text
+        after = text[v.end:min(e, v.end + 6)]
+        if lx.ATTRIBUTIVE_AFTER.search(after) or lx.MILESTONE_AFTER.search(after):
+            return True
+        if measure == "level" and self.frames.at(v.start).section == "review_span":
+            return lx.MILESTONE_BEFORE.search(text[max(0, v.start - 8):v.start] + v.text[:2]) is not None
+        return False
 
     def _quantity(self, s: int, e: int, v: Value, breaks: list[int]) -> Quantity | None:
         text = self.text
@@ -456,7 +545,7 @@ class DocumentExtraction:
         if direction == "down" and measure != "level":
             low, high, comparator = _fall(low, high, comparator)
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
-        kind, period = self.code_kind_period(s, att)
+        kind, period, _ = self.code_kind_period(s, att, measure)
         low_f, high_f = _to_float(low), _to_float(high)
         value = low_f if high_f is None else high_f if low_f is None else (low_f + high_f) / 2
         return Quantity(subject, measure, kind, period, comparator, low_f, high_f, round(value, 6), unit,
@@ -495,11 +584,6 @@ def _quantity_unit(v: Value) -> tuple[str, Decimal]:
         return "亿美元", Decimal(10) ** 8
     word = v.unit_word or ""
     return word, UNIT_WORDS[word].factor if word in UNIT_WORDS else Decimal(1)
-
-
-def _five_year_start(numeral: str) -> int:
-    """十一五 -> 2006, 十二五 -> 2011, 十三五 -> 2016, 十四五 -> 2021, 十五五 -> 2026."""
-    return 2006 + 5 * "一二三四五".index(numeral)
 
 
 def extract_facts(doc: NormalizedText, report_year: int, extractor: Extractor | None = None) -> list[Fact]:
