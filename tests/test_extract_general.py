@@ -102,6 +102,50 @@ CASES = [
       ("tax_revenue", "growth", "actual", "2021", "eq", 8.5, 8.5),
       ("retail_sales", "level", "actual", "2021", "gt", 1000.0, None),
       ("livelihood_expenditure", "level", "actual", "2021", "eq", 210.0, 210.0)}),
+    # --- paired statements: urban and rural, never the all-resident indicator ---
+    ("过去一年,城乡居民人均可支配收入分别增长4.4%、5.6%,分别达到4.78万元和2.02万元。", 2026,
+     {("urban_per_capita_disposable_income", "growth", "actual", "2025", "eq", 4.4, 4.4),
+      ("rural_per_capita_disposable_income", "growth", "actual", "2025", "eq", 5.6, 5.6)}),
+    # --- a five-year review: averages and totals over the span, end levels for its last year ---
+    ("过去五年,全省地区生产总值从11.37万亿元提高到14.58万亿元,居民人均可支配收入年均增长5.3%,"
+     "单位生产总值能耗累计下降14%,城镇新增就业522万人。", 2026,
+     {("gdp", "level", "actual", "2025", "eq", 145800.0, 145800.0),
+      ("per_capita_disposable_income", "growth", "actual", "2021/2025", "eq", 5.3, 5.3),
+      ("energy_consumption_per_gdp", "growth", "actual", "2021/2025", "eq", -14.0, -14.0),
+      ("new_urban_jobs", "level", "actual", "2021/2025", "eq", 5220000.0, 5220000.0)}),
+    # --- the next plan's goals: an annual average over the span, a level to reach by its end ---
+    ("二、“十五五”时期的主要目标\n地区生产总值年均增长5%左右,常住人口城镇化率提升至67%左右。", 2026,
+     {("gdp", "growth", "target", "2026/2030", "approx", 5.0, 5.0),
+      ("urbanization_rate", "level", "target", "2030", "approx", 67.0, 67.0)}),
+    # --- a start level counts only where its year is stated ---
+    ("全县PM2.5平均浓度由2017年的76微克/立方米降至64微克/立方米,同比下降15.79%。", 2019,
+     {("pm25_annual_mean", "level", "actual", "2017", "eq", 76.0, 76.0),
+      ("pm25_annual_mean", "level", "actual", "2018", "eq", 64.0, 64.0),
+      ("pm25_annual_mean", "growth", "actual", "2018", "eq", -15.79, -15.79)}),
+    # --- parts of the region, trading partners, thresholds and numbers qualifying a noun are not the indicator ---
+    ("一年来,全省地区生产总值增长5.5%,成都平原经济区经济总量达到4万亿元,泸州经济总量突破3000亿元,"
+     "对东盟、共建“一带一路”国家进出口总额分别增长10.4%、12.1%,经济总量超千亿元的县域达12个。", 2026,
+     {("gdp", "growth", "actual", "2025", "eq", 5.5, 5.5)}),
+    # --- a 2000s county report: old names, 万元 and 万美元, a preliminary outcome ---
+    ("2004年工作回顾\n全县生产总值预计完成39.6亿元,同比增长15.2%;全县财政收入完成22015万元,增长27.8%;"
+     "实际利用外资720.5万美元;农民人均纯收入增长12.1%;新增城镇就业岗位1420个。", 2005,
+     {("gdp", "level", "actual", "2004", "eq", 39.6, 39.6),
+      ("gdp", "growth", "actual", "2004", "eq", 15.2, 15.2),
+      ("total_fiscal_revenue", "level", "actual", "2004", "eq", 2.2015, 2.2015),
+      ("total_fiscal_revenue", "growth", "actual", "2004", "eq", 27.8, 27.8),
+      ("actual_foreign_investment", "level", "actual", "2004", "eq", 0.07205, 0.07205),
+      ("rural_per_capita_net_income", "growth", "actual", "2004", "eq", 12.1, 12.1),
+      ("new_urban_jobs", "level", "actual", "2004", "eq", 1420.0, 1420.0)}),
+    # --- a national report of the late 1990s: growth target and the retail price index ---
+    ("今年经济和社会发展的主要预期目标是:国内生产总值增长8%,商品零售价格总水平涨幅控制在3%以内。", 1998,
+     {("gdp", "growth", "target", "1998", "eq", 8.0, 8.0),
+      ("retail_price_index", "growth", "target", "1998", "le", None, 3.0)}),
+    # --- number forms: full-width digits, a middle-dot decimal, spaced digits, numerals in words ---
+    ("过去一年,地区生产总值２６３０．２亿元,增长７·２％;固定资产投资8 3 6 5 0亿元;居民人均可支配收入增长百分之六点五。", 2021,
+     {("gdp", "level", "actual", "2020", "eq", 2630.2, 2630.2),
+      ("gdp", "growth", "actual", "2020", "eq", 7.2, 7.2),
+      ("fixed_asset_investment", "level", "actual", "2020", "eq", 83650.0, 83650.0),
+      ("per_capita_disposable_income", "growth", "actual", "2020", "eq", 6.5, 6.5)}),
 ]
 
 

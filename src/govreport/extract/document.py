@@ -71,7 +71,7 @@ def infer_script(raw: str) -> str:
 
 
 def _year(s: str) -> int:
-    return int(s) if s.isdigit() else int("".join(str(_CN_DIGIT.index(c) % 10) for c in s))
+    return int(s) if s.isdigit() else int("".join(str(max(_CN_DIGIT.index(c) - 1, 0)) for c in s))
 
 
 def five_year_plan_start(numeral: str) -> int:
@@ -122,9 +122,8 @@ _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\([一二三
 
 def _section_frame(section: str, m: re.Match, report_year: int) -> Frame:
     """The frame a section marker opens."""
-    groups = {k: v for k, v in m.groupdict().items() if v}
-    year = next((int(groups[k]) for k in ("year", "year2", "year3") if k in groups), None)
-    plan = next((groups[k] for k in ("plan", "plan2") if k in groups), None)
+    year_text, plan = lx.group(m, "year"), lx.group(m, "plan")
+    year = int(year_text) if year_text else None
     if section == "review_year":
         if year is not None and year >= report_year:  # "2026年是“十五五”开局之年" speaks of this year
             return Frame("target", year, None, "plan_year")

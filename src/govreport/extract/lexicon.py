@@ -26,10 +26,15 @@ def words(role: str) -> list[str]:
     return sorted(_DATA[role].split(), key=len, reverse=True)
 
 
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
+
+
 def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
-    """One regex of a pattern list ({YEAR} filled in), or of a word list."""
+    """One regex of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
+    alternatives (year, plan): each becomes name_<i>, so readers look for the first group named name_*."""
     alternatives = items.split() if isinstance(items, str) else items
-    body = "|".join(f"(?:{a.replace('{YEAR}', YEAR)})" for a in alternatives)
+    body = "|".join("(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR)) + ")"
+                    for i, a in enumerate(alternatives))
     return re.compile(f"{anchor}(?:{body})" if anchor != "$" else f"(?:{body})$")
 
 
@@ -53,7 +58,14 @@ MILESTONE_BEFORE = pattern(_DATA["milestone_before"])
 MILESTONE_AFTER = pattern(_DATA["milestone_after"])
 ATTRIBUTIVE_AFTER = pattern(_DATA["attributive_after"])
 
-# The parts of a report, one named group per part: review_year, review_span, plan_year, plan_span.
+# The parts of a report: review_year, review_span, plan_year, plan_span.
+
+
+def group(m: re.Match, name: str) -> str | None:
+    """The first group of a pattern() match named name (or name_<i>) that matched."""
+    return next((v for k, v in m.groupdict().items() if v and (k == name or k.startswith(name + "_"))), None)
+
+
 SECTION_KINDS = ("review_year", "review_span", "plan_year", "plan_span")
 SECTION_PATTERNS = {kind: pattern(_DATA["sections"][kind]) for kind in SECTION_KINDS}
 

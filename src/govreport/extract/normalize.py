@@ -192,6 +192,34 @@ _PDF_SPACE = re.compile(
 )
 
 
+# Text exported from a database cell keeps its line breaks as the literal characters \r\n.
+_LITERAL_BREAK = re.compile(r"\\r\\n|\\n|\\r")
+
+# Numbers as scrapers and typesetters leave them: 7·2% (a middle dot for the decimal point), 8 3 6 5 0 (digits
+# spaced out), 6.\n5% (a line break inside), 百分之七点五 (in words).
+_CN_NUM = "零〇一二两三四五六七八九十百千"
+_NUMBER_FORMS = re.compile(
+    r"(?P<dot>(?<=\d)[·・•](?=\d))"
+    r"|(?P<spaced>(?<![\d.])\d(?:[ \u00a0\u3000]\d){2,}(?![\d]))"
+    r"|(?P<broken>(?<=[\d.])\n(?=[\d.]*\d(?:%|亿|万|个百分点)))"
+    rf"|(?P<words>百分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?))")
+
+
+def _number_form(m: re.Match) -> str:
+    if m.group("dot"):
+        return "."
+    if m.group("spaced"):
+        return re.sub(r"\s", "", m.group("spaced"))
+    if m.group("broken"):
+        return ""
+    from govreport.extract.numbers import chinese_to_decimal
+
+    try:
+        return f"{chinese_to_decimal(m.group('n')).normalize():f}%"
+    except (ValueError, KeyError, ArithmeticError):
+        return m.group(0)
+
+
 def normalize(raw: str) -> NormalizedText:
     """Normalize raw decoded text; see module docstring."""
     doc = NormalizedText(raw=raw, text=raw)
@@ -202,6 +230,8 @@ def normalize(raw: str) -> NormalizedText:
             doc.text = new_text
             doc._maps.append(omap)
 
+    if doc.text.count("\\n") >= 3 and doc.text.count("\n") < doc.text.count("\\n"):
+        step(regex_edits(_LITERAL_BREAK, doc.text, "\n"))
     if looks_like_html(doc.text):
         step(_strip_html(doc.text))
     step(_nfkc(doc.text))
@@ -212,4 +242,5 @@ def normalize(raw: str) -> NormalizedText:
         step(edits)
     step(regex_edits(_PINYIN, doc.text, ""))
     step(regex_edits(_PDF_SPACE, doc.text, ""))
+    step(regex_edits(_NUMBER_FORMS, doc.text, _number_form))
     return doc

@@ -70,7 +70,7 @@ UNIT_WORDS: dict[str, UnitWord] = {
     "条": _u("count"), "张": _u("count"), "台": _u("count"), "辆": _u("count"), "宗": _u("count"),
     "场": _u("count"), "栋": _u("count"), "间": _u("count"), "处": _u("count"), "片": _u("count"),
     "套": _u("dwellings"), "吨标准煤": _u("tce"), "吨": _u("tonnes"), "公斤": _u("tonnes", "0.001"),
-    "斤": _u("tonnes", "0.0005"), "微克/立方米": _u("ug_per_m3"), "μg/m3": _u("ug_per_m3"),
+    "斤": _u("tonnes", "0.0005"), "微克/立方米": _u("ug_per_m3"), "微克每立方米": _u("ug_per_m3"), "μg/m3": _u("ug_per_m3"),
     "平方公里": _u("area_km2"), "平方米": _u("area_m2"), "公顷": _u("area_m2", 10000), "亩": _u("area_m2", "666.6667"),
     "公里": _u("length_km"), "千米": _u("length_km"), "米": _u("length_km", "0.001"),
     "立方米": _u("volume_m3"), "千瓦时": _u("kwh"), "度": _u("kwh"), "千瓦": _u("kw"),

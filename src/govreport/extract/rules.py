@@ -39,7 +39,7 @@ LIST_SEPARATOR = re.compile(r"\s*[、和及与]\s*")
 LIST_SPLIT = re.compile(r"[、和及与]")
 PRIMARY_LIST_SPLIT = re.compile(r"、")
 FROM_BEFORE = re.compile(r"(?:从|由)(?:(?P<year>(?:19|20)\d\d)年(?:的|底|末)?)?$")
-FROM_TO_MIDDLE = re.compile(r"(?:增加|提高|提升|增长|上升|扩大|下降|降低|减少|缩小|回落)?(?:到|至)")
+FROM_TO_MIDDLE = re.compile(r"(?:增加|提高|提升|增长|上升|扩大|下降|降低|减少|缩小|回落|降|升|增)?(?:到|至)")
 CHANGE_WORDS = re.compile("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN))
 PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
 # In a review, a target is named as such ("年初确定的预期目标"); in a plan, an outcome is marked as one.
@@ -137,7 +137,8 @@ class Extractor:
             clause_before = text[clause_start:m.start()]
             if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
                 continue
-            if lx.PARTIAL_SCOPE.search(clause_before):
+            wide_clause = CLAUSE_BREAK.split(text[max(s, m.start() - 40):m.start()])[-1]
+            if lx.PARTIAL_SCOPE.search(clause_before) or lx.PARTIAL_SCOPE.search(wide_clause):
                 continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
             exclude = lx.EXCLUDE_BEFORE.get(code)
             if exclude and exclude.search(before):
@@ -150,9 +151,12 @@ class Extractor:
                     break
             out.append(Mention(m.start(), m.end(), code, m.group(0)))
         for noun, (context, code) in lx.HEAD_NOUNS.items():
+            exclude = lx.EXCLUDE_BEFORE.get(code)
             for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
                 start = m.start()
                 clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, start)), default=s)
+                if exclude and exclude.search(text, clause_start, start):
+                    continue
                 if context.search(text, clause_start, start) and not any(o.start <= start < o.end for o in out):
                     out.append(Mention(start, start + len(noun), code, noun))
         return sorted(out, key=lambda x: x.start)
@@ -336,7 +340,8 @@ def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | 
         measure, unit = "change", "percentage_points"
     elif direction and v.dimension == "percent":
         measure, unit = "growth", "percent"
-    elif ind.accepts(v.dimension) and direction is None:
+    elif ind.accepts(v.dimension) and (direction is None or (direction == "up" and ind.code in lx.ACCUMULATES)):
+        # a level; for new jobs, places, dwellings "增加326万个" is the number added
         measure, unit = "level", ind.unit
         factor = UNIT_DIMENSIONS[ind.unit][1]
         low = low / factor if low is not None else None
@@ -434,7 +439,7 @@ class DocumentExtraction:
         elif frame.first_year and frame.kind == kind and not topic_year:
             span = (frame.first_year, frame.year)
         if span:
-            if basis == "annual" and kind == "actual" and measure == "level" and att.code in lx.ACCUMULATES:
+            if basis == "annual" and measure == "level" and att.code in lx.ACCUMULATES:
                 basis = "cumulative"  # 城镇新增就业522万人 in a review of five years: their total
             if basis != "annual":
                 return kind, f"{span[0]}/{span[1]}", basis
@@ -513,7 +518,7 @@ class DocumentExtraction:
         after = text[v.end:min(e, v.end + 6)]
         if lx.ATTRIBUTIVE_AFTER.search(after) or lx.MILESTONE_AFTER.search(after):
             return True
-        if measure == "level" and self.frames.at(v.start).section == "review_span":
+        if measure == "level" and unit.startswith(("CNY", "USD")) and self.frames.at(v.start).section == "review_span":
             return lx.MILESTONE_BEFORE.search(text[max(0, v.start - 8):v.start] + v.text[:2]) is not None
         return False
 

@@ -1,0 +1,27 @@
+"""The extractor's word lists are data (src/govreport/extract/lexicon.yaml): a variant is a one-line change."""
+import importlib
+
+import yaml
+
+from govreport.extract import lexicon
+
+
+def test_every_role_compiles_and_the_sections_are_named():
+    assert set(lexicon.SECTION_PATTERNS) == {"review_year", "review_span", "plan_year", "plan_span"}
+    assert "完成" in lexicon.FILLERS and "下降" in lexicon.GROWTH_DOWN
+    assert lexicon.PAIRS["城乡"] == ["城镇", "农村"]
+    assert "new_urban_jobs" in lexicon.ACCUMULATES
+
+
+def test_adding_a_section_marker_is_a_data_change(tmp_path, monkeypatch):
+    """A review heading the lexicon does not know yet ("回首2025年") becomes a review marker by one list item."""
+    data = lexicon._load()
+    assert not lexicon.SECTION_PATTERNS["review_year"].search("回首2025年")
+    data["sections"]["review_year"].append("回首(?P<year>{YEAR})年")
+    monkeypatch.setattr(yaml, "safe_load", lambda _text: data)  # the edited file, as the loader would read it
+    try:
+        reloaded = importlib.reload(lexicon)
+        assert reloaded.group(reloaded.SECTION_PATTERNS["review_year"].search("回首2025年"), "year") == "2025"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(lexicon)
