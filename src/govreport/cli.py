@@ -160,14 +160,18 @@ def validate(package: Path = typer.Argument(..., help="A release folder (holding
 
 
 @app.command()
-def evaluate(gold: Path = typer.Argument(..., help="Gold annotations CSV (the format of gold_seeds.csv)."),
-             raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder holding the gold's documents."),
+def evaluate(gold: Path = typer.Argument(..., help="Gold annotations: a CSV in the format of gold_seeds.csv, or a "
+                                                     "folder of them (one per document)."),
+             raw: Path = typer.Option(None, "--raw", help="Folder holding the gold's documents (default: raw/, or "
+                                                          "the raw/ folder beside a gold folder)."),
              min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 when strict F1 is below this.")):
     """Extract the gold's documents and print precision, recall and F1 with every missed and spurious fact."""
     from govreport.extract.evaluate import read_gold, report, score
     from govreport.sources.manifest import load_manifest
     from govreport.extract.pipeline import process_file
 
+    if raw is None:
+        raw = gold.parent / "raw" if gold.is_dir() and (gold.parent / "raw").is_dir() else RAW_DIR
     gold_rows = read_gold(gold)
     entries = load_manifest(raw)[0]
     predicted = []

@@ -30,8 +30,40 @@ def fact(row: dict, strict: bool = True) -> tuple:
 
 
 def read_gold(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return list(csv.DictReader(fh))
+    """Gold facts of one file, or of every *.csv file in a folder (one gold file per document)."""
+    rows = []
+    for file in sorted(path.glob("*.csv")) if path.is_dir() else [path]:
+        with open(file, newline="", encoding="utf-8-sig") as fh:
+            rows.extend(csv.DictReader(fh))
+    return rows
+
+
+# The errors a maintainer fixes first, in the order they are told apart: a spurious fact that shares all but
+# one part with a missed one is that one fact gone wrong, not two errors.
+ERROR_CLASSES = (
+    ("wrong kind or period", (0, 1, 2, 5, 6, 7)),       # same file, indicator, measure, numbers
+    ("wrong value or comparator", (0, 1, 2, 3, 4)),     # same file, indicator, measure, kind, period
+    ("wrong indicator", (0, 2, 3, 4, 5, 6, 7)),         # same everything but the indicator
+)
+
+
+def error_classes(missed: list[tuple], spurious: list[tuple]) -> dict[str, list[tuple]]:
+    """Missed and spurious facts grouped by class of error: pairs (gold, extracted) for a fact gone wrong,
+    then what is only missing and what is only spurious."""
+    missed, spurious = list(missed), list(spurious)
+    out: dict[str, list[tuple]] = {}
+    for name, parts in ERROR_CLASSES:
+        pairs = []
+        for g in list(missed):
+            p = next((p for p in spurious if all(p[i] == g[i] for i in parts)), None)
+            if p is not None:
+                pairs.append((g, p))
+                missed.remove(g)
+                spurious.remove(p)
+        out[name] = pairs
+    out["missing"] = [(g, None) for g in missed]
+    out["spurious"] = [(None, p) for p in spurious]
+    return out
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -82,6 +114,10 @@ def report(strict: Score, loose: Score) -> str:
     lines += [f"   {x}" for x in strict.missed]
     lines.append("spurious (extracted, not in gold):")
     lines += [f"   {x}" for x in strict.spurious]
+    lines.append("\nerrors by class (gold -> extracted):")
+    for name, items in error_classes(strict.missed, strict.spurious).items():
+        lines.append(f"  {name}: {len(items)}")
+        lines += [f"     {g} -> {p}" for g, p in items]
     lines.append(f"\nignoring comparator: P={loose.precision:.3f} R={loose.recall:.3f} F1={loose.f1:.3f}")
     lines.append(f"strict: P={strict.precision:.3f} R={strict.recall:.3f} F1={strict.f1:.3f} "
                  f"(gold {strict.gold}, predicted {strict.predicted}, matched {strict.matched})")

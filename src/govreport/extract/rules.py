@@ -39,7 +39,8 @@ LIST_SEPARATOR = re.compile(r"\s*[、和及与]\s*")
 LIST_SPLIT = re.compile(r"[、和及与]")
 PRIMARY_LIST_SPLIT = re.compile(r"、")
 FROM_BEFORE = re.compile(r"(?:从|由)(?:(?P<year>(?:19|20)\d\d)年(?:的|底|末)?)?$")
-FROM_TO_MIDDLE = re.compile(r"(?:增加|提高|提升|增长|上升|扩大|下降|降低|减少|缩小|回落|降|升|增)?(?:到|至)")
+FROM_TO_MIDDLE = re.compile(r"(?:增加|提高|提升|增长|上升|扩大|下降|降低|减少|缩小|回落|降|升|增)?(?:到|至)"
+                            r"(?:(?P<year>(?:19|20)\d\d)年(?:的|底|末)?)?")
 CHANGE_WORDS = re.compile("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN))
 PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
 # In a review, a target is named as such ("年初确定的预期目标"); in a plan, an outcome is marked as one.
@@ -192,14 +193,16 @@ class Extractor:
     def _from_to(self, text, s, mentions, values, done) -> None:
         """'name 从X提高到Y': Y is the level reached; X counts only where its year is stated (由2017年的76)."""
         for first, second in zip(values, values[1:]):
-            if id(first) in done or id(second) in done or not FROM_TO_MIDDLE.fullmatch(text, first.end, second.start):
+            middle = FROM_TO_MIDDLE.fullmatch(text, first.end, second.start)
+            if id(first) in done or id(second) in done or not middle:
                 continue
             start = FROM_BEFORE.search(text, max(s, first.start - 12), first.start)
             before = [m for m in mentions if m.end <= (start.start() if start else first.start)]
             if start is None or not before or not self._is_gap(text[before[-1].end:start.start()]):
                 continue
             m = before[-1]
-            done[id(second)] = Attachment(second, m, m.code, text[first.end:second.start], "from_to")
+            verb = text[first.end:middle.start("year") if middle.group("year") else second.start]
+            done[id(second)] = Attachment(second, m, m.code, verb, "from_to", period=middle.group("year"))
             if start.group("year"):
                 done[id(first)] = Attachment(first, m, m.code, "", "from_to", period=start.group("year"))
             else:
@@ -417,7 +420,7 @@ class DocumentExtraction:
 
     def code_kind_period(self, s: int, att: Attachment, measure: str = "level") -> tuple[str, str, str]:
         """(kind, period, basis) of a number: from the part of the report it sits in, then local cues."""
-        if att.period is not None:
+        if att.period is not None:  # "从2002年的12万亿元增加到2007年的24.66万亿元"
             return "actual", att.period, "annual"
         text, v = self.text, att.value
         sentence_head = text[s:v.start]
@@ -446,8 +449,8 @@ class DocumentExtraction:
             if kind == "target" or plan is None:
                 return kind, str(span[1]), basis  # a level to reach by the plan's end; a review's end level
         if kind == "target":
-            year = topic_year or (frame.year if frame.kind == "target" and not frame.first_year else None) \
-                or self.report_year
+            # a target recalled in a review ("年初确定的预期目标") is the reviewed year's
+            year = topic_year or (frame.year if not frame.first_year and frame.kind else None) or self.report_year
             return kind, str(year), basis
         if interim is not None:
             year = int(interim.group("year")) if interim.group("year") else (topic_year or self.report_year)
