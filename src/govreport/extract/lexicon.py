@@ -29,13 +29,53 @@ def words(role: str) -> list[str]:
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 
 
+def _first_chars(items: list, start: int = 0) -> tuple[set[str] | None, bool]:
+    """The characters a parsed pattern can start with, and whether it can match the empty string.
+    None when some start is not a plain character (a class like \\w, a lookaround): then no prefilter."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    chars: set[str] = set()
+    for op, av in items[start:]:
+        if op is c.LITERAL:
+            return chars | {chr(av)}, False
+        if op is c.IN and all(o is c.LITERAL or (o is c.RANGE and a[1] - a[0] < 64) for o, a in av):
+            for o, a in av:
+                chars |= {chr(a)} if o is c.LITERAL else {chr(x) for x in range(a[0], a[1] + 1)}
+            return chars, False
+        if op is c.SUBPATTERN or op is c.BRANCH or op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            subs = [list(av[-1])] if op is c.SUBPATTERN else [list(b) for b in av[1]] if op is c.BRANCH \
+                else [list(av[2])]
+            empty = op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0
+            for sub in subs:
+                found, can_be_empty = _first_chars(sub)
+                if found is None:
+                    return None, False
+                chars |= found
+                empty = empty or can_be_empty
+            if not empty:
+                return chars, False
+            continue
+        return None, False
+    return chars, True
+
+
+def prefiltered(regex: str) -> str:
+    """regex behind a lookahead of the characters it can start with, so a scan skips other positions fast."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
+    if chars is None or can_be_empty or not chars:
+        return regex
+    return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])" + regex
+
+
 def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
     """One regex of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
     alternatives (year, plan): each becomes name_<i>, so readers look for the first group named name_*."""
     alternatives = items.split() if isinstance(items, str) else items
     body = "|".join("(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR)) + ")"
                     for i, a in enumerate(alternatives))
-    return re.compile(f"{anchor}(?:{body})" if anchor != "$" else f"(?:{body})$")
+    return re.compile(f"{anchor}{prefiltered(f'(?:{body})')}" if anchor != "$" else f"{prefiltered(f'(?:{body})')}$")
 
 
 FILLERS = words("fillers")

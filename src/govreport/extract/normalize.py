@@ -199,10 +199,11 @@ _LITERAL_BREAK = re.compile(r"\\r\\n|\\n|\\r")
 # spaced out), 6.\n5% (a line break inside), 百分之七点五 (in words).
 _CN_NUM = "零〇一二两三四五六七八九十百千"
 _NUMBER_FORMS = re.compile(
-    r"(?P<dot>(?<=\d)[·・•](?=\d))"
+    r"(?=[·・•\d\n百])"  # fail fast where no number form can start
+    r"(?:(?P<dot>(?<=\d)[·・•](?=\d))"
     r"|(?P<spaced>(?<![\d.])\d(?:[ \u00a0\u3000]\d){2,}(?![\d]))"
     r"|(?P<broken>(?<=[\d.])\n(?=[\d.]*\d(?:%|亿|万|个百分点)))"
-    rf"|(?P<words>百分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?))")
+    rf"|(?P<words>百分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?)))")
 
 
 def _number_form(m: re.Match) -> str:

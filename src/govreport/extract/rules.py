@@ -48,6 +48,11 @@ REVIEW_TARGET_CUE = re.compile(r"预期目标|目标(?:是|为)|计划(?:为|是
 PLAN_ACTUAL_CUE = re.compile(r"预计完成|(?:^|[,:])\s*(?:去年|上年)(?:全年|全市|全区|全省|全县)?")
 
 
+def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
+    """Position just after the last of marks in text[lo:hi], or lo."""
+    return max(lo, max(text.rfind(mark, lo, hi) + 1 for mark in marks))
+
+
 def _basis(words: str) -> str:
     """annual, average (年均增长) or cumulative (累计下降) as the words before a number say."""
     if lx.AVERAGE_CUE.search(words):
@@ -133,12 +138,11 @@ class Extractor:
         for m in self.mentions_re.finditer(text, s, e):
             code = self.name_to_code[m.group(0)]
             before = text[max(s, m.start() - 12):m.start()]
-            clause_start = max((c.end() for c in SCOPE_BREAK.finditer(text, max(s, m.start() - 40), m.start())),
-                               default=max(s, m.start() - 40))
-            clause_before = text[clause_start:m.start()]
+            lo = max(s, m.start() - 40)
+            clause_before = text[_after_last(text, ",;:、", lo, m.start()):m.start()]
             if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
                 continue
-            wide_clause = CLAUSE_BREAK.split(text[max(s, m.start() - 40):m.start()])[-1]
+            wide_clause = text[_after_last(text, ",;:", lo, m.start()):m.start()]
             if lx.PARTIAL_SCOPE.search(clause_before) or lx.PARTIAL_SCOPE.search(wide_clause):
                 continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
             exclude = lx.EXCLUDE_BEFORE.get(code)
@@ -396,6 +400,7 @@ class DocumentExtraction:
         self.report_year = report_year
         self.extractor = extractor or Extractor()
         self.frames: DocumentFrames = document_frames(self.text, report_year)
+        self._context_of: tuple[int, tuple] = (-1, (None, []))
         ahead = len(lx.TARGET_CUES.findall(self.text))
         behind = len(lx.ACTUAL_CUES.findall(self.text)) + self.text.count("了")
         self.default_kind = "target" if ahead > behind else "actual"
@@ -418,17 +423,26 @@ class DocumentExtraction:
         # Only the paragraph's first sentence can set a period for the sentences after it.
         return _interim(self.text, para) if para < s else None
 
+    def _sentence_context(self, s: int) -> tuple[re.Match | None, list[tuple[int, int]]]:
+        """What a sentence says of every number in it, worked out once: its interim period, and the years it
+        names as a topic ("2025年,") with where each ends."""
+        if self._context_of[0] != s:
+            e = self.text.find("\n", s)
+            sentence = self.text[s:e if e >= 0 else len(self.text)]
+            years = [(s + m.end(), int(m.group(1))) for m in TOPIC_YEAR.finditer(sentence)]
+            self._context_of = (s, (self.interim_at(s), years))
+        return self._context_of[1]
+
     def code_kind_period(self, s: int, att: Attachment, measure: str = "level") -> tuple[str, str, str]:
         """(kind, period, basis) of a number: from the part of the report it sits in, then local cues."""
         if att.period is not None:  # "从2002年的12万亿元增加到2007年的24.66万亿元"
             return "actual", att.period, "annual"
         text, v = self.text, att.value
         sentence_head = text[s:v.start]
-        clause = text[max((c.end() for c in CLAUSE_BREAK.finditer(text, s, v.start)), default=s):v.start]
+        clause = text[_after_last(text, ",;:", s, v.start):v.start]
         frame: Frame = self.frames.at(v.start)
-        interim = self.interim_at(s)
-        years = TOPIC_YEAR.findall(sentence_head)
-        topic_year = int(years[-1]) if years else None
+        interim, years = self._sentence_context(s)
+        topic_year = next((year for end, year in reversed(years) if end <= v.start), None)
         kind = self._kind(sentence_head, clause, frame, interim, topic_year)
         basis = _basis(text[max(s, att.mention.start - 4):v.start])
         by_year = [m for m in lx.BY_YEAR.finditer(sentence_head)]
