@@ -31,7 +31,7 @@ _PLAN_HEADING = re.compile(rf"({YEAR})年(?:工作安排|主要(?:工作|任务)
                            rf"|(?:经济社会发展)?主要预期目标)")
 _REVIEW_HEADING = re.compile(rf"({YEAR})年[^。\n]{{0,12}}工作回顾")
 # "今年是“十五五”开局之年": this year is the first of a five-year plan.
-_PLAN_START = re.compile(r"今年是“?十([一二三四五])五”?(?:规划)?(?:的)?(?:开局|起步|第一年)")
+_PLAN_START = re.compile(rf"今年是“?({lx.PLAN})”?(?:规划|计划)?(?:的)?(?:开局|起步|第一年)")
 _FRONT_MATTER = 3000  # title and delivery line stand in the first few thousand characters
 
 TRADITIONAL_HINTS = "區產總資發這與個們來說對會還時間開門為無過進經濟業實際應當從東學動將"
@@ -74,9 +74,11 @@ def _year(s: str) -> int:
     return int(s) if s.isdigit() else int("".join(str(max(_CN_DIGIT.index(c) - 1, 0)) for c in s))
 
 
-def five_year_plan_start(numeral: str) -> int:
-    """十一五 -> 2006, 十二五 -> 2011, 十三五 -> 2016, 十四五 -> 2021, 十五五 -> 2026."""
-    return 2006 + 5 * "一二三四五".index(numeral)
+def five_year_plan_start(name: str) -> int:
+    """九五 -> 1996, 十五 -> 2001, 十一五 -> 2006, 十二五 -> 2011 … 十五五 -> 2026."""
+    if name in ("九五", "十五"):
+        return 1996 if name == "九五" else 2001
+    return 2006 + 5 * "一二三四五".index(name[1])
 
 
 def report_year_evidence(text: str) -> tuple[int, str] | None:

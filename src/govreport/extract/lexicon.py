@@ -12,6 +12,8 @@ from importlib.resources import files
 import yaml
 
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+# Five-year plans by name: 九五 (1996-2000), 十五 (2001-2005), 十一五 (2006-2010) … 十五五 (2026-2030).
+PLAN = r"(?:十[一二三四五]五|十五(?=”|时期|期间|计划|规划|以来|末)|九五)"
 
 
 def _load() -> dict:
@@ -73,7 +75,7 @@ def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
     """One regex of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
     alternatives (year, plan): each becomes name_<i>, so readers look for the first group named name_*."""
     alternatives = items.split() if isinstance(items, str) else items
-    body = "|".join("(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR)) + ")"
+    body = "|".join("(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR).replace("{PLAN}", PLAN)) + ")"
                     for i, a in enumerate(alternatives))
     return re.compile(f"{anchor}{prefiltered(f'(?:{body})')}" if anchor != "$" else f"{prefiltered(f'(?:{body})')}$")
 
@@ -116,7 +118,7 @@ INTERIM_PERIOD = re.compile(
     rf"(?P<h1>上半年)|(?P<h2>下半年)|(?P<q>第?[一二三四1-4])季度|(?P<q3>前三季度)"
     rf"|(?P<m1>{CN_MONTH})(?:-|—|~|至|到)(?P<m2>{CN_MONTH})月(?:份)?|前(?P<mn>{CN_MONTH})个?月)")
 # A five-year plan as a time frame ("十四五"期间/时期/末), not a plan document named in passing (编制十四五规划).
-FIVE_YEAR_PLAN = re.compile(r"“?十([一二三四五])五”?(?:期间|时期|以来|末)")
+FIVE_YEAR_PLAN = re.compile(rf"“?({PLAN})”?(?:期间|时期|以来|末)")
 # "到2025年", "2025年底前": a target for that year
 BY_YEAR = re.compile(r"(?:到|至|截至)((?:19|20)\d\d)年(?:底|末)?|((?:19|20)\d\d)年(?:底|末)?前")
 

@@ -221,6 +221,36 @@ def _number_form(m: re.Match) -> str:
         return m.group(0)
 
 
+# PDF extracts: page numbers on lines of their own ("- 12 -"), and lines wrapped at a fixed width in the
+# middle of sentences, which would cut a name from its number.
+_PAGE_NUMBER = re.compile(r"^[ \t\u3000]*[-—–]+[ \t\u3000]*\d{1,3}[ \t\u3000]*[-—–]+[ \t\u3000]*\n", re.M)
+_SENTENCE_END = "。!?;:"
+_HEADING_START = re.compile(r"[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+[章部分,、]"
+                            r"|\d{1,2}[.、](?!\d)|——)")
+
+
+def _hard_wraps(text: str) -> list[tuple[int, int, str]]:
+    """Line breaks inside sentences of a document wrapped at a fixed width: most lines are about as long
+    as the longest ones and end without a sentence mark. Other documents (one paragraph a line) keep theirs."""
+    lines = [line for line in text.split("\n") if len(line.strip()) >= 8]
+    if len(lines) < 10:
+        return []
+    width = sorted(len(line.rstrip()) for line in lines)[int(len(lines) * 0.8)]
+    open_ended = [line for line in lines if line.rstrip()[-1] not in _SENTENCE_END]
+    if len(open_ended) < 0.5 * len(lines) or width > 120:
+        return []
+    edits, pos = [], 0
+    for line in text.split("\n")[:-1]:
+        end = pos + len(line)
+        body = line.rstrip()
+        # a full-width line, or a short one whose next line goes on with a number ("城镇新增就业\n8.2万人")
+        wrapped = len(body) >= 0.8 * width or text[end + 1:end + 2].isdigit()
+        if body and body[-1] not in _SENTENCE_END and wrapped and not _HEADING_START.match(text, end + 1):
+            edits.append((pos + len(body), end + 1, ""))
+        pos = end + 1
+    return edits
+
+
 def normalize(raw: str) -> NormalizedText:
     """Normalize raw decoded text; see module docstring."""
     doc = NormalizedText(raw=raw, text=raw)
@@ -241,6 +271,8 @@ def normalize(raw: str) -> NormalizedText:
         doc.text = converted  # same length: positions unchanged, no map needed
     else:
         step(edits)
+    step(regex_edits(_PAGE_NUMBER, doc.text, ""))
+    step(_hard_wraps(doc.text))
     step(regex_edits(_PINYIN, doc.text, ""))
     step(regex_edits(_PDF_SPACE, doc.text, ""))
     step(regex_edits(_NUMBER_FORMS, doc.text, _number_form))
