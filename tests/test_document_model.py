@@ -65,3 +65,16 @@ def test_a_database_cell_with_literal_line_breaks_becomes_lines():
     assert doc.text.splitlines()[3] == "一、2004年工作回顾"
     start = doc.text.index("15.2%")
     assert doc.raw_slice(start, start + 5) == "15.2%"
+
+
+def test_a_news_write_up_takes_its_year_from_its_date_line():
+    text = "罗湖新闻网 2021-01-20 10:32\n记者从区政府获悉,去年全区地区生产总值增长2.9%。今年预期增长6%。"
+    assert infer_report_year(normalize(text).text) == 2021
+
+
+def test_a_news_write_up_without_sections_tells_plans_from_outcomes_by_its_words():
+    from govreport.extract.rules import extract_all
+
+    text = "2021-01-20\n记者从区政府工作报告中获悉,去年全区地区生产总值增长2.9%。今年全区地区生产总值预期增长6%左右。"
+    facts = {(f.kind, f.period, f.value) for f in extract_all(normalize(text), 2021)[0]}
+    assert facts == {("actual", "2020", 2.9), ("target", "2021", 6.0)}

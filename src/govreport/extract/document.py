@@ -33,6 +33,9 @@ _REVIEW_HEADING = re.compile(rf"({YEAR})年[^。\n]{{0,12}}工作回顾")
 # "今年是“十五五”开局之年": this year is the first of a five-year plan.
 _PLAN_START = re.compile(rf"今年是“?({lx.PLAN})”?(?:规划|计划)?(?:的)?(?:开局|起步|第一年)")
 _FRONT_MATTER = 3000  # title and delivery line stand in the first few thousand characters
+# A news write-up's or a web page's date line ("2021-01-20", "发文时间：2019-01-17"): reports are delivered and
+# written up early in the year they plan for.
+_FRONT_DATE = re.compile(rf"({YEAR})(?:-|/|\.|年)(?:0?[1-9]|1[0-2])(?:-|/|\.|月)(?:[0-3]?\d)")
 
 TRADITIONAL_HINTS = "區產總資發這與個們來說對會還時間開門為無過進經濟業實際應當從東學動將"
 SIMPLIFIED_HINTS = "区产总资发这与个们来说对会还时间开门为无过进经济业实际应当从东学动将"
@@ -98,6 +101,9 @@ def report_year_evidence(text: str) -> tuple[int, str] | None:
     m = _PLAN_START.search(text)
     if m:
         return five_year_plan_start(m.group(1)), m.group(0)
+    m = _FRONT_DATE.search(text, 0, 600)
+    if m:
+        return int(m.group(1)), m.group(0)
     return None
 
 
