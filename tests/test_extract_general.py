@@ -164,3 +164,8 @@ def test_a_plan_document_named_in_passing_does_not_change_the_period():
 def test_an_impossible_month_range_is_not_a_period():
     got = facts("今年7-1月,全区固定资产投资增长12%。", 2023)
     assert all("/" not in period for (_, _, _, period, *_rest) in got)
+
+
+def test_an_experts_figure_in_a_news_article_is_not_the_reports():
+    text = "2021-01-20\n今年全区地区生产总值预期增长6%左右。有经济学家预计,今年全区地区生产总值将增长8%。"
+    assert facts(text, 2021) == {("gdp", "growth", "target", "2021", "approx", 6.0, 6.0)}

@@ -99,6 +99,7 @@ ACTUAL_CUES = pattern(_DATA["actual_cues"])
 MILESTONE_BEFORE = pattern(_DATA["milestone_before"])
 MILESTONE_AFTER = pattern(_DATA["milestone_after"])
 ATTRIBUTIVE_AFTER = pattern(_DATA["attributive_after"])
+OUTSIDE_VOICE = pattern(_DATA["outside_voice"])
 
 # The parts of a report: review_year, review_span, plan_year, plan_span.
 

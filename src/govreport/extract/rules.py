@@ -423,6 +423,9 @@ class DocumentExtraction:
         # Only the paragraph's first sentence can set a period for the sentences after it.
         return _interim(self.text, para) if para < s else None
 
+    def _sentence_start(self, pos: int) -> int:
+        return max(self.text.rfind(mark, 0, pos) for mark in "。!?;\n") + 1
+
     def _sentence_context(self, s: int) -> tuple[re.Match | None, list[tuple[int, int]]]:
         """What a sentence says of every number in it, worked out once: its interim period, and the years it
         names as a topic ("2025年,") with where each ends."""
@@ -529,9 +532,12 @@ class DocumentExtraction:
                     att.value.start, att.value.end, s, e, att.rule, basis)
 
     def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
-        """A number qualifying a noun ("超千亿元的县域"), or a threshold crossed in a year not named ("迈上4000亿元
-        台阶"; "突破3万元" in a review of five years, where in a review of one year it is that year's level)."""
+        """Someone else's figure ("专家预计…增长6%"), a number qualifying a noun ("超千亿元的县域"), or a threshold
+        crossed in a year not named ("迈上4000亿元台阶"; "突破3万元" in a review of five years, where in a review of
+        one year it is that year's level)."""
         v, text = att.value, self.text
+        if lx.OUTSIDE_VOICE.search(text, self._sentence_start(v.start), v.start):
+            return True  # an expert's or an institution's figure quoted in a news article
         after = text[v.end:min(e, v.end + 6)]
         if lx.ATTRIBUTIVE_AFTER.search(after) or lx.MILESTONE_AFTER.search(after):
             return True
