@@ -136,6 +136,14 @@ CASES = [
       ("actual_foreign_investment", "level", "actual", "2004", "eq", 0.07205, 0.07205),
       ("rural_per_capita_net_income", "growth", "actual", "2004", "eq", 12.1, 12.1),
       ("new_urban_jobs", "level", "actual", "2004", "eq", 1420.0, 1420.0)}),
+    # --- a provincial report of 2010: subjects named before, "分别" with the numbers later; 万元生产总值能耗 ---
+    ("一、2009年工作回顾\n城镇居民人均可支配收入15000元,农民人均纯收入5500元,分别增长9%和8.5%。\n"
+     "二、2010年工作安排\n万元生产总值能耗下降3.5%。", 2010,
+     {("urban_per_capita_disposable_income", "level", "actual", "2009", "eq", 15000.0, 15000.0),
+      ("rural_per_capita_net_income", "level", "actual", "2009", "eq", 5500.0, 5500.0),
+      ("urban_per_capita_disposable_income", "growth", "actual", "2009", "eq", 9.0, 9.0),
+      ("rural_per_capita_net_income", "growth", "actual", "2009", "eq", 8.5, 8.5),
+      ("energy_consumption_per_gdp", "growth", "target", "2010", "eq", -3.5, -3.5)}),
     # --- a national report of the late 1990s: growth target and the retail price index ---
     ("今年经济和社会发展的主要预期目标是:国内生产总值增长8%,商品零售价格总水平涨幅控制在3%以内。", 1998,
      {("gdp", "growth", "target", "1998", "eq", 8.0, 8.0),

@@ -255,12 +255,12 @@ class Extractor:
                 else:
                     break
             if len(group) >= 2:
-                atts = self._resolve_enumeration(text, s, group)
+                atts = self._resolve_enumeration(text, s, group, mentions)
                 for att in atts:
                     done[id(att.value)] = att
             i += len(group)
 
-    def _resolve_enumeration(self, text, s, group: list[Value]) -> list[Attachment]:
+    def _resolve_enumeration(self, text, s, group: list[Value], mentions: list[Mention]) -> list[Attachment]:
         clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, group[0].start)), default=s)
         head = text[clause_start:group[0].start]
         # Split off the verb phrase: the longest filler run at the end of the head.
@@ -268,10 +268,17 @@ class Extractor:
             if self._is_gap(head[cut:]):
                 subjects, gap = head[:cut], head[cut:]
                 break
+        pos = clause_start + len(head) - len(gap)
+        if not subjects.strip() and "分别" in gap:
+            # "城镇居民人均可支配收入15000元,农民人均纯收入5500元,分别增长9%和8.5%": the subjects went before
+            earlier = [m for m in mentions if m.end <= clause_start]
+            if len(earlier) < len(group):
+                return []
+            named = earlier[-len(group):]
+            return [Attachment(v, m, m.code, gap, "enumeration") for v, m in zip(group, named)]
         codes = self._codes_of_subjects(subjects, len(group))
         if codes is None:
             return []
-        pos = clause_start + len(head) - len(gap)
         mention = Mention(clause_start, pos, next(c for c in codes if c), subjects)
         return [Attachment(v, mention, c, gap, "enumeration") for v, c in zip(group, codes) if c]
 
