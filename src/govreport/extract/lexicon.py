@@ -82,6 +82,8 @@ def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
 
 FILLERS = words("fillers")
 FILLER_RUN = re.compile(r"(?:" + "|".join(FILLERS) + r"|\([^()]{1,12}\)|[::\s])*")
+# The longest run of fillers ending a phrase: search() finds where it starts, in one pass of the regex engine.
+FILLER_TAIL = re.compile(FILLER_RUN.pattern + r"\Z")
 
 GROWTH_UP = tuple(words("growth_up"))
 GROWTH_DOWN = tuple(words("growth_down"))

@@ -264,10 +264,8 @@ class Extractor:
         clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, group[0].start)), default=s)
         head = text[clause_start:group[0].start]
         # Split off the verb phrase: the longest filler run at the end of the head.
-        for cut in range(len(head) + 1):
-            if self._is_gap(head[cut:]):
-                subjects, gap = head[:cut], head[cut:]
-                break
+        cut = lx.FILLER_TAIL.search(head).start()
+        subjects, gap = head[:cut], head[cut:]
         pos = clause_start + len(head) - len(gap)
         if not subjects.strip() and "分别" in gap:
             # "城镇居民人均可支配收入15000元,农民人均纯收入5500元,分别增长9%和8.5%": the subjects went before
@@ -604,10 +602,9 @@ def _trim_subject(phrase: str) -> str:
     phrase = REGION_WORDS.sub("", phrase)
     head = LEADING_FILLERS.match(phrase)
     phrase = phrase[head.end():] if head else phrase
-    for cut in range(len(phrase)):
-        if lx.FILLER_RUN.fullmatch(phrase[cut:]):
-            phrase = phrase[:cut]
-            break
+    tail = lx.FILLER_TAIL.search(phrase)
+    if tail.start() < len(phrase):
+        phrase = phrase[:tail.start()]
     return phrase[-20:].strip()
 
 
