@@ -19,6 +19,8 @@ from govreport.extract.normalize import normalize
     # no title: the heading of last year's review says which year the report plans
     ("各位代表:\n一、2004年工作回顾\n2004年,是全县各项工作卓有成效的一年。\n二、2005年工作安排", 2005),
     ("各位代表:\n过去一年……\n今年是“十五五”开局之年,做好政府工作要……", 2026),
+    # a district congress held in December plans the next year
+    ("政府工作报告\n——2020年12月28日在某区第七届人民代表大会第六次会议上\n一、2020年工作回顾", 2021),
     # a national report of an older decade
     ("政府工作报告\n——2003年3月5日在第十届全国人民代表大会第一次会议上\n国务院总理 朱镕基\n过去五年……", 2003),
 ])

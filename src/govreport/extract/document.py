@@ -89,7 +89,10 @@ def report_year_evidence(text: str) -> tuple[int, str] | None:
     the title, a heading of this year's plan or of last year's review, "今年是“十五五”开局之年"."""
     front = text[:_FRONT_MATTER]
     for m in _DELIVERY.finditer(front):
-        return _year(m.group("y")), m.group(0)
+        # a congress held in November or December adopts the plan of the year that follows
+        month = m.group("m")
+        late = month in ("11", "12", "十一", "十二")
+        return _year(m.group("y")) + late, m.group(0)
     m = _TITLE.search(front)
     if m:
         return int(m.group(1)), m.group(0)
