@@ -21,8 +21,11 @@ import pytest
 from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
 from govreport.sources.decode import read_document
 from govreport.paths import PROJECT_DIR
-from govreport.site.pages import (build_catalog_site, build_release_site, chart_series, json_script,
-                            observation_changes)
+from govreport.checks.gate import read_tables
+from govreport.release import changes
+from govreport.site import build_catalog_site, build_release_site
+from govreport.site.charts import chart_series
+from govreport.site.templating import environment
 
 from conftest import RAW, publish_folder
 
@@ -57,7 +60,7 @@ def site_tree(tmp_path_factory) -> SimpleNamespace:
     second = publish_folder(raw, published)
     assert (first.version, second.version) == ("1.0.0", "1.1.0")
     build_release_site(first.path, raw_dir=raw)
-    build_release_site(second.path, previous_release_dir=first.path, raw_dir=raw)
+    build_release_site(second.path, raw_dir=raw)
     build_catalog_site(published)
     return SimpleNamespace(raw=raw, published=published, v1=first.path, v2=second.path)
 
@@ -83,7 +86,7 @@ def test_every_resource_is_linked_with_size_and_sha256(site_tree):
         assert r["hash"].removeprefix("sha256:") in page
         assert (site_tree.v2 / r["path"]).exists()
     for link in ("DATA_DICTIONARY.md", "validation/report.json", "validation/frictionless.json",
-                 "validation/data_docs/index.html"):
+                 "validation/great_expectations.json"):
         assert f'href="{link}"' in page
 
 
@@ -122,46 +125,48 @@ def test_first_release_has_nothing_to_compare(site_tree):
     assert "First release" in page
 
 
-def test_changes_since_previous_release_by_natural_key(site_tree, tmp_path):
-    diff = observation_changes(site_tree.v1, site_tree.v2)
-    obs = diff["observations"]
+def _with_previous(release: Path, previous: str = "1.0.0") -> None:
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["govreport"]["previous_version"] = previous
+    (release / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+
+
+def test_changes_are_read_from_the_releases_changes_json(site_tree, tmp_path):
+    listed = json.loads((site_tree.v2 / "changes.json").read_text(encoding="utf-8"))  # the publisher's account
+    obs = listed["observations"]
     assert {r["source_file"] for r in obs["added"]} == {INJECTION_FILE}
-    assert obs["removed"] == [] and obs["changed"] == [] and diff["documents"]["added"] == [INJECTION_FILE]
-    # Computed here (no changes.json) and read from the publisher's changes.json, when it writes one: same story.
+    assert obs["removed"] == [] and obs["changed"] == [] and listed["documents"]["added"] == [INJECTION_FILE]
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    assert f'data-count="added">{len(obs["added"])}<' in page
+    assert 'data-count="removed">0<' in page and 'data-count="changed">0<' in page
+    assert f"{INJECTION_FILE} · gdp · growth · target · 2023" in page
+    assert f"<code>{INJECTION_FILE}</code>" in page  # the document added
+    # Without its changes.json the page says so: it has no diff of its own to disagree with the release's.
     bare = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, bare)
-    (bare / "changes.json").unlink(missing_ok=True)
-    pages = [(site_tree.v2 / "index.html").read_text(encoding="utf-8"),
-             build_release_site(bare, previous_release_dir=site_tree.v1).read_text(encoding="utf-8")]
-    for page in pages:
-        assert f'data-count="added">{len(obs["added"])}<' in page
-        assert 'data-count="removed">0<' in page and 'data-count="changed">0<' in page
-        assert f"{INJECTION_FILE} · gdp · growth · target · 2023" in page
-        assert f"<code>{INJECTION_FILE}</code>" in page  # the document added
+    (bare / "changes.json").unlink()
+    page = build_release_site(bare).read_text(encoding="utf-8")
+    assert "data-count=" not in page and "no changes.json" in page
 
 
 def test_changed_and_removed_observations(site_tree, tmp_path):
     old, new = tmp_path / "1.0.0", tmp_path / "1.0.1"
     shutil.copytree(site_tree.v1, old)
     shutil.copytree(site_tree.v1, new)
-    (new / "changes.json").unlink(missing_ok=True)
+    _with_previous(new)
     rows = pq.read_table(new / "data" / "observations.parquet").to_pylist()
     removed, edited = rows.pop(0), rows[0]
     edited["value"] = edited["value"] + 1
     pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(new / "data" / "observations.parquet")),
                    new / "data" / "observations.parquet")
-    obs = observation_changes(old, new)["observations"]
-    assert [r["observation_id"] for r in obs["removed"]] == [removed["observation_id"]]
-    assert [(a["observation_id"], b["value"]) for a, b in obs["changed"]] == [(edited["observation_id"], edited["value"])]
-    assert obs["added"] == []
-    page = build_release_site(new, previous_release_dir=old).read_text(encoding="utf-8")
+    diff = changes.diff_tables(read_tables(old), read_tables(new))  # what the publisher writes as changes.json
+    changes.write(new, diff)
+    obs = diff["observations"]
+    assert [r["source_file"] for r in obs["removed"]] == [removed["source_file"]]
+    assert [c["new"]["value"] for c in obs["changed"]] == [edited["value"]] and obs["added"] == []
+    page = build_release_site(new).read_text(encoding="utf-8")
+    assert 'data-count="added">0<' in page
     assert 'data-count="removed">1<' in page and 'data-count="changed">1<' in page
-
-
-def _with_previous(release: Path, previous: str = "1.0.0") -> None:
-    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["govreport"]["previous_version"] = previous
-    (release / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
 
 
 def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
@@ -177,7 +182,7 @@ def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
                                                                                   "value_high": 6.0},
                                                    "reason": "<script>re-extraction</script>"}]}}
     (release / "changes.json").write_text(json.dumps(changes), encoding="utf-8")
-    page = build_release_site(release, previous_release_dir=site_tree.v1).read_text(encoding="utf-8")
+    page = build_release_site(release).read_text(encoding="utf-8")
     assert 'href="changes.json"' in page
     assert 'data-count="added">1<' in page and 'data-count="changed">1<' in page  # the file, not the parquet diff
     assert "5 % → 6 %" in page and "new raw document" in page
@@ -209,11 +214,10 @@ def test_injection_payload_is_text_everywhere(site_tree):
     assert "javascript:alert(1)" in doc_pages[0].read_text(encoding="utf-8")  # shown as text, never as a link
 
 
-def test_json_script_cannot_end_its_element():
-    nasty = {"q": "</script><script>alert(1)</script><!--<script>", "amp": "a & b > c"}
-    out = json_script("x", nasty)
-    inner = out.removeprefix('<script type="application/json" id="x">').removesuffix("</script>")
-    assert "<" not in inner and ">" not in inner
+def test_json_for_scripts_cannot_end_its_element():
+    nasty = {"q": "</script><script>alert(1)</script><!--<script>", "amp": "a & b > c", "zh": "目标"}
+    inner = environment().from_string("{{ data|tojson }}").render(data=nasty)  # as the release page embeds it
+    assert "<" not in inner and ">" not in inner and "目标" in inner
     assert json.loads(inner) == nasty
 
 
@@ -233,7 +237,7 @@ def test_document_pages_anchor_each_value_at_its_offsets(site_tree):
                 anchors[m.group(1)] = pos
             elif not token.startswith("<"):
                 pos += len(html.unescape(token))
-        assert re.sub(r"<[^>]+>", "", body) == html.escape(text, quote=True)
+        assert html.unescape(re.sub(r"<[^>]+>", "", body)) == text
         for o in (o for o in rows if o["document_id"] == d["document_id"]):
             assert anchors[o["observation_id"]] == o["value_start"]
             assert text[o["value_start"]:o["value_end"]] == o["value_text"]
@@ -277,26 +281,26 @@ def test_charts_are_svg_with_alt_text(site_tree):
     assert "Per document" in page and "999_injection.txt" in page
 
 
-def _obs(kind, period, comparator, low, high, value, indicator="gdp", measure="growth"):
-    return {"region_name": "某区", "region_code": "110101", "indicator": indicator, "measure": measure,
-            "unit": "percent", "kind": kind, "period": period, "comparator": comparator, "value_low": low,
-            "value_high": high, "value": value, "document_id": "0" * 64}
+def _panel(indicator, year, comparator, low, high, value, actual, met, measure="growth", actual_comparator="eq"):
+    """A targets_vs_actuals row."""
+    return {"region_key": "110101", "region_code": "110101", "region_name": "某区", "indicator": indicator,
+            "year": year, "measure": measure, "unit": "percent", "target_comparator": comparator, "target_low": low,
+            "target_high": high, "target_value": value,
+            "actual_comparator": actual_comparator if actual is not None else None, "actual_value": actual, "met": met}
 
 
-def test_chart_series_marks_missed_targets_and_skips_non_years():
+def test_chart_series_draws_the_tables_met_verdict():
     series = chart_series([
-        _obs("target", "2022", "range", 5.5, 6.0, 5.75), _obs("actual", "2022", "eq", 3.4, 3.4, 3.4),
-        _obs("target", "2023", "approx", 5.0, 5.0, 5.0), _obs("actual", "2023", "eq", 5.2, 5.2, 5.2),
-        _obs("actual", "2023-S1", "eq", 1.0, 1.0, 1.0),  # half-year: not on a yearly chart
-        _obs("target", "2022", "le", None, 3.0, 3.0, "unemployment", "level"),
-        _obs("actual", "2022", "eq", 3.5, 3.5, 3.5, "unemployment", "level"),
-        _obs("target", "2022", "ge", 400, None, 400, "investment", "level"),
-        _obs("actual", "2022", "gt", 370, None, 370, "investment", "level"),  # "more than 370": may have met 400
-        _obs("target", "2022", "eq", 1, 1, 1, "lonely", "level"),  # one point, no outcome: no chart
+        _panel("gdp", 2022, "range", 5.5, 6.0, 5.75, 3.4, False), _panel("gdp", 2023, "approx", 5.0, 5.0, 5.0, 5.2, True),
+        _panel("cpi", 2022, "approx", 3.0, 3.0, 3.0, 2.5, True),  # lower is better: below the target is met
+        _panel("unemployment", 2022, "le", None, 3.0, 3.0, 3.5, False, "level"),
+        _panel("investment", 2022, "ge", 400, None, 400, 370, None, "level", "gt"),  # no verdict: not marked
+        _panel("lonely", 2022, "eq", 1, 1, 1, None, None, "level"),  # one point, no outcome: no chart
     ])
     by = {s["indicator"]: s for s in series}
-    assert set(by) == {"gdp", "unemployment", "investment"}
+    assert set(by) == {"gdp", "cpi", "unemployment", "investment"}
     assert [(a["year"], a["missed"]) for a in by["gdp"]["actuals"]] == [(2022, True), (2023, False)]
+    assert by["cpi"]["actuals"][0]["missed"] is False
     assert by["unemployment"]["actuals"][0]["missed"] is True
     assert by["investment"]["actuals"][0]["missed"] is False
 

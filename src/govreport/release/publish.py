@@ -34,10 +34,11 @@ from govreport.contract.model import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, 
 from govreport.tables.panel import targets_vs_actuals
 from govreport.sources.decode import file_sha256
 from govreport.extract.pipeline import DocumentResult
-from govreport.site.pages import build_catalog_site, build_release_site
+from govreport.site import build_catalog_site, build_release_site
 from govreport.contract.render import data_dictionary, frictionless_schema
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from govreport.release import changes
+from govreport.release.versions import parse_version
 from govreport.checks.gate import ValidationReport, read_tables, validate_package
 
 PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
@@ -123,11 +124,6 @@ def table_digests(tables: dict[str, pa.Table]) -> dict[str, str]:
 
 
 # --- versions -------------------------------------------------------------------------
-def _parse(v: str) -> tuple[int, int, int]:
-    major, minor, patch = (int(x) for x in v.split("."))
-    return major, minor, patch
-
-
 def release_fields(release_dir: Path) -> dict[str, dict[str, str]]:
     """table -> field -> type, from a release's table schemas."""
     out = {}
@@ -146,7 +142,7 @@ def bump(previous_version: str | None, old_fields: dict, new_fields: dict,
     """Next semantic version and why: MAJOR removes or retypes, MINOR adds, PATCH corrects values."""
     if previous_version is None:
         return "1.0.0", "first release"
-    major, minor, patch = _parse(previous_version)
+    major, minor, patch = parse_version(previous_version)
     removed = [f"{t}" for t in old_fields if t not in new_fields]
     removed += [f"{t}.{f}" for t in old_fields if t in new_fields for f in old_fields[t] if f not in new_fields[t]]
     retyped = [f"{t}.{f}" for t in old_fields if t in new_fields for f, ty in old_fields[t].items()
@@ -312,7 +308,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
             _write_release(stage, version, why, tables, results, digest, previous, previous_dir, inputs)
             report = validate_release(stage, tables, raw_dir, previous_dir, expected_counts)
             # The release page shows the validation verdict, so it is built after it, before the release is visible.
-            build_release_site(stage, previous_dir, raw_dir)
+            build_release_site(stage, raw_dir)
             if not report.passed:
                 kept = state_dir / "rejected" / f"{version}-{digest[:8]}"
                 shutil.rmtree(kept, ignore_errors=True)
@@ -392,7 +388,7 @@ def update_catalog(out_dir: Path) -> dict:
                              "content_sha256": d["govreport"]["content_sha256"],
                              "reason": d["govreport"].get("version_reason"),
                              "resources": {r["name"]: r["hash"] for r in d["resources"]}})
-        versions.sort(key=lambda v: _parse(v["version"]), reverse=True)
+        versions.sort(key=lambda v: parse_version(v["version"]), reverse=True)
         if versions:
             packages.append({"name": package_dir.name, "latest": versions[0]["version"], "versions": versions})
     catalog = {"packages": packages}
