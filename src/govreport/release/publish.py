@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,19 +28,19 @@ import pyarrow.compute as pc
 from frictionless import Package
 
 from govreport import __version__
-from govreport.contract.model import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE,
-                       PACKAGE_TITLE_ZH, QUANTITIES, TABLES, TARGETS_VS_ACTUALS, Table)
+from govreport.contract.model import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_CONTRIBUTORS,
+                       PACKAGE_DESCRIPTION, PACKAGE_ID, PACKAGE_KEYWORDS, PACKAGE_NAME, PACKAGE_TITLE, QUANTITIES,
+                       TABLES, TARGETS_VS_ACTUALS, Table)
 from govreport.tables.panel import targets_vs_actuals
 from govreport.sources.decode import file_sha256
 from govreport.extract.pipeline import DocumentResult
 from govreport.site import build_catalog_site, build_release_site
-from govreport.contract.render import data_dictionary, frictionless_schema
+from govreport.contract.render import data_dictionary
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from govreport.release import changes
 from govreport.release.versions import parse_version
 from govreport.checks.gate import ValidationReport, read_tables, validate_package
 
-PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
 LOCK_NAME = ".publish.lock"
 
 
@@ -333,7 +332,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
     resources = []
     for t in TABLES:
         write_parquet(t, tables[t.name], stage / "data" / f"{t.name}.parquet", version)
-        (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(frictionless_schema(t)))
+        (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
     (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
@@ -343,14 +342,12 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         "name": PACKAGE_NAME,
         "id": PACKAGE_ID,
         "title": PACKAGE_TITLE,
-        "description": f"{PACKAGE_TITLE_ZH}. Last year's outcomes and this year's targets of headline "
-                       "indicators, extracted from local-government work reports, each number with the "
-                       "sentence and raw-file offsets it came from.",
+        "description": PACKAGE_DESCRIPTION,
         "version": version,
         "created": created,
         "licenses": [LICENSE],
-        "keywords": ["China", "government work report", "政府工作报告", "targets", "indicators"],
-        "contributors": [{"title": "govreport maintainers", "role": "author"}],
+        "keywords": list(PACKAGE_KEYWORDS),
+        "contributors": [dict(c) for c in PACKAGE_CONTRIBUTORS],
         "sources": _sources(results),
         "resources": resources,
         "govreport": {"content_sha256": digest, "inputs_sha256": inputs, "version_reason": why,
