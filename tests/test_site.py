@@ -291,7 +291,8 @@ def _panel(indicator, year, comparator, low, high, value, actual, met, measure="
 
 def test_chart_series_draws_the_tables_met_verdict():
     series = chart_series([
-        _panel("gdp", 2022, "range", 5.5, 6.0, 5.75, 3.4, False), _panel("gdp", 2023, "approx", 5.0, 5.0, 5.0, 5.2, True),
+        _panel("gdp", 2022, "range", 5.5, 6.0, 5.75, 3.4, False),
+        _panel("gdp", 2023, "approx", 5.0, 5.0, 5.0, 5.2, True),
         _panel("cpi", 2022, "approx", 3.0, 3.0, 3.0, 2.5, True),  # lower is better: below the target is met
         _panel("unemployment", 2022, "le", None, 3.0, 3.0, 3.5, False, "level"),
         _panel("investment", 2022, "ge", 400, None, 400, 370, None, "level", "gt"),  # no verdict: not marked
@@ -321,8 +322,9 @@ def test_validation_summarises_the_gx_results(site_tree):
     assert {t.name for t in TABLES} <= set(results)
     for suite, r in results.items():
         stats = r["statistics"]
-        assert (f'<tr data-suite="{suite}"><td><code>{suite}</code></td><td class="num">{stats["evaluated_expectations"]}'
-                f'</td><td class="num">{stats["successful_expectations"]}</td>') in page
+        assert (f'<tr data-suite="{suite}"><td><code>{suite}</code></td>'
+                f'<td class="num">{stats["evaluated_expectations"]}</td>'
+                f'<td class="num">{stats["successful_expectations"]}</td>') in page
     total = sum(r["statistics"]["evaluated_expectations"] for r in results.values())
     assert f'data-gx="evaluated">{total}<' in page
     assert "data_docs" not in page

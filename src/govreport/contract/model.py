@@ -183,7 +183,8 @@ class Table:
         for f in self.fields:
             out += f.to_gx_expectations()
         # A table may not shrink by more than checks.MAX_SHRINK since the previous release.
-        out.append(expectation("expect_table_row_count_to_be_between", min_value={"$PARAMETER": f"min_rows_{self.name}"}))
+        out.append(expectation("expect_table_row_count_to_be_between",
+                               min_value={"$PARAMETER": f"min_rows_{self.name}"}))
         if len(self.primary_key) == 1:
             out.append(expectation("expect_column_values_to_be_unique", column=self.primary_key[0]))
         else:

@@ -117,7 +117,8 @@ def write_all(out_dir: Path = SCHEMAS_DIR) -> list[Path]:
         p = out_dir / f"{t.name}.schema.json"
         p.write_text(json.dumps(t.to_frictionless(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         q = out_dir / "expectations" / f"{t.name}.json"
-        q.write_text(json.dumps(t.to_gx_suite(DERIVED_COLUMNS.get(t.name, ()), domain_expectations(t)), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        suite = t.to_gx_suite(DERIVED_COLUMNS.get(t.name, ()), domain_expectations(t))
+        q.write_text(json.dumps(suite, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written += [p, q]
     d = out_dir / "DATA_DICTIONARY.md"
     d.write_text(data_dictionary(), encoding="utf-8")

@@ -31,7 +31,8 @@ def read_changes(changes) -> dict | None:
             return None
         key = OBSERVATIONS.natural_key
         listed = {
-            "added": [{"label": _fact_label(r), "value": _fact_value(r), "reason": r.get("reason")} for r in rows["added"]],
+            "added": [{"label": _fact_label(r), "value": _fact_value(r), "reason": r.get("reason")}
+                      for r in rows["added"]],
             "removed": [{"label": _fact_label(r), "value": _fact_value(r), "reason": r.get("reason")}
                         for r in rows["removed"]],
             "changed": [{"label": _fact_label(c),

@@ -52,7 +52,8 @@ def chart_series(panel: list[dict]) -> list[dict]:
             # An outcome is one number; its comparator says how it was stated ("more than 370").
             value = r["actual_value"]
             g["actuals"].append({"kind": "actual", "year": year, "comp": r.get("actual_comparator") or "eq",
-                                 "low": value, "high": value, "value": value, "met": r.get("met"), "missed": r.get("met") is False})
+                                 "low": value, "high": value, "value": value, "met": r.get("met"),
+                                 "missed": r.get("met") is False})
     series = []
     for g in groups.values():
         g["targets"].sort(key=lambda p: p["year"])

@@ -92,7 +92,8 @@ def _downloads(release_dir: Path, descriptor: dict) -> dict:
     extras = [("DATA_DICTIONARY.md", "Data dictionary 数据字典"), ("datapackage.json", "Data Package descriptor 描述文件"),
               ("CHANGELOG.md", "Changelog 变更记录"), ("changes.json", "Changes since the previous release 变更明细")]
     extras += [(f"schemas/{t.name}.schema.json", f"Table schema 表结构: {t.name}") for t in TABLES]
-    return {"files": files, "extras": [{"href": p, "label": label} for p, label in extras if (release_dir / p).exists()]}
+    return {"files": files,
+            "extras": [{"href": p, "label": label} for p, label in extras if (release_dir / p).exists()]}
 
 
 def _panel_rows(panel: list[dict], names: dict) -> list[dict]:

@@ -79,7 +79,8 @@ def write_document_pages(site: Path, raw_dir: Path, documents: list[dict], obser
             continue
         if decoded.sha256 != doc_id:  # the raw file changed since the release: its offsets would be wrong
             continue
-        obs = [o for o in by_doc[doc_id] if HEX16.match(o.get("observation_id") or "") and _valid_spans(o, decoded.text)]
+        obs = [o for o in by_doc[doc_id]
+               if HEX16.match(o.get("observation_id") or "") and _valid_spans(o, decoded.text)]
         (site / page_name(doc_id)).write_text(document_page(d, decoded.text, obs, release_title, names),
                                               encoding="utf-8")
         paged.add(doc_id)

@@ -32,7 +32,8 @@ FIELDS: dict[str, str] = {
     "licence": "Licence or rights note for the document.",
     "url": "Address the document was retrieved from, if recorded.",
 }
-from govreport.contract.model import DOCUMENTS, DOCUMENT_TYPES, SCRIPTS  # noqa: E402  (the contract owns the code lists)
+# The contract owns the code lists and the year bounds.
+from govreport.contract.model import DOCUMENT_TYPES, DOCUMENTS, SCRIPTS  # noqa: E402
 
 # The years a report may plan for: the documents table's bounds, so the manifest accepts what a release may hold.
 FIRST_YEAR = int(DOCUMENTS.field("report_year").minimum)
