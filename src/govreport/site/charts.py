@@ -116,7 +116,8 @@ def series_figure(s: dict, names: dict[str, dict], chart_id: str) -> dict:
             shape = {"shape": "tick", "y": y(p["value"]), "approx": p["comp"] == "approx"}
         targets.append({**shape, "cx": cx, "x0": cx - bw / 2, "x1": cx + bw / 2, "bw": bw, "tip": tip})
     actuals = [{"cx": x(p["year"]), "cy": y(p["value"]), "missed": p["missed"],
-                "tip": f"Outcome 实际 {point_text(p, s['unit'])} {'missed target 未达目标' if p['missed'] else ''}".strip()}
+                "tip": " ".join(filter(None, ["Outcome 实际", point_text(p, s["unit"]),
+                                              "missed target 未达目标" if p["missed"] else ""]))}
                for p in s["actuals"]]
     return {
         "id": chart_id, "W": W, "H": H, "L": L, "R": R, "title": title, "desc": desc,

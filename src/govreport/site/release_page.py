@@ -89,7 +89,8 @@ def _downloads(release_dir: Path, descriptor: dict) -> dict:
         files.append({"path": path, "name": path.rsplit("/", 1)[-1], "title": r.get("title"),
                       "format": str(r.get("format") or ""), "bytes": r.get("bytes"),
                       "sha256": str(r.get("hash") or "").removeprefix("sha256:")})
-    extras = [("DATA_DICTIONARY.md", "Data dictionary 数据字典"), ("datapackage.json", "Data Package descriptor 描述文件"),
+    extras = [("DATA_DICTIONARY.md", "Data dictionary 数据字典"),
+              ("datapackage.json", "Data Package descriptor 描述文件"),
               ("CHANGELOG.md", "Changelog 变更记录"), ("changes.json", "Changes since the previous release 变更明细")]
     extras += [(f"schemas/{t.name}.schema.json", f"Table schema 表结构: {t.name}") for t in TABLES]
     return {"files": files,
@@ -162,7 +163,8 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
         stale.unlink()
     release_title = f"{descriptor.get('title') or PACKAGE_TITLE} {version}"
 
-    paged, anchored = set(), set()
+    paged: set[str] = set()
+    anchored: set[str] = set()
     if raw_dir is not None:
         shown_docs = {o["document_id"] for o in shown}
         paged, anchored = write_document_pages(site, Path(raw_dir), [d for d in documents if d["document_id"]

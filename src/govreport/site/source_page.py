@@ -20,7 +20,7 @@ def page_name(document_id: str) -> str:
 
 def _valid_spans(o: dict, text: str) -> bool:
     qs, qe, vs, ve = (o.get(k) for k in ("quote_start", "quote_end", "value_start", "value_end"))
-    if not all(isinstance(v, int) for v in (qs, qe, vs, ve)):
+    if not (isinstance(qs, int) and isinstance(qe, int) and isinstance(vs, int) and isinstance(ve, int)):
         return False
     return 0 <= qs <= vs < ve <= qe <= len(text) and text[qs:qe] == o.get("quote")
 
@@ -38,7 +38,7 @@ def text_segments(text: str, observations: list[dict]) -> list[dict]:
     return [{"anchors": anchors.get(a, []), "text": text[a:b],
              "value": any(o["value_start"] <= a and b <= o["value_end"] for o in observations),
              "quote": any(o["quote_start"] <= a and b <= o["quote_end"] for o in observations)}
-            for a, b in zip(points, points[1:])]
+            for a, b in zip(points, points[1:], strict=False)]
 
 
 def document_page(doc: dict, text: str, observations: list[dict], release_title: str, names: dict) -> str:
@@ -65,7 +65,8 @@ def write_document_pages(site: Path, raw_dir: Path, documents: list[dict], obser
     by_doc = defaultdict(list)
     for o in observations:
         by_doc[o["document_id"]].append(o)
-    paged, anchored = set(), set()
+    paged: set[str] = set()
+    anchored: set[str] = set()
     for d in documents:
         doc_id = d.get("document_id") or ""
         if not HEX64.match(doc_id) or not d.get("source_file"):

@@ -35,10 +35,11 @@ def num(v) -> str:
 def human_bytes(n: int | None) -> str:
     if n is None:
         return ""
+    size = float(n)
     for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
     return ""
 
 
@@ -58,7 +59,8 @@ def value_display(comparator: str | None, low, high, value) -> str:
 
 def with_unit(comparator: str | None, low, high, value, unit: str | None) -> str:
     """A value with its unit's Chinese label: "≤ 3 %", "6–6.5 %", "384 亿元"."""
-    return f"{value_display(comparator, low, high, value)} {UNIT_ZH.get(unit, unit or '')}".strip()
+    label = UNIT_ZH.get(unit, unit) if unit else ""
+    return f"{value_display(comparator, low, high, value)} {label}".strip()
 
 
 def utf16_len(s: str) -> int:
