@@ -21,8 +21,11 @@ import pytest
 from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
 from govreport.sources.decode import read_document
 from govreport.paths import PROJECT_DIR
-from govreport.site.pages import (build_catalog_site, build_release_site, chart_series, json_script,
-                            observation_changes)
+from govreport.checks.gate import read_tables, validate_package
+from govreport.release import changes
+from govreport.site import build_catalog_site, build_release_site
+from govreport.site.charts import chart_series
+from govreport.site.templating import environment
 
 from conftest import RAW, publish_folder
 
@@ -57,7 +60,7 @@ def site_tree(tmp_path_factory) -> SimpleNamespace:
     second = publish_folder(raw, published)
     assert (first.version, second.version) == ("1.0.0", "1.1.0")
     build_release_site(first.path, raw_dir=raw)
-    build_release_site(second.path, previous_release_dir=first.path, raw_dir=raw)
+    build_release_site(second.path, raw_dir=raw)
     build_catalog_site(published)
     return SimpleNamespace(raw=raw, published=published, v1=first.path, v2=second.path)
 
@@ -83,7 +86,7 @@ def test_every_resource_is_linked_with_size_and_sha256(site_tree):
         assert r["hash"].removeprefix("sha256:") in page
         assert (site_tree.v2 / r["path"]).exists()
     for link in ("DATA_DICTIONARY.md", "validation/report.json", "validation/frictionless.json",
-                 "validation/data_docs/index.html"):
+                 "validation/great_expectations.json"):
         assert f'href="{link}"' in page
 
 
@@ -122,46 +125,48 @@ def test_first_release_has_nothing_to_compare(site_tree):
     assert "First release" in page
 
 
-def test_changes_since_previous_release_by_natural_key(site_tree, tmp_path):
-    diff = observation_changes(site_tree.v1, site_tree.v2)
-    obs = diff["observations"]
+def _with_previous(release: Path, previous: str = "1.0.0") -> None:
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["govreport"]["previous_version"] = previous
+    (release / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+
+
+def test_changes_are_read_from_the_releases_changes_json(site_tree, tmp_path):
+    listed = json.loads((site_tree.v2 / "changes.json").read_text(encoding="utf-8"))  # the publisher's account
+    obs = listed["observations"]
     assert {r["source_file"] for r in obs["added"]} == {INJECTION_FILE}
-    assert obs["removed"] == [] and obs["changed"] == [] and diff["documents"]["added"] == [INJECTION_FILE]
-    # Computed here (no changes.json) and read from the publisher's changes.json, when it writes one: same story.
+    assert obs["removed"] == [] and obs["changed"] == [] and listed["documents"]["added"] == [INJECTION_FILE]
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    assert f'data-count="added">{len(obs["added"])}<' in page
+    assert 'data-count="removed">0<' in page and 'data-count="changed">0<' in page
+    assert f"{INJECTION_FILE} · gdp · growth · target · 2023" in page
+    assert f"<code>{INJECTION_FILE}</code>" in page  # the document added
+    # Without its changes.json the page says so: it has no diff of its own to disagree with the release's.
     bare = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, bare)
-    (bare / "changes.json").unlink(missing_ok=True)
-    pages = [(site_tree.v2 / "index.html").read_text(encoding="utf-8"),
-             build_release_site(bare, previous_release_dir=site_tree.v1).read_text(encoding="utf-8")]
-    for page in pages:
-        assert f'data-count="added">{len(obs["added"])}<' in page
-        assert 'data-count="removed">0<' in page and 'data-count="changed">0<' in page
-        assert f"{INJECTION_FILE} · gdp · growth · target · 2023" in page
-        assert f"<code>{INJECTION_FILE}</code>" in page  # the document added
+    (bare / "changes.json").unlink()
+    page = build_release_site(bare).read_text(encoding="utf-8")
+    assert "data-count=" not in page and "no changes.json" in page
 
 
 def test_changed_and_removed_observations(site_tree, tmp_path):
     old, new = tmp_path / "1.0.0", tmp_path / "1.0.1"
     shutil.copytree(site_tree.v1, old)
     shutil.copytree(site_tree.v1, new)
-    (new / "changes.json").unlink(missing_ok=True)
+    _with_previous(new)
     rows = pq.read_table(new / "data" / "observations.parquet").to_pylist()
     removed, edited = rows.pop(0), rows[0]
     edited["value"] = edited["value"] + 1
     pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(new / "data" / "observations.parquet")),
                    new / "data" / "observations.parquet")
-    obs = observation_changes(old, new)["observations"]
-    assert [r["observation_id"] for r in obs["removed"]] == [removed["observation_id"]]
-    assert [(a["observation_id"], b["value"]) for a, b in obs["changed"]] == [(edited["observation_id"], edited["value"])]
-    assert obs["added"] == []
-    page = build_release_site(new, previous_release_dir=old).read_text(encoding="utf-8")
+    diff = changes.diff_tables(read_tables(old), read_tables(new))  # what the publisher writes as changes.json
+    changes.write(new, diff)
+    obs = diff["observations"]
+    assert [r["source_file"] for r in obs["removed"]] == [removed["source_file"]]
+    assert [c["new"]["value"] for c in obs["changed"]] == [edited["value"]] and obs["added"] == []
+    page = build_release_site(new).read_text(encoding="utf-8")
+    assert 'data-count="added">0<' in page
     assert 'data-count="removed">1<' in page and 'data-count="changed">1<' in page
-
-
-def _with_previous(release: Path, previous: str = "1.0.0") -> None:
-    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["govreport"]["previous_version"] = previous
-    (release / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
 
 
 def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
@@ -177,7 +182,7 @@ def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
                                                                                   "value_high": 6.0},
                                                    "reason": "<script>re-extraction</script>"}]}}
     (release / "changes.json").write_text(json.dumps(changes), encoding="utf-8")
-    page = build_release_site(release, previous_release_dir=site_tree.v1).read_text(encoding="utf-8")
+    page = build_release_site(release).read_text(encoding="utf-8")
     assert 'href="changes.json"' in page
     assert 'data-count="added">1<' in page and 'data-count="changed">1<' in page  # the file, not the parquet diff
     assert "5 % → 6 %" in page and "new raw document" in page
@@ -209,11 +214,10 @@ def test_injection_payload_is_text_everywhere(site_tree):
     assert "javascript:alert(1)" in doc_pages[0].read_text(encoding="utf-8")  # shown as text, never as a link
 
 
-def test_json_script_cannot_end_its_element():
-    nasty = {"q": "</script><script>alert(1)</script><!--<script>", "amp": "a & b > c"}
-    out = json_script("x", nasty)
-    inner = out.removeprefix('<script type="application/json" id="x">').removesuffix("</script>")
-    assert "<" not in inner and ">" not in inner
+def test_json_for_scripts_cannot_end_its_element():
+    nasty = {"q": "</script><script>alert(1)</script><!--<script>", "amp": "a & b > c", "zh": "目标"}
+    inner = environment().from_string("{{ data|tojson }}").render(data=nasty)  # as the release page embeds it
+    assert "<" not in inner and ">" not in inner and "目标" in inner
     assert json.loads(inner) == nasty
 
 
@@ -233,7 +237,7 @@ def test_document_pages_anchor_each_value_at_its_offsets(site_tree):
                 anchors[m.group(1)] = pos
             elif not token.startswith("<"):
                 pos += len(html.unescape(token))
-        assert re.sub(r"<[^>]+>", "", body) == html.escape(text, quote=True)
+        assert html.unescape(re.sub(r"<[^>]+>", "", body)) == text
         for o in (o for o in rows if o["document_id"] == d["document_id"]):
             assert anchors[o["observation_id"]] == o["value_start"]
             assert text[o["value_start"]:o["value_end"]] == o["value_text"]
@@ -277,26 +281,27 @@ def test_charts_are_svg_with_alt_text(site_tree):
     assert "Per document" in page and "999_injection.txt" in page
 
 
-def _obs(kind, period, comparator, low, high, value, indicator="gdp", measure="growth"):
-    return {"region_name": "某区", "region_code": "110101", "indicator": indicator, "measure": measure,
-            "unit": "percent", "kind": kind, "period": period, "comparator": comparator, "value_low": low,
-            "value_high": high, "value": value, "document_id": "0" * 64}
+def _panel(indicator, year, comparator, low, high, value, actual, met, measure="growth", actual_comparator="eq"):
+    """A targets_vs_actuals row."""
+    return {"region_key": "110101", "region_code": "110101", "region_name": "某区", "indicator": indicator,
+            "year": year, "measure": measure, "unit": "percent", "target_comparator": comparator, "target_low": low,
+            "target_high": high, "target_value": value,
+            "actual_comparator": actual_comparator if actual is not None else None, "actual_value": actual, "met": met}
 
 
-def test_chart_series_marks_missed_targets_and_skips_non_years():
+def test_chart_series_draws_the_tables_met_verdict():
     series = chart_series([
-        _obs("target", "2022", "range", 5.5, 6.0, 5.75), _obs("actual", "2022", "eq", 3.4, 3.4, 3.4),
-        _obs("target", "2023", "approx", 5.0, 5.0, 5.0), _obs("actual", "2023", "eq", 5.2, 5.2, 5.2),
-        _obs("actual", "2023-S1", "eq", 1.0, 1.0, 1.0),  # half-year: not on a yearly chart
-        _obs("target", "2022", "le", None, 3.0, 3.0, "unemployment", "level"),
-        _obs("actual", "2022", "eq", 3.5, 3.5, 3.5, "unemployment", "level"),
-        _obs("target", "2022", "ge", 400, None, 400, "investment", "level"),
-        _obs("actual", "2022", "gt", 370, None, 370, "investment", "level"),  # "more than 370": may have met 400
-        _obs("target", "2022", "eq", 1, 1, 1, "lonely", "level"),  # one point, no outcome: no chart
+        _panel("gdp", 2022, "range", 5.5, 6.0, 5.75, 3.4, False),
+        _panel("gdp", 2023, "approx", 5.0, 5.0, 5.0, 5.2, True),
+        _panel("cpi", 2022, "approx", 3.0, 3.0, 3.0, 2.5, True),  # lower is better: below the target is met
+        _panel("unemployment", 2022, "le", None, 3.0, 3.0, 3.5, False, "level"),
+        _panel("investment", 2022, "ge", 400, None, 400, 370, None, "level", "gt"),  # no verdict: not marked
+        _panel("lonely", 2022, "eq", 1, 1, 1, None, None, "level"),  # one point, no outcome: no chart
     ])
     by = {s["indicator"]: s for s in series}
-    assert set(by) == {"gdp", "unemployment", "investment"}
+    assert set(by) == {"gdp", "cpi", "unemployment", "investment"}
     assert [(a["year"], a["missed"]) for a in by["gdp"]["actuals"]] == [(2022, True), (2023, False)]
+    assert by["cpi"]["actuals"][0]["missed"] is False
     assert by["unemployment"]["actuals"][0]["missed"] is True
     assert by["investment"]["actuals"][0]["missed"] is False
 
@@ -309,6 +314,138 @@ def test_catalog_lists_versions_newest_first(site_tree):
     for v in catalog["packages"][0]["versions"]:
         assert f'<td class="num">{v["row_counts"]["observations"]}</td>' in page
         assert v["created"][:10] in page
+
+
+def test_validation_summarises_the_gx_results(site_tree):
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    results = json.loads((site_tree.v2 / "validation" / "great_expectations.json").read_text(encoding="utf-8"))
+    assert {t.name for t in TABLES} <= set(results)
+    for suite, r in results.items():
+        stats = r["statistics"]
+        assert (f'<tr data-suite="{suite}"><td><code>{suite}</code></td>'
+                f'<td class="num">{stats["evaluated_expectations"]}</td>'
+                f'<td class="num">{stats["successful_expectations"]}</td>') in page
+    total = sum(r["statistics"]["evaluated_expectations"] for r in results.values())
+    assert f'data-gx="evaluated">{total}<' in page
+    assert "data_docs" not in page
+
+
+def test_gx_failures_from_a_real_gate_run_are_named_on_the_page(site_tree, tmp_path):
+    release = tmp_path / "1.0.0"
+    shutil.copytree(site_tree.v1, release)
+    path = release / "data" / "observations.parquet"
+    rows = pq.read_table(path).to_pylist()
+    rows[0]["indicator"] = "no_such_indicator"  # not in the codelist: the observations suite must fail
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(path)), path)
+    shutil.rmtree(release / "validation")
+    report = validate_package(release, site_tree.raw, release / "validation")
+    assert not report.passed
+    page = build_release_site(release).read_text(encoding="utf-8")
+    results = json.loads((release / "validation" / "great_expectations.json").read_text(encoding="utf-8"))
+    failed = results["observations"]["statistics"]["unsuccessful_expectations"]
+    assert failed > 0 and "Failed 未通过" in page
+    row = re.search(r'<tr data-suite="observations">(.*?)</tr>', page, re.S).group(1)
+    assert f'<td class="num failed">{failed}</td>' in row
+    failed_types = {r["expectation_config"]["type"] for r in results["observations"]["results"] if not r["success"]}
+    assert all(f"<code>{t}</code>" in row for t in failed_types)
+
+
+def test_release_weighs_about_what_its_data_and_reports_weigh(site_tree):
+    for release in (site_tree.v1, site_tree.v2):
+        assert not (release / "validation" / "data_docs").exists() and not (release / "validation" / "gx").exists()
+        total = sum(p.stat().st_size for p in release.rglob("*") if p.is_file())
+        data = sum(p.stat().st_size for p in (release / "data").rglob("*") if p.is_file())
+        assert total < 3 * data, (total, data)
+
+
+def test_static_files_are_the_packages_own(site_tree):
+    from importlib.resources import files
+    for name in ("style.css", "release.js"):
+        shipped = (files("govreport.site") / "static" / name).read_bytes()
+        assert (site_tree.v2 / "site" / name).read_bytes() == shipped
+    page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="stylesheet" href="site/style.css">' in page and '<script src="site/release.js" defer>' in page
+
+
+def test_no_html_css_or_js_in_the_site_modules():
+    """The pages' markup, style and script live in templates/ and static/, not in Python strings."""
+    import ast
+    import govreport.site
+
+    markup = re.compile(r"<\s*/?\s*(html|head|body|div|span|p|a|table|tr|td|th|ul|li|svg|script|style|section|"
+                        r"mark|code|pre|h[1-6])\b[^>]*>|\{\s*[a-z-]+\s*:\s*[^}]+;|function\s*\(", re.I)
+    site_dir = Path(govreport.site.__file__).parent
+    for module in sorted(site_dir.glob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                assert not markup.search(node.value), f"{module.name}: {node.value[:60]!r}"
+    assert {p.name for p in (site_dir / "templates").glob("*.html.j2")} >= {"release.html.j2", "source.html.j2",
+                                                                           "catalog.html.j2"}
+
+
+def test_catalog_orders_versions_by_number_not_text(tmp_path):
+    versions = ["1.9.0", "1.10.0", "2.0.0", "0.10.1", "not-a-version"]
+    catalog = {"packages": [{"name": PACKAGE_NAME, "latest": "2.0.0",
+                             "versions": [{"version": v, "created": "2026-01-01T00:00:00Z", "row_counts": {}}
+                                          for v in versions]}]}
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
+    page = build_catalog_site(tmp_path).read_text(encoding="utf-8")
+    listed = re.findall(r'<a class="release-link" href="[^"]+">([^<]+)</a>', page)
+    assert listed == ["2.0.0", "1.10.0", "1.9.0", "0.10.1"]
+
+
+# Two reports of one district: the 2023 plan (CPI "about 3%") and the 2024 review (CPI rose 2.5%).
+CPI_REPORTS = {
+    "a2023.txt": "深圳市罗湖区2023年政府工作报告\n"
+                 "2023年主要预期目标是:地区生产总值增长6%左右,居民消费价格涨幅控制在3%左右。\n",
+    "b2024.txt": "深圳市罗湖区2024年政府工作报告\n一、2023年工作回顾\n"
+                 "过去一年,地区生产总值增长5.5%,居民消费价格上涨2.5%。\n",
+}
+
+
+def _manifest_entry(file: str, year: int) -> dict:
+    return {"file": file, "title": f"罗湖区{year}年政府工作报告", "region_name": "罗湖区", "region_code": "440303",
+            "issuing_body": "深圳市罗湖区人民政府", "document_type": "government_work_report", "published": None,
+            "report_year": year, "script": "zh-Hans", "source": "test", "licence": "test", "url": None}
+
+
+@pytest.fixture(scope="module")
+def cpi_release(tmp_path_factory) -> Path:
+    """A release published the real way from two reports: a lower-is-better target and an outcome under it."""
+    import yaml
+
+    base = tmp_path_factory.mktemp("cpi")
+    raw = base / "raw"
+    raw.mkdir()
+    for name, text in CPI_REPORTS.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    manifest = {"documents": [_manifest_entry("a2023.txt", 2023), _manifest_entry("b2024.txt", 2024)]}
+    (raw / "sources.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
+    outcome = publish_folder(raw, base / "published")
+    build_release_site(outcome.path, raw_dir=raw)
+    return outcome.path
+
+
+def test_lower_is_better_target_met_in_table_and_chart(cpi_release):
+    panel = pq.read_table(cpi_release / "data" / "targets_vs_actuals.parquet").to_pylist()
+    cpi = [r for r in panel if r["indicator"] == "consumer_price_index" and r["year"] == 2023]
+    assert len(cpi) == 1 and cpi[0]["target_comparator"] == "approx" and cpi[0]["target_value"] == 3.0
+    assert cpi[0]["actual_value"] == 2.5 and cpi[0]["met"] is True  # the data's verdict: under a ceiling is met
+    page = (cpi_release / "index.html").read_text(encoding="utf-8")
+    row = re.search(r"<tr><td><code>consumer_price_index</code>.*?</tr>", page, re.S).group(0)
+    assert "<td class=\"num\">2023</td>" in row and 'data-met="true"' in row and "✓ met" in row
+    svg = re.search(r'<svg class="chart-svg"[^>]*aria-label="Consumer price index[^"]*".*?</svg>', page, re.S).group(0)
+    assert re.search(r'<circle class="actual" [^>]*><title>Outcome 实际 2023 2.5 %</title>', svg)
+    assert "missed" not in svg
+    # The GDP outcome under its "about 6%" target (higher is better) is missed, in both places alike.
+    gdp = re.search(r"<tr><td><code>gdp</code>.*?</tr>", page, re.S).group(0)
+    assert 'data-met="false"' in gdp
+    gdp_svg = re.search(r'<svg class="chart-svg"[^>]*aria-label="Gross[^"]*".*?</svg>', page, re.S).group(0)
+    assert 'class="actual missed"' in gdp_svg
 
 
 # --- in a real browser -----------------------------------------------------------------------------
@@ -476,3 +613,43 @@ def test_browser_screenshot(page, server):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "release-page.png"), full_page=True)
     assert (ARTIFACTS / "release-page.png").stat().st_size > 10_000
+
+
+def test_browser_release_and_source_pages_work_offline_from_disk(browser, site_tree):
+    """Opened from file:// with the network cut off: no request leaves the disk, and the release page and a
+    source page render their main content (table built by the script, styles, charts, marked text)."""
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    external, problems = [], []
+
+    def local(url: str) -> bool:
+        return url.startswith(("file://", "data:"))
+
+    def intercept(route):
+        if local(route.request.url):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", intercept)
+    context.on("request", lambda r: None if local(r.url) else external.append(r.url))
+    pg = context.new_page()
+    pg.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    pg.goto((site_tree.v2 / "index.html").as_uri())
+    pg.wait_for_selector("#observations-table tbody.obs-row")
+    total = pq.read_metadata(site_tree.v2 / "data" / "observations.parquet").num_rows
+    assert _visible_rows(pg) == total
+    assert pg.locator("svg.chart-svg circle.actual").count() > 0
+    assert pg.locator("table.gx-suites tbody tr").count() >= len(TABLES)
+    # The stylesheet from site/ applies (a card's rounded corners come only from it).
+    assert pg.evaluate("getComputedStyle(document.querySelector('.card')).borderTopLeftRadius") == "12px"
+    pg.locator("#observations-table a.src-link").first.click()
+    pg.wait_for_load_state("load")
+    assert pg.url.startswith("file://") and re.search(r"/site/doc-[0-9a-f]{12}\.html#obs-[0-9a-f]{16}$", pg.url)
+    assert pg.locator("pre.doctext mark.v").count() > 0 and pg.locator("pre.doctext").inner_text().strip()
+    assert pg.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == \
+        pg.url.rsplit("#", 1)[1]
+    assert pg.evaluate("getComputedStyle(document.querySelector('.card')).borderTopLeftRadius") == "12px"
+    context.close()
+    assert external == [] and problems == []

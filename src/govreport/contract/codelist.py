@@ -9,27 +9,13 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from govreport.contract.model import UNITS
 from govreport.paths import SCHEMAS_DIR
 
 CODELIST_PATH = SCHEMAS_DIR / "indicators.csv"
 
-# How a codelist unit is written: (dimension, size in the dimension's base unit), see numbers.UNIT_WORDS.
-UNIT_DIMENSIONS: dict[str, tuple[str, Decimal]] = {
-    "CNY_100M": ("money_cny", Decimal(10) ** 8),
-    "CNY": ("money_cny", Decimal(1)),
-    "USD_100M": ("money_usd", Decimal(10) ** 8),
-    "percent": ("percent", Decimal(1)),
-    "places": ("count", Decimal(1)),
-    "persons": ("persons", Decimal(1)),
-    "units": ("dwellings", Decimal(1)),
-    "tonnes": ("tonnes", Decimal(1)),
-    "ug_per_m3": ("ug_per_m3", Decimal(1)),
-    "tce_per_10k_CNY": ("tce_per_10k_cny", Decimal(1)),
-    "m3_per_10k_CNY": ("m3_per_10k_cny", Decimal(1)),
-    "kWh_per_10k_CNY": ("kwh_per_10k_cny", Decimal(1)),
-    "m2_per_10k_CNY": ("m2_per_10k_cny", Decimal(1)),
-    "t_per_10k_CNY": ("t_per_10k_cny", Decimal(1)),
-}
+# How a codelist unit is written: (dimension, size in the dimension's base unit), from the contract's units.
+UNIT_DIMENSIONS: dict[str, tuple[str, Decimal]] = {u.code: (u.dimension, u.factor) for u in UNITS}
 # Units whose quantities a report may also count with another classifier (学位5000个 / 套 / 户).
 DIMENSION_ALIASES = {"dwellings": {"dwellings", "count", "households"}, "count": {"count"},
                      "persons": {"persons", "count"}}  # 新增城镇就业岗位1420个: jobs counted as posts

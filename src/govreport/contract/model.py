@@ -6,11 +6,22 @@ all generated from the definitions below (see `govreport.schemas_gen`).
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+import pyarrow as pa
+
+# The package's metadata, as every release's datapackage.json states it.
 PACKAGE_NAME = "china-local-government-report-indicators"
+PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
 PACKAGE_TITLE = "Headline indicators from Chinese local-government work reports"
 PACKAGE_TITLE_ZH = "地方政府工作报告主要指标"
+PACKAGE_DESCRIPTION = (f"{PACKAGE_TITLE_ZH}. Last year's outcomes and this year's targets of headline indicators, "
+                       "extracted from local-government work reports, each number with the sentence and raw-file "
+                       "offsets it came from.")
+PACKAGE_KEYWORDS = ("China", "government work report", "政府工作报告", "targets", "indicators")
+PACKAGE_CONTRIBUTORS = ({"title": "govreport maintainers", "role": "author"},)
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
            "title": "Creative Commons Attribution 4.0"}
 # Bumped by hand when extraction rules change what they produce; stored in every row.
@@ -22,24 +33,26 @@ class Unit:
     code: str
     label_zh: str
     description_en: str
+    dimension: str  # what is measured; quantities of one dimension convert into each other
+    factor: Decimal = Decimal(1)  # the unit's size in its dimension's base unit (亿元 = 10^8 元)
 
 
 UNITS: tuple[Unit, ...] = (
-    Unit("CNY_100M", "亿元", "100 million yuan"),
-    Unit("CNY", "元", "yuan"),
-    Unit("USD_100M", "亿美元", "100 million US dollars"),
-    Unit("percent", "%", "percent"),
-    Unit("percentage_points", "个百分点", "percentage points (absolute change of a rate)"),
-    Unit("places", "个(学位)", "school places"),
-    Unit("persons", "人", "persons"),
-    Unit("units", "套", "dwelling units"),
-    Unit("tonnes", "吨", "metric tonnes"),
-    Unit("tce_per_10k_CNY", "吨标准煤/万元", "tonnes of standard coal equivalent per 10 000 yuan"),
-    Unit("m3_per_10k_CNY", "立方米/万元", "cubic metres per 10 000 yuan"),
-    Unit("kWh_per_10k_CNY", "千瓦时/万元", "kilowatt-hours per 10 000 yuan"),
-    Unit("m2_per_10k_CNY", "平方米/万元", "square metres per 10 000 yuan"),
-    Unit("t_per_10k_CNY", "吨/万元", "tonnes per 10 000 yuan"),
-    Unit("ug_per_m3", "微克/立方米", "micrograms per cubic metre"),
+    Unit("CNY_100M", "亿元", "100 million yuan", "money_cny", Decimal(10) ** 8),
+    Unit("CNY", "元", "yuan", "money_cny"),
+    Unit("USD_100M", "亿美元", "100 million US dollars", "money_usd", Decimal(10) ** 8),
+    Unit("percent", "%", "percent", "percent"),
+    Unit("percentage_points", "个百分点", "percentage points (absolute change of a rate)", "percentage_points"),
+    Unit("places", "个(学位)", "school places", "count"),
+    Unit("persons", "人", "persons", "persons"),
+    Unit("units", "套", "dwelling units", "dwellings"),
+    Unit("tonnes", "吨", "metric tonnes", "tonnes"),
+    Unit("tce_per_10k_CNY", "吨标准煤/万元", "tonnes of standard coal equivalent per 10 000 yuan", "tce_per_10k_cny"),
+    Unit("m3_per_10k_CNY", "立方米/万元", "cubic metres per 10 000 yuan", "m3_per_10k_cny"),
+    Unit("kWh_per_10k_CNY", "千瓦时/万元", "kilowatt-hours per 10 000 yuan", "kwh_per_10k_cny"),
+    Unit("m2_per_10k_CNY", "平方米/万元", "square metres per 10 000 yuan", "m2_per_10k_cny"),
+    Unit("t_per_10k_CNY", "吨/万元", "tonnes per 10 000 yuan", "t_per_10k_cny"),
+    Unit("ug_per_m3", "微克/立方米", "micrograms per cubic metre", "ug_per_m3"),
 )
 UNIT_CODES = tuple(u.code for u in UNITS)
 
@@ -52,6 +65,14 @@ SCRIPTS = ("zh-Hans", "zh-Hant")
 PERIOD_PATTERN = (r"^\d{4}(-(S[12]|Q[1-4]|(0[1-9]|1[0-2])))?"
                   r"(/\d{4}(-(0[1-9]|1[0-2]))?)?$")
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+MISSING_VALUES = [""]  # how a CSV cell says "no value"
+ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
+               "date": pa.date32()}
+
+
+def expectation(type_: str, severity: str = "critical", **kwargs) -> dict:
+    """One Great Expectations expectation, as the suites' JSON holds it."""
+    return {"type": type_, "kwargs": kwargs, "severity": severity}
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,47 @@ class Field:
     pattern: str | None = None
     unique: bool = False
     unit: str | None = None
+
+    def to_frictionless(self) -> dict:
+        """The field in a Frictionless table schema."""
+        out: dict = {"name": self.name, "type": self.type, "description": f"{self.en} / {self.zh}"}
+        if self.unit:
+            out["unit"] = self.unit
+        constraints: dict = {}
+        if self.required:
+            constraints["required"] = True
+        if self.unique:
+            constraints["unique"] = True
+        if self.enum:
+            constraints["enum"] = list(self.enum)
+        if self.pattern:
+            constraints["pattern"] = self.pattern
+        if self.minimum is not None:
+            constraints["minimum"] = self.minimum
+        if self.maximum is not None:
+            constraints["maximum"] = self.maximum
+        if constraints:
+            out["constraints"] = constraints
+        return out
+
+    def to_pyarrow(self) -> pa.Field:
+        """The field in the Parquet files' Arrow schema, with its descriptions as metadata."""
+        return pa.field(self.name, ARROW_TYPES[self.type], nullable=not self.required,
+                        metadata={"description": self.en, "description_zh": self.zh})
+
+    def to_gx_expectations(self) -> list[dict]:
+        """What the field's declaration says of every value, as Great Expectations expectations."""
+        out = []
+        if self.required:
+            out.append(expectation("expect_column_values_to_not_be_null", column=self.name))
+        if self.enum:
+            out.append(expectation("expect_column_values_to_be_in_set", column=self.name, value_set=list(self.enum)))
+        if self.pattern:
+            out.append(expectation("expect_column_values_to_match_regex", column=self.name, regex=self.pattern))
+        if self.minimum is not None or self.maximum is not None:
+            out.append(expectation("expect_column_values_to_be_between", column=self.name, min_value=self.minimum,
+                                   max_value=self.maximum))
+        return out
 
 
 @dataclass(frozen=True)
@@ -96,6 +158,45 @@ class Table:
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+    def to_frictionless(self) -> dict:
+        """The table's Frictionless table schema (schemas/<name>.schema.json)."""
+        schema: dict = {"fields": [f.to_frictionless() for f in self.fields], "primaryKey": list(self.primary_key),
+                        "missingValues": MISSING_VALUES}
+        if self.foreign_keys:
+            schema["foreignKeys"] = [
+                {"fields": list(fk.fields), "reference": {"resource": fk.resource, "fields": list(fk.reference)}}
+                for fk in self.foreign_keys
+            ]
+        return schema
+
+    def to_pyarrow(self) -> pa.Schema:
+        """The table's Arrow schema, which its Parquet file is written with."""
+        return pa.schema([f.to_pyarrow() for f in self.fields])
+
+    def to_gx_suite(self, derived_columns: tuple[str, ...] = (), domain: list[dict] | tuple = ()) -> dict:
+        """The table's Great Expectations suite (schemas/expectations/<name>.json): its columns in order (then
+        the derived_columns the gate adds before the suite runs), each field's declaration, the row-count
+        floor, the keys, foreign keys checked through the gate's *_known columns, then the domain checks."""
+        out = [expectation("expect_table_columns_to_match_ordered_list",
+                           column_list=self.field_names + list(derived_columns))]
+        for f in self.fields:
+            out += f.to_gx_expectations()
+        # A table may not shrink by more than checks.MAX_SHRINK since the previous release.
+        out.append(expectation("expect_table_row_count_to_be_between",
+                               min_value={"$PARAMETER": f"min_rows_{self.name}"}))
+        if len(self.primary_key) == 1:
+            out.append(expectation("expect_column_values_to_be_unique", column=self.primary_key[0]))
+        else:
+            out.append(expectation("expect_compound_columns_to_be_unique", column_list=list(self.primary_key)))
+        for f in self.fields:
+            if f.unique and (f.name,) != self.primary_key:
+                out.append(expectation("expect_column_values_to_be_unique", column=f.name))
+        # Foreign keys, checked on every row (Frictionless checks them too, on tables it reads whole).
+        out += [expectation("expect_column_values_to_be_in_set", column=column, value_set=[True])
+                for column in derived_columns if column in ("document_known", "indicator_known")]
+        return {"name": self.name, "expectations": out + list(domain),
+                "meta": {"generated_from": "govreport.contract", "table": self.name}}
 
 
 # Fields shared by several tables are defined once here and reused.

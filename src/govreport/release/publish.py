@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,18 +28,19 @@ import pyarrow.compute as pc
 from frictionless import Package
 
 from govreport import __version__
-from govreport.contract.model import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_NAME, PACKAGE_TITLE,
-                       PACKAGE_TITLE_ZH, QUANTITIES, TABLES, TARGETS_VS_ACTUALS, Table)
+from govreport.contract.model import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_CONTRIBUTORS,
+                       PACKAGE_DESCRIPTION, PACKAGE_ID, PACKAGE_KEYWORDS, PACKAGE_NAME, PACKAGE_TITLE, QUANTITIES,
+                       TABLES, TARGETS_VS_ACTUALS, Table)
 from govreport.tables.panel import targets_vs_actuals
 from govreport.sources.decode import file_sha256
 from govreport.extract.pipeline import DocumentResult
-from govreport.site.pages import build_catalog_site, build_release_site
-from govreport.contract.render import data_dictionary, frictionless_schema
+from govreport.site import build_catalog_site, build_release_site
+from govreport.contract.render import data_dictionary
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from govreport.release import changes
+from govreport.release.versions import parse_version
 from govreport.checks.gate import ValidationReport, read_tables, validate_package
 
-PACKAGE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govreport:{PACKAGE_NAME}"))
 LOCK_NAME = ".publish.lock"
 
 
@@ -123,11 +123,6 @@ def table_digests(tables: dict[str, pa.Table]) -> dict[str, str]:
 
 
 # --- versions -------------------------------------------------------------------------
-def _parse(v: str) -> tuple[int, int, int]:
-    major, minor, patch = (int(x) for x in v.split("."))
-    return major, minor, patch
-
-
 def release_fields(release_dir: Path) -> dict[str, dict[str, str]]:
     """table -> field -> type, from a release's table schemas."""
     out = {}
@@ -146,7 +141,7 @@ def bump(previous_version: str | None, old_fields: dict, new_fields: dict,
     """Next semantic version and why: MAJOR removes or retypes, MINOR adds, PATCH corrects values."""
     if previous_version is None:
         return "1.0.0", "first release"
-    major, minor, patch = _parse(previous_version)
+    major, minor, patch = parse_version(previous_version)
     removed = [f"{t}" for t in old_fields if t not in new_fields]
     removed += [f"{t}.{f}" for t in old_fields if t in new_fields for f in old_fields[t] if f not in new_fields[t]]
     retyped = [f"{t}.{f}" for t in old_fields if t in new_fields for f, ty in old_fields[t].items()
@@ -312,7 +307,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
             _write_release(stage, version, why, tables, results, digest, previous, previous_dir, inputs)
             report = validate_release(stage, tables, raw_dir, previous_dir, expected_counts)
             # The release page shows the validation verdict, so it is built after it, before the release is visible.
-            build_release_site(stage, previous_dir, raw_dir)
+            build_release_site(stage, raw_dir)
             if not report.passed:
                 kept = state_dir / "rejected" / f"{version}-{digest[:8]}"
                 shutil.rmtree(kept, ignore_errors=True)
@@ -337,7 +332,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
     resources = []
     for t in TABLES:
         write_parquet(t, tables[t.name], stage / "data" / f"{t.name}.parquet", version)
-        (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(frictionless_schema(t)))
+        (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
     (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
@@ -347,14 +342,12 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         "name": PACKAGE_NAME,
         "id": PACKAGE_ID,
         "title": PACKAGE_TITLE,
-        "description": f"{PACKAGE_TITLE_ZH}. Last year's outcomes and this year's targets of headline "
-                       "indicators, extracted from local-government work reports, each number with the "
-                       "sentence and raw-file offsets it came from.",
+        "description": PACKAGE_DESCRIPTION,
         "version": version,
         "created": created,
         "licenses": [LICENSE],
-        "keywords": ["China", "government work report", "政府工作报告", "targets", "indicators"],
-        "contributors": [{"title": "govreport maintainers", "role": "author"}],
+        "keywords": list(PACKAGE_KEYWORDS),
+        "contributors": [dict(c) for c in PACKAGE_CONTRIBUTORS],
         "sources": _sources(results),
         "resources": resources,
         "govreport": {"content_sha256": digest, "inputs_sha256": inputs, "version_reason": why,
@@ -392,7 +385,7 @@ def update_catalog(out_dir: Path) -> dict:
                              "content_sha256": d["govreport"]["content_sha256"],
                              "reason": d["govreport"].get("version_reason"),
                              "resources": {r["name"]: r["hash"] for r in d["resources"]}})
-        versions.sort(key=lambda v: _parse(v["version"]), reverse=True)
+        versions.sort(key=lambda v: parse_version(v["version"]), reverse=True)
         if versions:
             packages.append({"name": package_dir.name, "latest": versions[0]["version"], "versions": versions})
     catalog = {"packages": packages}

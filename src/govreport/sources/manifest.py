@@ -32,7 +32,12 @@ FIELDS: dict[str, str] = {
     "licence": "Licence or rights note for the document.",
     "url": "Address the document was retrieved from, if recorded.",
 }
-from govreport.contract.model import DOCUMENT_TYPES, SCRIPTS  # noqa: E402  (the contract owns the code lists)
+# The contract owns the code lists and the year bounds.
+from govreport.contract.model import DOCUMENT_TYPES, DOCUMENTS, SCRIPTS  # noqa: E402
+
+# The years a report may plan for: the documents table's bounds, so the manifest accepts what a release may hold.
+FIRST_YEAR = int(DOCUMENTS.field("report_year").minimum)
+LAST_YEAR = int(DOCUMENTS.field("report_year").maximum)
 
 
 @dataclass(frozen=True)
@@ -186,9 +191,9 @@ def _check_field(key: str, value: Any) -> tuple[Any, str | None]:
     """Return (value, None) if valid, else (None, description of the problem)."""
     if key == "report_year":
         # bool is an int subclass: "report_year: yes" must not become 1.
-        if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100:
+        if isinstance(value, int) and not isinstance(value, bool) and FIRST_YEAR <= value <= LAST_YEAR:
             return value, None
-        return None, f"expected a year between 1900 and 2100, got {value!r}"
+        return None, f"expected a year between {FIRST_YEAR} and {LAST_YEAR}, got {value!r}"
     if not isinstance(value, str):
         # e.g. an unquoted region_code: YAML reads 010101 as an octal integer.
         return None, f"expected a (quoted) string, got {value!r}"

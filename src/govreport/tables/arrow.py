@@ -14,7 +14,6 @@ import pyarrow.parquet as pq
 
 from govreport.contract.codelist import read_codelist
 from govreport.contract.model import Table
-from govreport.contract.render import arrow_schema, frictionless_schema
 
 CSV_CHUNK_ROWS = 10_000  # rows turned into Python objects at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
@@ -27,7 +26,7 @@ def sort_rows(table: Table, data: pa.Table) -> pa.Table:
 
 
 def to_arrow(table: Table, rows: list[dict], sort: bool = True) -> pa.Table:
-    data = pa.Table.from_pylist([{f: r.get(f) for f in table.field_names} for r in rows], schema=arrow_schema(table))
+    data = pa.Table.from_pylist([{f: r.get(f) for f in table.field_names} for r in rows], schema=table.to_pyarrow())
     return sort_rows(table, data) if sort else data
 
 
@@ -45,7 +44,7 @@ def write_parquet(table: Table, data: pa.Table, path: Path, package_version: str
     metadata = {
         b"govreport.table": table.name.encode(),
         b"govreport.package_version": package_version.encode(),
-        b"frictionless.schema": json.dumps(frictionless_schema(table), ensure_ascii=False,
+        b"frictionless.schema": json.dumps(table.to_frictionless(), ensure_ascii=False,
                                            sort_keys=True).encode("utf-8"),
     }
     data = data.replace_schema_metadata(metadata)
