@@ -4,21 +4,20 @@ import os
 import subprocess
 import sys
 
-from govreport.cli import _load_flow_module
+from govreport.flows.publish import publish_flow
 from govreport.release.publish import PACKAGE_NAME
 
 from conftest import tree_bytes
 
 
 def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
-    flows = _load_flow_module()
     out = tmp_path / "published"
-    outcome = flows.publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"),
+    outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"),
                                  batch_size=2)
     assert outcome.version == "1.0.0"
     assert outcome.row_counts["documents"] == 5 and outcome.row_counts["observations"] >= 70
     before = tree_bytes(out)
-    again = flows.publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"))
+    again = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"))
     assert again.version is None
     assert tree_bytes(out) == before
 

@@ -189,10 +189,10 @@ class Deployed:
 def deployed(server, tmp_path_factory):
     """The work pool, and both deployments of prefect.yaml deployed the way the README says.
 
-    GOVREPORT_HOME (the pull step's working directory) is a scratch folder holding a copy of flows/, so
-    a run that the schedule might start here reads and writes nothing in the repository."""
+    GOVREPORT_HOME (the pull step's working directory) is an empty scratch folder: the flow is imported from
+    the installed package, and a run that the schedule might start here reads and writes nothing in the
+    repository."""
     home = tmp_path_factory.mktemp("govreport-home")
-    shutil.copytree(PROJECT_DIR / "flows", home / "flows", ignore=shutil.ignore_patterns("__pycache__"))
     _cli([_bin("prefect"), "work-pool", "create", "govreport", "--type", "process"], server.env())
     done = _cli([_bin("prefect"), "--no-prompt", "deploy", "--all",
                  "--prefect-file", str(PROJECT_DIR / "prefect.yaml")], server.env(GOVREPORT_HOME=str(home)))
@@ -208,7 +208,7 @@ def test_prefect_yaml_deploys_and_a_process_worker_runs_it(server, deployed, tmp
     assert rebuild.schedules == []
     for d in (daily, rebuild):
         assert d.work_pool_name == "govreport"
-        assert d.entrypoint == "flows/publish_flow.py:publish_flow"
+        assert d.entrypoint == "govreport.flows.publish.publish_flow"
         assert {k: d.parameters[k] for k in ("raw_dir", "out_dir", "state_dir")} == \
             {"raw_dir": "raw", "out_dir": "published", "state_dir": "state"}
         # {{ $GOVREPORT_HOME }} was filled in by `prefect deploy` from its environment.
@@ -304,6 +304,7 @@ def test_govreport_serve_registers_its_schedule_and_runs_it(server, tmp_path):
         daily = _wait_for("govreport serve's deployment", registered, 60, 1.0, lambda: _tail(log))
         _assert_daily_schedule(daily, "30 7 * * 1-5", "Asia/Shanghai")
         assert not daily.paused
+        assert daily.entrypoint == "govreport.flows.publish.publish_flow"  # imported by name, from any folder
 
         # A run of the deployment is picked up and run by the serving process itself.
         with _client(server.api_url) as client:

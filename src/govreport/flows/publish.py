@@ -17,11 +17,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from govreport.extract.cache import ExtractionCache
-from govreport.sources.fetch import fetch_to_raw
-from govreport.extract.pipeline import (DocumentResult, RunSummary, drop_duplicate_documents, inputs_fingerprint,
-                                read_inputs, refuse_unusable_manifest)
+from govreport.extract.pipeline import (
+    DocumentResult,
+    RunSummary,
+    drop_duplicate_documents,
+    inputs_fingerprint,
+    read_inputs,
+    refuse_unusable_manifest,
+)
 from govreport.release.publish import PublishOutcome, extracted_tables
 from govreport.release.storage import latest_descriptor, publish_to
+from govreport.sources.fetch import fetch_to_raw
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -157,6 +163,3 @@ def run(workers: int | None = None, scheduler: str | None = None, **parameters) 
         return publish_flow(**parameters)
     return publish_flow.with_options(task_runner=runner)(parallel=True, **parameters)
 
-
-if __name__ == "__main__":
-    publish_flow()
