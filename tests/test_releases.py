@@ -12,10 +12,16 @@ import polars as pl
 import pytest
 
 from govreport.contract.model import TABLES
-from govreport.paths import PUBLISHED_DIR
-from govreport.release.publish import PACKAGE_NAME, PublishLocked, build_tables, content_hash, read_latest, table_digests
+from govreport.release.publish import (
+    PACKAGE_NAME,
+    PublishLocked,
+    build_tables,
+    content_hash,
+    read_latest,
+    table_digests,
+)
 
-from conftest import RAW, process_folder, publish_folder, tree_bytes
+from conftest import RAW, REPO, process_folder, publish_folder, tree_bytes
 
 TESTS = Path(__file__).resolve().parent
 PUBLISH_SCRIPT = ("import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
@@ -141,7 +147,7 @@ def test_parquet_files_carry_types_compression_statistics_and_metadata(release):
 
 def test_the_repository_release_is_up_to_date_with_raw_and_the_code():
     """Data changes are reviewed like code changes: publish and commit when this fails."""
-    latest = read_latest(PUBLISHED_DIR / PACKAGE_NAME)
+    latest = read_latest(REPO / "published" / PACKAGE_NAME)
     assert latest is not None, "nothing published in published/: run `python3 run.py publish`"
     tables = build_tables(process_folder(RAW))
     digest = content_hash(table_digests(tables))

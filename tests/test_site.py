@@ -20,21 +20,20 @@ import pytest
 
 from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
 from govreport.sources.decode import read_document
-from govreport.paths import PROJECT_DIR
 from govreport.checks.gate import read_tables, validate_package
 from govreport.release import changes
 from govreport.site import build_catalog_site, build_release_site
 from govreport.site.charts import chart_series
 from govreport.site.templating import environment
 
-from conftest import RAW, publish_folder
+from conftest import RAW, REPO, publish_folder
 
 # A raw document whose quoted sentence carries markup and a javascript: URL; every page must show it as text.
 INJECTION_FILE = "999_injection.txt"
 INJECTION = ("2023年政府工作报告\n今年主要预期目标是:地区生产总值增长6%左右<script>window.__pwned=1</script>"
              "\"><img src=x onerror=\"window.__pwned=2\">,固定资产投资完成100亿元。javascript:alert(1)")
 PAYLOADS = ("<script>window.__pwned", "<img src=x", 'href="javascript:', "href='javascript:")
-ARTIFACTS = PROJECT_DIR / "test-artifacts"
+ARTIFACTS = REPO / "test-artifacts"
 
 
 def _html_files(release_dir: Path) -> list[Path]:
