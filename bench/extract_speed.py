@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import build_corpus  # noqa: E402
-from govreport.extract.rules import Extractor, extract_all  # noqa: E402
 from govreport.extract.normalize import normalize  # noqa: E402
+from govreport.extract.rules import Extractor, extract_all  # noqa: E402
 
 
 def main() -> None:

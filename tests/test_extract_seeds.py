@@ -2,15 +2,14 @@
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from govreport.contract.codelist import UNIT_DIMENSIONS
-from govreport.sources.manifest import load_manifest
 from govreport.extract.normalize import normalize
 from govreport.extract.numbers import find_values
 from govreport.extract.pipeline import process_file
+from govreport.sources.manifest import load_manifest
 
 from conftest import GOLD, RAW, SCORER
 

@@ -1,11 +1,9 @@
 """Incremental and distributed runs: only changed documents are extracted; Dask gives the same release."""
 import shutil
 
-import pytest
-
 from govreport.extract.cache import ExtractionCache
-from govreport.flows.publish import run
 from govreport.extract.pipeline import read_inputs
+from govreport.flows.publish import run
 
 from conftest import tree_bytes
 

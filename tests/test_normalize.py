@@ -1,7 +1,8 @@
 """Normalization keeps a map back to the raw text."""
 import unicodedata
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govreport.extract.normalize import normalize
 

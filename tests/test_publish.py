@@ -1,8 +1,5 @@
 """Publishing: a valid package, read back by DuckDB and pandas; versions; the validation gate."""
-import csv
-import io
 import json
-import shutil
 import subprocess
 import sys
 

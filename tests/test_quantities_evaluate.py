@@ -2,10 +2,10 @@
 import subprocess
 import sys
 
-from govreport.extract.rules import extract_all
-from govreport.sources.manifest import load_manifest
 from govreport.extract.normalize import normalize
 from govreport.extract.pipeline import process_file
+from govreport.extract.rules import extract_all
+from govreport.sources.manifest import load_manifest
 
 from conftest import GOLD, RAW, SCORER
 

@@ -18,13 +18,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
-from govreport.sources.decode import read_document
 from govreport.checks.gate import read_tables, validate_package
+from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
 from govreport.release import changes
 from govreport.site import build_catalog_site, build_release_site
 from govreport.site.charts import chart_series
 from govreport.site.templating import environment
+from govreport.sources.decode import read_document
 
 from conftest import RAW, REPO, publish_folder
 
@@ -369,6 +369,7 @@ def test_static_files_are_the_packages_own(site_tree):
 def test_no_html_css_or_js_in_the_site_modules():
     """The pages' markup, style and script live in templates/ and static/, not in Python strings."""
     import ast
+
     import govreport.site
 
     markup = re.compile(r"<\s*/?\s*(html|head|body|div|span|p|a|table|tr|td|th|ul|li|svg|script|style|section|"

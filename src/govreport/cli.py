@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from govreport.paths import PROJECT_DIR, PUBLISHED_DIR, RAW_DIR
+from govreport.paths import PUBLISHED_DIR, RAW_DIR, STATE_DIR
 
 app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
                        "versioned open-data package.", no_args_is_help=True, add_completion=False)
@@ -38,7 +38,7 @@ def _start_prefect_api_early():
 def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
             out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
                                         help="Where releases are published: a folder or an fsspec URL (s3://bucket/prefix)."),
-            state: Path = typer.Option(PROJECT_DIR / "state", "--state",
+            state: Path = typer.Option(STATE_DIR, "--state",
                                        help="Working state: rejected releases, caches."),
             workers: int = typer.Option(None, "--workers", help="Extract on a local Dask cluster of N processes."),
             scheduler: str = typer.Option(None, "--scheduler",
@@ -183,7 +183,8 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
 
     files = paths or list_raw_files(RAW_DIR)
     names = mention_regex()[0]
-    counts, examples = Counter(), {}
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
     for path in files:
         entries = load_manifest(path.resolve().parent)[0]
         for q in process_file(path, entries.get(path.name)).quantities:
@@ -196,7 +197,7 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
 
 @app.command()
 def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw reports.")):
-    """Record how many observations each raw document gives now, in schemas/expected_counts.csv.
+    """Record how many observations each raw document gives now, in the contract's expected_counts.csv.
 
     Review the diff: a release whose counts differ for an unchanged document is blocked."""
     from govreport.checks.cross_table import EXPECTED_COUNTS_PATH, write_expected_counts
@@ -267,7 +268,7 @@ def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish,
           raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
           out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
                                       help="Where releases are published: a folder or an fsspec URL."),
-          state: Path = typer.Option(PROJECT_DIR / "state", "--state",
+          state: Path = typer.Option(STATE_DIR, "--state",
                                      help="Working state: rejected releases, caches.")):
     """Publish on a schedule from this one command: registers the deployment govreport-publish/daily-publish
     and runs it when due, until stopped (Ctrl-C).
@@ -281,7 +282,8 @@ def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish,
 
 
 @app.command()
-def schemas(out_dir: Path = typer.Option(None, "--out", help="Folder to write to (default: schemas/).")):
+def schemas(out_dir: Path = typer.Option(None, "--out",
+                                          help="Folder to write to (default: the package's contract data).")):
     """Regenerate the schema, suite and data-dictionary files from the data contract."""
     from govreport.contract.render import write_all
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path, PureWindowsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -70,10 +70,13 @@ class ManifestProblem:
 
 
 # libyaml's parser when PyYAML has it: ten times faster on a manifest of thousands of entries.
-_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE_LOADER):
+class _Loader(_BaseLoader):
     """SafeLoader that keeps dates as strings and rejects duplicate keys.
 
     PyYAML turns 2021-01-29 into a date itself and raises a bare ValueError on

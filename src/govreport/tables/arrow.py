@@ -5,9 +5,9 @@ import csv
 import hashlib
 import io
 import json
-from typing import BinaryIO
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
