@@ -182,7 +182,9 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
     the first limit_rows of larger ones (Frictionless reads row by row in Python; GX checks every row)."""
     from frictionless import Package
 
-    package = Package(str(descriptor), basepath=str(Path(descriptor).parent))
+    # Absolute: Frictionless joins a relative descriptor path onto the basepath a second time.
+    descriptor = Path(descriptor).absolute()
+    package = Package(str(descriptor), basepath=str(descriptor.parent))
     result = package.validate(limit_rows=limit_rows)
     report = ValidationReport(checks_run=len(result.tasks))
     for task in result.tasks:
