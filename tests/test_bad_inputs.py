@@ -12,6 +12,8 @@ from govreport.sources.decode import MAX_BYTES
 
 from conftest import RAW, process_folder, publish_folder, tree_bytes
 
+pytestmark = [pytest.mark.slow]
+
 SEED = "000_c6f7ee3199c6db1d.txt"
 
 

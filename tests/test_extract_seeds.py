@@ -93,6 +93,7 @@ def test_every_observation_stands_in_the_raw_file_at_its_offsets(name):
                 assert Decimal(str(abs(bound))) * factor in stated, (written, o)
 
 
+@pytest.mark.slow
 def test_gold_score_by_the_shared_scorer(tmp_path):
     out = tmp_path / "obs.csv"
     done = subprocess.run([sys.executable, "-m", "govreport.cli", "extract", *map(str, sorted(RAW.glob("*.txt"))),

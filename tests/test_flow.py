@@ -4,12 +4,16 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from govreport.flows.publish import publish_flow
 from govreport.release.publish import PACKAGE_NAME
 
 from conftest import tree_bytes
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
     out = tmp_path / "published"
     outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"),
@@ -22,6 +26,8 @@ def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
     assert tree_bytes(out) == before
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_cli_publish_reports_and_exits_zero(raw_copy, tmp_path):
     out = tmp_path / "published"
     done = subprocess.run([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(raw_copy),

@@ -1,6 +1,8 @@
 """Incremental and distributed runs: only changed documents are extracted; Dask gives the same release."""
 import shutil
 
+import pytest
+
 from govreport.extract.cache import ExtractionCache
 from govreport.extract.pipeline import read_inputs
 from govreport.flows.publish import run
@@ -46,6 +48,8 @@ def test_deleting_the_cache_is_safe(raw_copy, tmp_path):
     assert cache.misses == 5 and [r.observations for r in after] == [r.observations for r in before]
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_flow_second_run_with_nothing_new_does_nothing(raw_copy, tmp_path):
     params = dict(raw_dir=str(raw_copy), out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
     assert run(**params).version == "1.0.0"
@@ -61,6 +65,8 @@ def test_flow_second_run_with_nothing_new_does_nothing(raw_copy, tmp_path):
 
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_a_dask_cluster_of_two_workers_publishes_the_same_release(raw_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     default = run(raw_dir=str(raw_copy), out_dir=str(tmp_path / "default"), state_dir=str(tmp_path / "s1"))

@@ -26,6 +26,8 @@ from govreport.release.publish import PACKAGE_NAME
 
 from conftest import REPO
 
+pytestmark = [pytest.mark.slow, pytest.mark.prefect]
+
 FLOW = "govreport-publish"
 SERVER_START_TIMEOUT = 90
 RUN_TIMEOUT = 150

@@ -13,6 +13,8 @@ from govreport.release.publish import PACKAGE_NAME, PublishBlocked, publish
 
 from conftest import GOLD, SCORER, process_folder, publish_folder, tree_bytes
 
+pytestmark = [pytest.mark.slow]
+
 
 def test_release_is_a_valid_data_package(release):
     done = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
