@@ -13,8 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-KEY = ("source_file", "indicator", "measure", "kind", "period", "comparator", "value_low", "value_high")
-
 
 def _num(x) -> float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):

@@ -19,8 +19,6 @@ from govreport.extract.rules import Extractor, extract_all
 from govreport.sources.decode import IngestError, file_sha256, read_document
 from govreport.sources.manifest import ManifestProblem, SourceEntry, load_manifest
 
-RAW_SUFFIXES = (".txt", ".html", ".htm", ".text")
-
 
 @dataclass
 class DocumentResult:

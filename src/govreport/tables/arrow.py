@@ -84,9 +84,3 @@ def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
         emit([[_csv_cell(row[name], name in text_fields) for name in table.field_names]
               for row in batch.to_pylist()])
     return digest.hexdigest()
-
-
-def csv_bytes(table: Table, data: pa.Table) -> bytes:
-    buf = io.BytesIO()
-    write_csv(table, data, buf)
-    return buf.getvalue()
