@@ -4,7 +4,8 @@
     .venv/bin/python bench/extract_speed.py [--mb 20]
 
 Prints MB/s of raw UTF-8 text for extraction (one core; by wall clock and by CPU time, which holds on a
-busy machine) and for `re.finditer` over the same text, and their ratio. The corpus is built deterministically from the seeds (bench/corpus.py).
+busy machine) and for `re.finditer` over the same text, and their ratio. The corpus is built
+deterministically from the seeds (bench/corpus.py).
 """
 from __future__ import annotations
 

@@ -288,7 +288,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
             extracted: list[dict[str, pa.Table]] | None = None, inputs: str | None = None) -> PublishOutcome:
     """Publish the documents' tables as the next version of the package, if anything changed.
 
-    expected_counts: reviewed observation counts per document (default: schemas/expected_counts.csv);
+    expected_counts: reviewed observation counts per document (default: the contract's expected_counts.csv);
     extracted: per-batch tables, when the caller already turned the results' rows into tables;
     inputs: the inputs' fingerprint (pipeline.inputs_fingerprint), recorded so the next run can skip work."""
     out_dir, raw_dir, state_dir = Path(out_dir), Path(raw_dir), Path(state_dir)
