@@ -36,8 +36,9 @@ FIELDS: dict[str, str] = {
 from govreport.contract.model import DOCUMENT_TYPES, DOCUMENTS, SCRIPTS  # noqa: E402
 
 # The years a report may plan for: the documents table's bounds, so the manifest accepts what a release may hold.
-FIRST_YEAR = int(DOCUMENTS.field("report_year").minimum)
-LAST_YEAR = int(DOCUMENTS.field("report_year").maximum)
+_REPORT_YEAR = DOCUMENTS.field("report_year")
+assert _REPORT_YEAR.minimum is not None and _REPORT_YEAR.maximum is not None  # the contract bounds it
+FIRST_YEAR, LAST_YEAR = int(_REPORT_YEAR.minimum), int(_REPORT_YEAR.maximum)
 
 
 @dataclass(frozen=True)
