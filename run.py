@@ -2,7 +2,9 @@
 """Set up the project's environment from the lock file, then run a job in it.
 
     python3 run.py publish     # install (first time), then extract, validate and publish raw/ into published/
-    python3 run.py test        # install (first time), then run the test suite
+    python3 run.py test        # install (first time), then run the whole test suite (what CI runs)
+    python3 run.py test --fast # only the fast tests: no release published, no Prefect, no browser (under a minute)
+    python3 run.py lint        # ruff (lint) and mypy (types) on the code
     python3 run.py -- CMD ...  # any command inside the environment, e.g. python3 run.py -- govreport --help
 
 Needs only Python 3.11 and pip. The environment lives in .venv/ and is rebuilt
@@ -21,6 +23,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".lock-sha256"
+FAST_TESTS = "not slow and not prefect and not browser"  # pytest markers, declared in pyproject.toml
+LINT = [("ruff", "check", "src", "tests", "bench", "run.py"), ("mypy",)]  # mypy: its files are in pyproject.toml
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
@@ -54,7 +58,17 @@ def main(argv: list[str]) -> int:
     if argv[0] == "publish":
         cmd = [BIN / "govreport", "publish", *argv[1:]]
     elif argv[0] == "test":
-        cmd = [BIN / "python", "-m", "pytest", *argv[1:]]
+        args = argv[1:]
+        if "--fast" in args:
+            args.remove("--fast")
+            args = ["-m", FAST_TESTS, *args]
+        cmd = [BIN / "python", "-m", "pytest", *args]
+    elif argv[0] == "lint":
+        for check in LINT:
+            code = subprocess.run([str(BIN / check[0]), *check[1:]], cwd=ROOT, env=env).returncode
+            if code:
+                return code
+        return 0
     elif argv[0] == "--":
         cmd = argv[1:]
     else:

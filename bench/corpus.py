@@ -24,10 +24,10 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):  # run as a script: make the project importable
@@ -124,7 +124,7 @@ def _pool(seed_dir: Path = SEED_DIR) -> tuple[tuple[_Sentence, ...], tuple[_Sent
             continue
         src_year = years.get(path.name) or _mode_year(text)
         for raw in _SPLIT.split(text):
-            sentence = re.sub(r"\s+", " ", raw).strip(" ,,、:")
+            sentence = re.sub(r"\s+", " ", raw).strip(" ,,、:")  # noqa: B005 - a set of characters, on purpose
             if len(sentence) < 8 or sentence in seen or _TRADITIONAL.intersection(sentence):
                 continue
             if len(_CJK.findall(sentence)) < 0.6 * len(sentence):
@@ -250,7 +250,8 @@ def document(index: int, seed: int = 0, seed_dir: Path = SEED_DIR) -> tuple[str,
     closing = rng.choice(_CLOSINGS).format(region=region, city=city_short)
     plan_head = [
         f"二、{year}年工作安排",
-        f"{year}年是{rng.choice(['推动高质量发展的关键之年', '全面深化改革的攻坚之年', '承上启下、继往开来的重要一年'])}"
+        f"{year}年是"
+        f"{rng.choice(['推动高质量发展的关键之年', '全面深化改革的攻坚之年', '承上启下、继往开来的重要一年'])}"
         f"。今年政府工作的总体要求是:坚持稳中求进工作总基调,完整、准确、全面贯彻新发展理念,推动{region}经济社会高质量发展。",
         "今年经济社会发展的主要预期目标是:" + _targets(rng),
     ]
@@ -307,7 +308,7 @@ def build_corpus(out_dir: Path, n_docs: int | None = None, target_mb: float | No
         paths.append(path)
         manifest.append(f"  - file: {path.name}")
         manifest += [f"    {key}: {value}" for key, value in facts.items()]
-        manifest.append("    source: synthetic (bench/corpus.py, seed %d)" % seed)
+        manifest.append(f"    source: synthetic (bench/corpus.py, seed {seed})")
     if write_manifest:
         (out / "sources.yaml").write_text("\n".join(manifest) + "\n", encoding="utf-8")
     return paths

@@ -4,7 +4,8 @@
     .venv/bin/python bench/extract_speed.py [--mb 20]
 
 Prints MB/s of raw UTF-8 text for extraction (one core; by wall clock and by CPU time, which holds on a
-busy machine) and for `re.finditer` over the same text, and their ratio. The corpus is built deterministically from the seeds (bench/corpus.py).
+busy machine) and for `re.finditer` over the same text, and their ratio. The corpus is built
+deterministically from the seeds (bench/corpus.py).
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import build_corpus  # noqa: E402
-from govreport.extract.rules import Extractor, extract_all  # noqa: E402
 from govreport.extract.normalize import normalize  # noqa: E402
+from govreport.extract.rules import Extractor, extract_all  # noqa: E402
 
 
 def main() -> None:

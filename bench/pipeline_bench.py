@@ -130,7 +130,8 @@ def main() -> None:
                                           "--state", str(args.work / f"state-server-{n}")], server_env)
         print(f"{n:>6} {mb:>6.1f} {t_prefect:>9.1f} {n / t_prefect:>7.1f} {t_plain:>8.1f} {overhead:>8.0%} "
               f"{t_rerun:>8.1f} {t_empty:>8.1f} {t_rerun / t_empty:>11.2f} {float(t_validate):>10.1f} "
-              f"{max(mem_prefect, mem_plain, mem_validate):>8.0f} {t_server:>8.1f} {(t_server - t_plain) / t_server:>8.0%}",
+              f"{max(mem_prefect, mem_plain, mem_validate):>8.0f} {t_server:>8.1f} "
+              f"{(t_server - t_plain) / t_server:>8.0%}",
               flush=True)
         print(f"       (peak MB: prefect run {mem_prefect:.0f}, plain {mem_plain:.0f}, validate {mem_validate:.0f}; "
               f"GX import {gx_import} s, not in 'validate s')", flush=True)

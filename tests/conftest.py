@@ -16,12 +16,12 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 
 import pytest
 
-from govreport.paths import PROJECT_DIR
 from govreport.extract.pipeline import process_all, read_inputs, refuse_unusable_manifest
 from govreport.release.publish import PACKAGE_NAME, publish
 
-RAW = PROJECT_DIR / "raw"
-SHARED = PROJECT_DIR.parent / "shared"
+REPO = Path(__file__).resolve().parents[1]  # the checkout: its raw/ and published/ are the project's data
+RAW = REPO / "raw"
+SHARED = REPO.parent / "shared"
 GOLD = SHARED / "spec" / "gold_seeds.csv"
 SCORER = SHARED / "tools" / "score_extraction.py"
 

@@ -21,6 +21,7 @@ def test_met(better, comparator, low, high, actual, expected):
     assert met(better, target, actual) is expected
 
 
+@pytest.mark.slow
 def test_targets_meet_outcomes_stated_in_the_next_years_report(release):
     rows = duckdb.sql(f"""
         select indicator, year, measure, target_source_file, actual_source_file, target_value, actual_value, met

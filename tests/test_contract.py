@@ -1,14 +1,14 @@
-"""One source of truth: the files in schemas/ are what the contract generates."""
+"""One source of truth: the generated files in the package's contract data are what the contract generates."""
 import json
 
+from govreport.contract.files import DATA_DIR, EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
-from govreport.paths import SCHEMAS_DIR
 from govreport.contract.render import write_all
 
 
 def test_committed_schema_files_match_the_contract(tmp_path):
     for path in write_all(tmp_path):
-        committed = SCHEMAS_DIR / path.relative_to(tmp_path)
+        committed = DATA_DIR / path.relative_to(tmp_path)
         assert committed.exists(), f"{committed} missing: run `govreport schemas`"
         assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), \
             f"{committed} is stale: run `govreport schemas` and review the diff"
@@ -20,14 +20,14 @@ def test_arrow_and_frictionless_schemas_agree():
         fr = t.to_frictionless()["fields"]
         ar = t.to_pyarrow()
         assert [f["name"] for f in fr] == ar.names
-        for f, a in zip(fr, ar):
+        for f, a in zip(fr, ar, strict=True):
             assert kinds[str(a.type)] == f["type"]
             assert a.nullable == (not f.get("constraints", {}).get("required", False))
 
 
 def test_suites_reference_only_real_columns():
     for t in TABLES:
-        suite = json.loads((SCHEMAS_DIR / "expectations" / f"{t.name}.json").read_text(encoding="utf-8"))
+        suite = json.loads((EXPECTATIONS_DIR / f"{t.name}.json").read_text(encoding="utf-8"))
         columns = set(suite["expectations"][0]["kwargs"]["column_list"])
         for e in suite["expectations"]:
             for key in ("column", "column_A", "column_B"):

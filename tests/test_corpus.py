@@ -18,6 +18,7 @@ from bench.corpus import (  # noqa: E402
     build_corpus,
     corpus_text,
 )
+
 from govreport.sources.decode import read_document  # noqa: E402
 from govreport.sources.manifest import load_manifest  # noqa: E402
 

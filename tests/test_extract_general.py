@@ -5,8 +5,8 @@ Each case is a short passage with every fact it states; the extractor must find 
 """
 import pytest
 
-from govreport.extract.rules import extract_facts
 from govreport.extract.normalize import normalize
+from govreport.extract.rules import extract_facts
 
 
 def facts(text, year):

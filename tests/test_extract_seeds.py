@@ -2,15 +2,14 @@
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from govreport.contract.codelist import UNIT_DIMENSIONS
-from govreport.sources.manifest import load_manifest
 from govreport.extract.normalize import normalize
 from govreport.extract.numbers import find_values
 from govreport.extract.pipeline import process_file
+from govreport.sources.manifest import load_manifest
 
 from conftest import GOLD, RAW, SCORER
 
@@ -94,6 +93,7 @@ def test_every_observation_stands_in_the_raw_file_at_its_offsets(name):
                 assert Decimal(str(abs(bound))) * factor in stated, (written, o)
 
 
+@pytest.mark.slow
 def test_gold_score_by_the_shared_scorer(tmp_path):
     out = tmp_path / "obs.csv"
     done = subprocess.run([sys.executable, "-m", "govreport.cli", "extract", *map(str, sorted(RAW.glob("*.txt"))),

@@ -5,14 +5,13 @@ import json
 import socket
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from govreport.sources.fetch import USER_AGENT, FetchResult, decode_html, fetch_to_raw, html_to_text
 from govreport.extract.pipeline import list_raw_files, process_file
+from govreport.sources.fetch import USER_AGENT, FetchResult, decode_html, fetch_to_raw, html_to_text
 
 SENTENCE = "今年全区地区生产总值增长6%左右"
 REPORT_HTML = f"""<!DOCTYPE html>
@@ -36,7 +35,7 @@ REPORT_HTML = f"""<!DOCTYPE html>
 """
 REPORT_BYTES = REPORT_HTML.encode("gbk")
 REPORT_ETAG = '"report-v1"'
-NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 class _State:
@@ -168,7 +167,7 @@ def test_etag_304_keeps_files(server, tmp_path):
     assert first.changed
     files = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in raw.rglob("*") if p.is_file()}
 
-    second = _fetch(f"{base}/report", raw, tmp_path, now=datetime(2024, 3, 2, tzinfo=timezone.utc))
+    second = _fetch(f"{base}/report", raw, tmp_path, now=datetime(2024, 3, 2, tzinfo=UTC))
     assert second.error is None and second.status == 304 and not second.changed
     assert second.sha256 == first.sha256 and second.text_path == first.text_path
     assert _requests_for(state, "/report")[-1]["headers"].get("If-None-Match") == REPORT_ETAG
@@ -285,7 +284,7 @@ def test_html_helpers():
     html, enc = decode_html('<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>报告</p>'
                             .encode("gbk"))
     assert enc == "gb18030" and "报告" in html
-    html, enc = decode_html("<p>报告</p>".encode("utf-8"), "text/html; charset=UTF-8")
+    html, enc = decode_html("<p>报告</p>".encode(), "text/html; charset=UTF-8")
     assert enc == "utf-8"
     # No declaration at all: detection (govreport.sources.decode.decode_bytes).
     html, enc = decode_html(f"<p>{SENTENCE}</p>".encode("gbk"))

@@ -4,25 +4,30 @@ import os
 import subprocess
 import sys
 
-from govreport.cli import _load_flow_module
+import pytest
+
+from govreport.flows.publish import publish_flow
 from govreport.release.publish import PACKAGE_NAME
 
 from conftest import tree_bytes
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
-    flows = _load_flow_module()
     out = tmp_path / "published"
-    outcome = flows.publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"),
+    outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"),
                                  batch_size=2)
     assert outcome.version == "1.0.0"
     assert outcome.row_counts["documents"] == 5 and outcome.row_counts["observations"] >= 70
     before = tree_bytes(out)
-    again = flows.publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"))
+    again = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"))
     assert again.version is None
     assert tree_bytes(out) == before
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_cli_publish_reports_and_exits_zero(raw_copy, tmp_path):
     out = tmp_path / "published"
     done = subprocess.run([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(raw_copy),

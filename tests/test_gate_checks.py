@@ -10,6 +10,7 @@ from govreport.release.publish import PublishBlocked, publish
 from conftest import process_folder, tree_bytes
 
 
+@pytest.mark.slow
 def test_a_silent_change_in_a_documents_count_blocks_the_release(raw_copy, tmp_path):
     results = process_folder(raw_copy)
     reviewed = copy.deepcopy(read_expected_counts())
@@ -29,6 +30,7 @@ def test_the_committed_expected_counts_match_the_extractor():
     assert {k: int(v["observations"]) for k, v in read_expected_counts().items()} == counts
 
 
+@pytest.mark.slow
 def test_a_number_that_changes_for_an_unchanged_document_blocks_the_release(raw_copy, tmp_path):
     out = tmp_path / "out"
     results = process_folder(raw_copy)
@@ -43,6 +45,7 @@ def test_a_number_that_changes_for_an_unchanged_document_blocks_the_release(raw_
     assert tree_bytes(out) == before
 
 
+@pytest.mark.slow
 def test_a_table_that_shrinks_too_much_blocks_the_release(raw_copy, tmp_path):
     out = tmp_path / "out"
     results = process_folder(raw_copy)
@@ -54,6 +57,7 @@ def test_a_table_that_shrinks_too_much_blocks_the_release(raw_copy, tmp_path):
     assert tree_bytes(out) == before
 
 
+@pytest.mark.slow
 def test_documents_that_disagree_are_reported_as_conflicts_but_published(raw_copy, tmp_path):
     # a news article misquoting the report: same region, indicator, kind and period, another number
     article = raw_copy / "005_misquote.txt"

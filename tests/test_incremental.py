@@ -4,8 +4,8 @@ import shutil
 import pytest
 
 from govreport.extract.cache import ExtractionCache
-from govreport.cli import _load_flow_module
 from govreport.extract.pipeline import read_inputs
+from govreport.flows.publish import run
 
 from conftest import tree_bytes
 
@@ -48,27 +48,29 @@ def test_deleting_the_cache_is_safe(raw_copy, tmp_path):
     assert cache.misses == 5 and [r.observations for r in after] == [r.observations for r in before]
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_flow_second_run_with_nothing_new_does_nothing(raw_copy, tmp_path):
-    flows = _load_flow_module()
     params = dict(raw_dir=str(raw_copy), out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
-    assert flows.run(**params).version == "1.0.0"
+    assert run(**params).version == "1.0.0"
     before = tree_bytes(tmp_path / "out")
-    second = flows.run(**params)
+    second = run(**params)
     assert second.version is None and second.summary.unchanged == 5
     assert tree_bytes(tmp_path / "out") == before
     (raw_copy / "003_289cf3d100bc3f5f.txt").write_text(
         (raw_copy / "003_289cf3d100bc3f5f.txt").read_text(encoding="utf-8").replace("增长 6.0%", "增长 6.1%"),
         encoding="utf-8")
-    third = flows.run(**params)
+    third = run(**params)
     assert third.version == "1.0.1" and third.summary.unchanged == 4
 
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
 def test_a_dask_cluster_of_two_workers_publishes_the_same_release(raw_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    flows = _load_flow_module()
-    default = flows.run(raw_dir=str(raw_copy), out_dir=str(tmp_path / "default"), state_dir=str(tmp_path / "s1"))
-    on_dask = flows.run(workers=2, raw_dir=str(raw_copy), out_dir=str(tmp_path / "dask"),
+    default = run(raw_dir=str(raw_copy), out_dir=str(tmp_path / "default"), state_dir=str(tmp_path / "s1"))
+    on_dask = run(workers=2, raw_dir=str(raw_copy), out_dir=str(tmp_path / "dask"),
                         state_dir=str(tmp_path / "s2"), batch_size=2)
     assert default.version == on_dask.version == "1.0.0"
 

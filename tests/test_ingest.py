@@ -198,12 +198,14 @@ def test_phrase_pool_is_big_enough():
     assert len(PHRASES) >= 8
 
 
+@pytest.mark.slow
 @given(cjk_and_ascii())
 def test_utf8_round_trip(text):
     d = decode_bytes(text.encode("utf-8"))
     assert (d.text, d.encoding, d.warnings) == (text, "utf-8", ())
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(report_like())
 def test_gb18030_round_trip(text):

@@ -1,7 +1,9 @@
 """Normalization keeps a map back to the raw text."""
 import unicodedata
 
-from hypothesis import given, settings, strategies as st
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govreport.extract.normalize import normalize
 
@@ -47,6 +49,7 @@ CJK = st.sampled_from(list("地区生产总值增长投资收入區產總資") +
 PIECES = st.one_of(CJK, st.sampled_from(["5", ".", "%", "5", "0", " ", "  ", ",", "。", "\n", "3", "亿元"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(st.lists(PIECES, min_size=1, max_size=60))
 def test_every_normalized_span_maps_to_raw_text_that_normalizes_to_it(pieces):

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import cn2an
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from govreport.extract.numbers import chinese_to_decimal, find_values
 

@@ -1,8 +1,5 @@
 """Publishing: a valid package, read back by DuckDB and pandas; versions; the validation gate."""
-import csv
-import io
 import json
-import shutil
 import subprocess
 import sys
 
@@ -15,6 +12,8 @@ from govreport.contract.model import TABLES
 from govreport.release.publish import PACKAGE_NAME, PublishBlocked, publish
 
 from conftest import GOLD, SCORER, process_folder, publish_folder, tree_bytes
+
+pytestmark = [pytest.mark.slow]
 
 
 def test_release_is_a_valid_data_package(release):

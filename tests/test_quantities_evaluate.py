@@ -2,10 +2,12 @@
 import subprocess
 import sys
 
-from govreport.extract.rules import extract_all
-from govreport.sources.manifest import load_manifest
+import pytest
+
 from govreport.extract.normalize import normalize
 from govreport.extract.pipeline import process_file
+from govreport.extract.rules import extract_all
+from govreport.sources.manifest import load_manifest
 
 from conftest import GOLD, RAW, SCORER
 
@@ -36,6 +38,7 @@ def test_dates_ordinals_numbering_and_phone_numbers_are_not_quantities():
     assert {(q.subject, q.value, q.unit) for q in qs} == {("新增上市企业", 3.0, "家"), ("新建公园", 15.0, "个")}
 
 
+@pytest.mark.slow
 def test_evaluate_prints_the_figures_of_the_shared_scorer(tmp_path):
     ours = subprocess.run([sys.executable, "-m", "govreport.cli", "evaluate", str(GOLD), "--raw", str(RAW)],
                           capture_output=True, text=True, env={"COLUMNS": "250", "PATH": ""})

@@ -12,10 +12,16 @@ import polars as pl
 import pytest
 
 from govreport.contract.model import TABLES
-from govreport.paths import PUBLISHED_DIR
-from govreport.release.publish import PACKAGE_NAME, PublishLocked, build_tables, content_hash, read_latest, table_digests
+from govreport.release.publish import (
+    PACKAGE_NAME,
+    PublishLocked,
+    build_tables,
+    content_hash,
+    read_latest,
+    table_digests,
+)
 
-from conftest import RAW, process_folder, publish_folder, tree_bytes
+from conftest import RAW, REPO, process_folder, publish_folder, tree_bytes
 
 TESTS = Path(__file__).resolve().parent
 PUBLISH_SCRIPT = ("import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
@@ -41,6 +47,7 @@ def add_report(raw):
     (raw / "020_new.txt").write_text("2024年政府工作报告\n今年主要预期目标是:地区生产总值增长5%左右。", encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_publish_killed_mid_write_leaves_the_previous_release_and_latest_untouched(raw_copy, tmp_path):
     out = tmp_path / "out"
     publish_folder(raw_copy, out)
@@ -60,6 +67,7 @@ def test_a_publish_killed_mid_write_leaves_the_previous_release_and_latest_untou
     assert not list((out / PACKAGE_NAME).glob(".staging-*"))
 
 
+@pytest.mark.slow
 def test_two_publishers_at_once_cannot_both_write(raw_copy, tmp_path):
     out = tmp_path / "out"
     publish_folder(raw_copy, out)
@@ -73,6 +81,7 @@ def test_two_publishers_at_once_cannot_both_write(raw_copy, tmp_path):
     assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if p.is_dir()) == ["1.0.0", "1.1.0"]
 
 
+@pytest.mark.slow
 def test_the_same_inputs_and_code_give_byte_identical_files(raw_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     a = publish_folder(raw_copy, tmp_path / "a").path
@@ -84,6 +93,7 @@ def test_the_same_inputs_and_code_give_byte_identical_files(raw_copy, tmp_path, 
     assert descriptor["created"] == "2023-11-14T22:13:20Z"
 
 
+@pytest.mark.slow
 def test_changelog_changes_releases_and_diff(raw_copy, tmp_path):
     out = tmp_path / "out"
     publish_folder(raw_copy, out)
@@ -108,6 +118,7 @@ def test_changelog_changes_releases_and_diff(raw_copy, tmp_path):
     assert json.loads(diff.stdout)["observations"]["changed"] == changes["observations"]["changed"]
 
 
+@pytest.mark.slow
 def test_polars_duckdb_and_pandas_agree_on_every_table(release):
     import duckdb
 
@@ -126,6 +137,7 @@ def test_polars_duckdb_and_pandas_agree_on_every_table(release):
                 assert left == right, (t.name, col)
 
 
+@pytest.mark.slow
 def test_parquet_files_carry_types_compression_statistics_and_metadata(release):
     import pyarrow.parquet as pq
 
@@ -141,7 +153,7 @@ def test_parquet_files_carry_types_compression_statistics_and_metadata(release):
 
 def test_the_repository_release_is_up_to_date_with_raw_and_the_code():
     """Data changes are reviewed like code changes: publish and commit when this fails."""
-    latest = read_latest(PUBLISHED_DIR / PACKAGE_NAME)
+    latest = read_latest(REPO / "published" / PACKAGE_NAME)
     assert latest is not None, "nothing published in published/: run `python3 run.py publish`"
     tables = build_tables(process_folder(RAW))
     digest = content_hash(table_digests(tables))

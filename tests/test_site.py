@@ -18,23 +18,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
-from govreport.sources.decode import read_document
-from govreport.paths import PROJECT_DIR
 from govreport.checks.gate import read_tables, validate_package
+from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES
 from govreport.release import changes
 from govreport.site import build_catalog_site, build_release_site
 from govreport.site.charts import chart_series
 from govreport.site.templating import environment
+from govreport.sources.decode import read_document
 
-from conftest import RAW, publish_folder
+from conftest import RAW, REPO, publish_folder
 
 # A raw document whose quoted sentence carries markup and a javascript: URL; every page must show it as text.
 INJECTION_FILE = "999_injection.txt"
 INJECTION = ("2023年政府工作报告\n今年主要预期目标是:地区生产总值增长6%左右<script>window.__pwned=1</script>"
              "\"><img src=x onerror=\"window.__pwned=2\">,固定资产投资完成100亿元。javascript:alert(1)")
 PAYLOADS = ("<script>window.__pwned", "<img src=x", 'href="javascript:', "href='javascript:")
-ARTIFACTS = PROJECT_DIR / "test-artifacts"
+ARTIFACTS = REPO / "test-artifacts"
 
 
 def _html_files(release_dir: Path) -> list[Path]:
@@ -66,6 +65,7 @@ def site_tree(tmp_path_factory) -> SimpleNamespace:
 
 
 # --- the HTML, read as text ------------------------------------------------------------------
+@pytest.mark.slow
 def test_release_page_header_metadata_and_citation(site_tree):
     page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
     descriptor = json.loads((site_tree.v2 / "datapackage.json").read_text(encoding="utf-8"))
@@ -77,6 +77,7 @@ def test_release_page_header_metadata_and_citation(site_tree):
         assert text in html.unescape(citation), text
 
 
+@pytest.mark.slow
 def test_every_resource_is_linked_with_size_and_sha256(site_tree):
     page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
     descriptor = json.loads((site_tree.v2 / "datapackage.json").read_text(encoding="utf-8"))
@@ -90,6 +91,7 @@ def test_every_resource_is_linked_with_size_and_sha256(site_tree):
         assert f'href="{link}"' in page
 
 
+@pytest.mark.slow
 def test_data_dictionary_is_rendered_from_the_contract(site_tree):
     page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
     for t in TABLES:
@@ -98,6 +100,7 @@ def test_data_dictionary_is_rendered_from_the_contract(site_tree):
             assert html.escape(f.zh) in page
 
 
+@pytest.mark.slow
 def test_validation_status_from_report(site_tree):
     page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
     report = json.loads((site_tree.v2 / "validation" / "report.json").read_text(encoding="utf-8"))
@@ -105,6 +108,7 @@ def test_validation_status_from_report(site_tree):
     assert "Passed 通过" in page and f'data-checks="{report["checks_run"]}"' in page
 
 
+@pytest.mark.slow
 def test_validation_failures_are_listed_and_escaped(site_tree, tmp_path):
     release = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, release)
@@ -120,6 +124,7 @@ def test_validation_failures_are_listed_and_escaped(site_tree, tmp_path):
     assert "&lt;b&gt;bad&lt;/b&gt;" in page and "<b>bad</b>" not in page
 
 
+@pytest.mark.slow
 def test_first_release_has_nothing_to_compare(site_tree):
     page = (site_tree.v1 / "index.html").read_text(encoding="utf-8")
     assert "First release" in page
@@ -131,6 +136,7 @@ def _with_previous(release: Path, previous: str = "1.0.0") -> None:
     (release / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_changes_are_read_from_the_releases_changes_json(site_tree, tmp_path):
     listed = json.loads((site_tree.v2 / "changes.json").read_text(encoding="utf-8"))  # the publisher's account
     obs = listed["observations"]
@@ -149,6 +155,7 @@ def test_changes_are_read_from_the_releases_changes_json(site_tree, tmp_path):
     assert "data-count=" not in page and "no changes.json" in page
 
 
+@pytest.mark.slow
 def test_changed_and_removed_observations(site_tree, tmp_path):
     old, new = tmp_path / "1.0.0", tmp_path / "1.0.1"
     shutil.copytree(site_tree.v1, old)
@@ -169,6 +176,7 @@ def test_changed_and_removed_observations(site_tree, tmp_path):
     assert 'data-count="removed">1<' in page and 'data-count="changed">1<' in page
 
 
+@pytest.mark.slow
 def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
     release = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, release)
@@ -190,6 +198,7 @@ def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
         assert raw not in page and html.escape(raw) in page
 
 
+@pytest.mark.slow
 def test_changes_json_of_unknown_layout_is_shown_escaped(site_tree, tmp_path):
     release = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, release)
@@ -199,6 +208,7 @@ def test_changes_json_of_unknown_layout_is_shown_escaped(site_tree, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
 
 
+@pytest.mark.slow
 def test_injection_payload_is_text_everywhere(site_tree):
     pages = _html_files(site_tree.v2)
     assert any(p.name.startswith("doc-") for p in pages)
@@ -221,6 +231,7 @@ def test_json_for_scripts_cannot_end_its_element():
     assert json.loads(inner) == nasty
 
 
+@pytest.mark.slow
 def test_document_pages_anchor_each_value_at_its_offsets(site_tree):
     rows = pq.read_table(site_tree.v2 / "data" / "observations.parquet").to_pylist()
     docs = pq.read_table(site_tree.v2 / "data" / "documents.parquet").to_pylist()
@@ -245,6 +256,7 @@ def test_document_pages_anchor_each_value_at_its_offsets(site_tree):
     assert checked == len(rows)
 
 
+@pytest.mark.slow
 def test_table_rows_link_to_document_positions(site_tree):
     rows = _embedded_rows((site_tree.v2 / "index.html").read_text(encoding="utf-8"))
     assert rows and all(re.fullmatch(r"site/doc-[0-9a-f]{12}\.html#obs-[0-9a-f]{16}", r["href"]) for r in rows)
@@ -253,6 +265,7 @@ def test_table_rows_link_to_document_positions(site_tree):
         assert f'id="{anchor}"' in (site_tree.v2 / page).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_without_raw_dir_there_are_no_document_links(raw_copy, tmp_path):
     outcome = publish_folder(raw_copy, tmp_path / "published")
     page = build_release_site(outcome.path).read_text(encoding="utf-8")
@@ -260,6 +273,7 @@ def test_without_raw_dir_there_are_no_document_links(raw_copy, tmp_path):
     assert all(r["href"] is None for r in _embedded_rows(page))
 
 
+@pytest.mark.slow
 def test_no_external_requests_in_markup(site_tree):
     for path in _html_files(site_tree.v2) + [site_tree.published / "index.html"]:
         source = path.read_text(encoding="utf-8")
@@ -270,6 +284,7 @@ def test_no_external_requests_in_markup(site_tree):
     assert "url(" not in css and "@import" not in css and "@font-face" not in css
 
 
+@pytest.mark.slow
 def test_charts_are_svg_with_alt_text(site_tree):
     page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
     svgs = re.findall(r'<svg class="chart-svg[^"]*"[^>]*>.*?</svg>', page, re.S)
@@ -306,6 +321,7 @@ def test_chart_series_draws_the_tables_met_verdict():
     assert by["investment"]["actuals"][0]["missed"] is False
 
 
+@pytest.mark.slow
 def test_catalog_lists_versions_newest_first(site_tree):
     page = (site_tree.published / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a class="release-link" href="([^"]+)">([^<]+)</a>', page)
@@ -316,6 +332,7 @@ def test_catalog_lists_versions_newest_first(site_tree):
         assert v["created"][:10] in page
 
 
+@pytest.mark.slow
 def test_validation_summarises_the_gx_results(site_tree):
     page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
     results = json.loads((site_tree.v2 / "validation" / "great_expectations.json").read_text(encoding="utf-8"))
@@ -330,6 +347,7 @@ def test_validation_summarises_the_gx_results(site_tree):
     assert "data_docs" not in page
 
 
+@pytest.mark.slow
 def test_gx_failures_from_a_real_gate_run_are_named_on_the_page(site_tree, tmp_path):
     release = tmp_path / "1.0.0"
     shutil.copytree(site_tree.v1, release)
@@ -350,6 +368,7 @@ def test_gx_failures_from_a_real_gate_run_are_named_on_the_page(site_tree, tmp_p
     assert all(f"<code>{t}</code>" in row for t in failed_types)
 
 
+@pytest.mark.slow
 def test_release_weighs_about_what_its_data_and_reports_weigh(site_tree):
     for release in (site_tree.v1, site_tree.v2):
         assert not (release / "validation" / "data_docs").exists() and not (release / "validation" / "gx").exists()
@@ -358,6 +377,7 @@ def test_release_weighs_about_what_its_data_and_reports_weigh(site_tree):
         assert total < 3 * data, (total, data)
 
 
+@pytest.mark.slow
 def test_static_files_are_the_packages_own(site_tree):
     from importlib.resources import files
     for name in ("style.css", "release.js"):
@@ -370,6 +390,7 @@ def test_static_files_are_the_packages_own(site_tree):
 def test_no_html_css_or_js_in_the_site_modules():
     """The pages' markup, style and script live in templates/ and static/, not in Python strings."""
     import ast
+
     import govreport.site
 
     markup = re.compile(r"<\s*/?\s*(html|head|body|div|span|p|a|table|tr|td|th|ul|li|svg|script|style|section|"
@@ -430,6 +451,7 @@ def cpi_release(tmp_path_factory) -> Path:
     return outcome.path
 
 
+@pytest.mark.slow
 def test_lower_is_better_target_met_in_table_and_chart(cpi_release):
     panel = pq.read_table(cpi_release / "data" / "targets_vs_actuals.parquet").to_pylist()
     cpi = [r for r in panel if r["indicator"] == "consumer_price_index" and r["year"] == 2023]
@@ -519,6 +541,8 @@ def _visible_rows(page) -> int:
     return page.locator("#observations-table tbody.obs-row:not([hidden])").count()
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_browser_catalog_links_to_release_and_downloads_work(page, server, site_tree):
     _open_release(page, server)
     hrefs = page.eval_on_selector_all("a.download-link", "els => els.map(e => e.href)")
@@ -534,6 +558,8 @@ def test_browser_catalog_links_to_release_and_downloads_work(page, server, site_
     assert set(hashes) <= set(hrefs)
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_browser_search_filters_rows(page, server, site_tree):
     _open_release(page, server)
     total = pq.read_metadata(site_tree.v2 / "data" / "observations.parquet").num_rows
@@ -553,6 +579,8 @@ def test_browser_search_filters_rows(page, server, site_tree):
     assert _visible_rows(page) == total
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_browser_header_click_sorts(page, server):
     _open_release(page, server)
 
@@ -573,6 +601,8 @@ def test_browser_header_click_sorts(page, server):
     assert years == sorted(years)
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_browser_charts_are_drawn(page, server):
     _open_release(page, server)
     charts = page.locator("svg.chart-svg")
@@ -587,6 +617,8 @@ def test_browser_charts_are_drawn(page, server):
     assert page.locator("svg.chart-svg .t-band, svg.chart-svg .t-tick, svg.chart-svg .t-bound").count() > 0
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_browser_injection_is_inert_and_shown_as_text(page, server):
     _open_release(page, server)
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -607,6 +639,8 @@ def test_browser_injection_is_inert_and_shown_as_text(page, server):
     assert "javascript:alert(1)" in text and page.locator('a[href^="javascript:"]').count() == 0
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_browser_screenshot(page, server):
     """Saved for people to look at (test-artifacts/ is git-ignored)."""
     _open_release(page, server)
@@ -615,6 +649,8 @@ def test_browser_screenshot(page, server):
     assert (ARTIFACTS / "release-page.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_browser_release_and_source_pages_work_offline_from_disk(browser, site_tree):
     """Opened from file:// with the network cut off: no request leaves the disk, and the release page and a
     source page render their main content (table built by the script, styles, charts, marked text)."""

@@ -11,6 +11,8 @@ from govreport.release.storage import publish_to
 
 from conftest import process_folder, publish_folder, tree_bytes
 
+pytestmark = [pytest.mark.slow]
+
 
 @pytest.fixture
 def s3(monkeypatch):

@@ -1,8 +1,6 @@
 """The govreport command line."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import typer
@@ -10,26 +8,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from govreport.paths import PROJECT_DIR, PUBLISHED_DIR, RAW_DIR
+from govreport.paths import PUBLISHED_DIR, RAW_DIR, STATE_DIR
 
 app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
                        "versioned open-data package.", no_args_is_help=True, add_completion=False)
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
-
-
-def _load_flow_module(name: str = "publish_flow"):
-    """flows/ holds the Prefect orchestration; the library itself never imports Prefect."""
-    import cloudpickle
-
-    path = PROJECT_DIR / "flows" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"govreport_flows_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    # Dask workers cannot import flows/ by name: send its code with the tasks.
-    cloudpickle.register_pickle_by_value(module)
-    return module
 
 
 def _start_prefect_api_early():
@@ -54,7 +38,7 @@ def _start_prefect_api_early():
 def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
             out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
                                         help="Where releases are published: a folder or an fsspec URL (s3://bucket/prefix)."),
-            state: Path = typer.Option(PROJECT_DIR / "state", "--state",
+            state: Path = typer.Option(STATE_DIR, "--state",
                                        help="Working state: rejected releases, caches."),
             workers: int = typer.Option(None, "--workers", help="Extract on a local Dask cluster of N processes."),
             scheduler: str = typer.Option(None, "--scheduler",
@@ -70,20 +54,21 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
         err.print(f"[red]error:[/] raw folder {raw} does not exist")
         raise typer.Exit(2)
     started = _start_prefect_api_early()
-    flows = _load_flow_module()
+    from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
+
     started.join()
     try:
-        outcome = flows.run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
-                            state_dir=str(state))
+        outcome = run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
+                      state_dir=str(state))
     except PublishBlocked as blocked:
         err.print(f"[red]{escape(str(blocked))}[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except ManifestUnusable as bad:
         err.print(f"[red]error:[/] {escape(str(bad))}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except PublishLocked as locked:
         err.print(f"[red]error:[/] {locked}")
-        raise typer.Exit(3)
+        raise typer.Exit(3) from None
     counts = ", ".join(f"{n} {t}" for t, n in outcome.row_counts.items())
     if outcome.summary is not None:
         out.print(escape(str(outcome.summary)), highlight=False)
@@ -98,8 +83,8 @@ def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
             out_file: Path = typer.Option(..., "--out", help="Observations file to write: .csv or .parquet.")):
     """Extract observations from the given files (no validation, no publishing)."""
     from govreport.contract.model import OBSERVATIONS
-    from govreport.sources.manifest import load_manifest
     from govreport.extract.pipeline import process_file
+    from govreport.sources.manifest import load_manifest
     from govreport.tables.arrow import to_arrow, write_csv
 
     if out_file.suffix not in (".csv", ".parquet"):
@@ -167,8 +152,8 @@ def evaluate(gold: Path = typer.Argument(..., help="Gold annotations: a CSV in t
              min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 when strict F1 is below this.")):
     """Extract the gold's documents and print precision, recall and F1 with every missed and spurious fact."""
     from govreport.extract.evaluate import read_gold, report, score
-    from govreport.sources.manifest import load_manifest
     from govreport.extract.pipeline import process_file
+    from govreport.sources.manifest import load_manifest
 
     if raw is None:
         raw = gold.parent / "raw" if gold.is_dir() and (gold.parent / "raw").is_dir() else RAW_DIR
@@ -193,12 +178,13 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
     from collections import Counter
 
     from govreport.contract.codelist import mention_regex
-    from govreport.sources.manifest import load_manifest
     from govreport.extract.pipeline import list_raw_files, process_file
+    from govreport.sources.manifest import load_manifest
 
     files = paths or list_raw_files(RAW_DIR)
     names = mention_regex()[0]
-    counts, examples = Counter(), {}
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
     for path in files:
         entries = load_manifest(path.resolve().parent)[0]
         for q in process_file(path, entries.get(path.name)).quantities:
@@ -211,12 +197,12 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
 
 @app.command()
 def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw reports.")):
-    """Record how many observations each raw document gives now, in schemas/expected_counts.csv.
+    """Record how many observations each raw document gives now, in the contract's expected_counts.csv.
 
     Review the diff: a release whose counts differ for an unchanged document is blocked."""
     from govreport.checks.cross_table import EXPECTED_COUNTS_PATH, write_expected_counts
-    from govreport.sources.manifest import load_manifest
     from govreport.extract.pipeline import drop_duplicate_documents, list_raw_files, process_file
+    from govreport.sources.manifest import load_manifest
 
     entries = load_manifest(raw)[0]
     results = drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in list_raw_files(raw)])
@@ -263,8 +249,8 @@ def diff(old: str = typer.Argument(..., help="Older release: a version (1.0.0) o
     """Compare two releases: documents and observations added, removed and changed."""
     import json
 
-    from govreport.release.changes import changelog_entry, diff_tables
     from govreport.checks.gate import read_tables
+    from govreport.release.changes import changelog_entry, diff_tables
 
     a, b = _release_dir(old, out_dir), _release_dir(new, out_dir)
     changes = diff_tables(read_tables(a), read_tables(b))
@@ -282,7 +268,7 @@ def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish,
           raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
           out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
                                       help="Where releases are published: a folder or an fsspec URL."),
-          state: Path = typer.Option(PROJECT_DIR / "state", "--state",
+          state: Path = typer.Option(STATE_DIR, "--state",
                                      help="Working state: rejected releases, caches.")):
     """Publish on a schedule from this one command: registers the deployment govreport-publish/daily-publish
     and runs it when due, until stopped (Ctrl-C).
@@ -290,12 +276,14 @@ def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish,
     Uses the Prefect server at PREFECT_API_URL if set; otherwise starts a local one on 127.0.0.1 for as long
     as it runs (Prefect's embedded API has no scheduler).
     """
-    _load_flow_module("serve").serve(cron=cron, timezone=timezone, raw_dir=str(raw), out_dir=str(out_dir),
-                                     state_dir=str(state))
+    from govreport.flows.serve import serve as serve_flow
+
+    serve_flow(cron=cron, timezone=timezone, raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state))
 
 
 @app.command()
-def schemas(out_dir: Path = typer.Option(None, "--out", help="Folder to write to (default: schemas/).")):
+def schemas(out_dir: Path = typer.Option(None, "--out",
+                                          help="Folder to write to (default: the package's contract data).")):
     """Regenerate the schema, suite and data-dictionary files from the data contract."""
     from govreport.contract.render import write_all
 
@@ -303,9 +291,5 @@ def schemas(out_dir: Path = typer.Option(None, "--out", help="Folder to write to
         out.print(str(p))
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    app()

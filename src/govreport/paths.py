@@ -1,8 +1,11 @@
-"""Where the project's folders are. Overridable for tests and deployments."""
+"""The working folders: raw/ (the input reports), published/ (the releases), state/ (caches, rejected releases).
+
+In the current directory, or under GOVREPORT_HOME when it is set. Code and the contract's data files are never
+looked for here: they ship inside the package (govreport.contract.files)."""
 import os
 from pathlib import Path
 
-PROJECT_DIR = Path(os.environ.get("GOVREPORT_HOME", Path(__file__).resolve().parents[2]))
-SCHEMAS_DIR = PROJECT_DIR / "schemas"
+PROJECT_DIR = Path(os.environ.get("GOVREPORT_HOME") or ".")
 RAW_DIR = PROJECT_DIR / "raw"
 PUBLISHED_DIR = PROJECT_DIR / "published"
+STATE_DIR = PROJECT_DIR / "state"

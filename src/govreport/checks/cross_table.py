@@ -1,6 +1,6 @@
 """Checks that look beyond one table: reviewed counts per document, conflicts between documents,
 and the previous release. They add columns to the tables' frames (and parameters to the suites)
-that the Great Expectations suites in schemas/expectations/ then judge, so every check is
+that the Great Expectations suites in contract/data/expectations/ then judge, so every check is
 reported in the same place, with its severity and rows.
 """
 from __future__ import annotations
@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from govreport.paths import SCHEMAS_DIR
+from govreport.contract.files import EXPECTED_COUNTS_PATH
 
-EXPECTED_COUNTS_PATH = SCHEMAS_DIR / "expected_counts.csv"
 # A table that loses more than this share of its rows since the previous release stops the release.
 MAX_SHRINK = 0.2
 FACT = ["indicator", "measure", "kind", "period"]
@@ -39,7 +38,7 @@ def write_expected_counts(documents: list[dict], path: Path = EXPECTED_COUNTS_PA
 def expected_observations(documents: pd.DataFrame, expected: dict[str, dict]) -> pd.Series:
     """Reviewed count per document; missing where none was reviewed for this exact content."""
     values = []
-    for name, doc_id in zip(documents["source_file"], documents["document_id"]):
+    for name, doc_id in zip(documents["source_file"], documents["document_id"], strict=True):
         row = expected.get(name)
         values.append(int(row["observations"]) if row and row["document_id"] == doc_id else None)
     return pd.Series(values, index=documents.index, dtype="Int64")
@@ -72,7 +71,7 @@ def changed_since(observations: pd.DataFrame, previous: pd.DataFrame | None) -> 
         old, on=key, how="left", suffixes=("", "_old"))
     differs = [not (_same(a, b) and _same(c, d)) and not (_missing(b) and _missing(d))
                for a, b, c, d in zip(merged["value_low"], merged["value_low_old"],
-                                     merged["value_high"], merged["value_high_old"])]
+                                     merged["value_high"], merged["value_high_old"], strict=True)]
     return pd.Series(differs, index=merged["index"]).reindex(observations.index, fill_value=False)
 
 

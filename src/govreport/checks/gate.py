@@ -2,7 +2,7 @@
 
 Frictionless checks the files a consumer downloads (types, constraints, keys,
 foreign keys) from the CSV resources, where it is fastest. Great Expectations
-runs the suites in schemas/expectations/ on DataFrames, including domain
+runs the suites in contract/data/expectations/ on DataFrames, including domain
 checks on columns derived here (does each quote stand in its raw file at its
 offsets?). Critical failures block the release; warnings are reported in it.
 GX is imported only in this module: it takes seconds to import.
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from govreport.contract.model import TABLES
-from govreport.paths import SCHEMAS_DIR
 from govreport.checks.cross_table import row_count_floors
+from govreport.contract.files import EXPECTATIONS_DIR
+from govreport.contract.model import TABLES
 from govreport.contract.render import DERIVED_COLUMNS
 
 
@@ -81,7 +81,7 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
     df["unit_fits"] = (((df["measure"] == "growth") & (df["unit"] == "percent"))
                        | ((df["measure"] == "change") & (df["unit"] == "percentage_points"))
                        | ((df["measure"] == "level") & (df["unit"] == level_unit)))
-    years = dict(zip(documents["document_id"], documents["report_year"]))
+    years = dict(zip(documents["document_id"], documents["report_year"], strict=True))
     df["years_from_report"] = pd.to_datetime(df["period_end"]).dt.year - df["document_id"].map(years)
     quote_ok = pd.Series(False, index=df.index)
     value_ok = pd.Series(False, index=df.index)
@@ -89,7 +89,7 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
         raw = raw_reader(doc_id) if raw_reader else None
         if raw is None:
             continue
-        for ix, row in zip(rows.index, rows.itertuples(index=False)):
+        for ix, row in zip(rows.index, rows.itertuples(index=False), strict=True):
             quote_ok[ix] = raw[row.quote_start:row.quote_end] == row.quote
             value_ok[ix] = (row.quote_start <= row.value_start < row.value_end <= row.quote_end
                             and raw[row.value_start:row.value_end] == row.value_text
@@ -115,11 +115,11 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
 
 
 # --- Great Expectations ---------------------------------------------------------------
-def load_suite(table: str, schemas_dir: Path = SCHEMAS_DIR) -> dict:
-    return json.loads((schemas_dir / "expectations" / f"{table}.json").read_text(encoding="utf-8"))
+def load_suite(table: str, suites_dir: Path = EXPECTATIONS_DIR) -> dict:
+    return json.loads((suites_dir / f"{table}.json").read_text(encoding="utf-8"))
 
 
-def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, schemas_dir: Path = SCHEMAS_DIR,
+def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir: Path = EXPECTATIONS_DIR,
                      parameters: dict | None = None) -> ValidationReport:
     """Run each table's suite in an in-memory GX context; the results go to out_dir/great_expectations.json.
 
@@ -127,17 +127,18 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, schemas_dir
     release and load scripts from CDNs, so they render blank offline. The release page summarises the JSON."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     out_dir = Path(out_dir)
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("tables")
     report = ValidationReport()
     results_json = {}
     for table in TABLES:
         if table.name not in frames:
             continue
-        spec = load_suite(table.name, schemas_dir)
+        spec = load_suite(table.name, suites_dir)
         suite = context.suites.add(gx.ExpectationSuite(name=table.name, expectations=spec["expectations"]))
         batch = source.add_dataframe_asset(table.name).add_batch_definition_whole_dataframe("release")
         definition = context.validation_definitions.add(
@@ -153,6 +154,7 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, schemas_dir
             if r.success:
                 continue
             cfg = r.expectation_config
+            assert cfg is not None  # GX sets it on every result of a suite's expectation
             keys = [ix.get(table.primary_key[0]) if isinstance(ix, dict) else ix
                     for ix in (r.result.get("unexpected_index_list") or [])]
             error = (r.exception_info or {}).get("exception_message") if r.exception_info else None
@@ -180,7 +182,9 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
     the first limit_rows of larger ones (Frictionless reads row by row in Python; GX checks every row)."""
     from frictionless import Package
 
-    package = Package(str(descriptor), basepath=str(Path(descriptor).parent))
+    # Absolute: Frictionless joins a relative descriptor path onto the basepath a second time.
+    descriptor = Path(descriptor).absolute()
+    package = Package(str(descriptor), basepath=str(descriptor.parent))
     result = package.validate(limit_rows=limit_rows)
     report = ValidationReport(checks_run=len(result.tasks))
     for task in result.tasks:
@@ -219,7 +223,7 @@ def raw_reader(raw_dir: Path, documents: pd.DataFrame) -> Callable[[str], str | 
     """A function giving a document's decoded raw text, if its file in raw_dir still has that content."""
     from govreport.sources.decode import IngestError, read_document
 
-    files = dict(zip(documents["document_id"], documents["source_file"]))
+    files = dict(zip(documents["document_id"], documents["source_file"], strict=True))
 
     def read(document_id: str) -> str | None:
         try:

@@ -1,4 +1,4 @@
-"""The indicator codelist (schemas/indicators.csv) and how its names are found in text."""
+"""The indicator codelist (contract/data/indicators.csv) and how its names are found in text."""
 from __future__ import annotations
 
 import csv
@@ -9,10 +9,8 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from govreport.contract.files import CODELIST_PATH
 from govreport.contract.model import UNITS
-from govreport.paths import SCHEMAS_DIR
-
-CODELIST_PATH = SCHEMAS_DIR / "indicators.csv"
 
 # How a codelist unit is written: (dimension, size in the dimension's base unit), from the contract's units.
 UNIT_DIMENSIONS: dict[str, tuple[str, Decimal]] = {u.code: (u.dimension, u.factor) for u in UNITS}

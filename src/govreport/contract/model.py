@@ -175,7 +175,7 @@ class Table:
         return pa.schema([f.to_pyarrow() for f in self.fields])
 
     def to_gx_suite(self, derived_columns: tuple[str, ...] = (), domain: list[dict] | tuple = ()) -> dict:
-        """The table's Great Expectations suite (schemas/expectations/<name>.json): its columns in order (then
+        """The table's Great Expectations suite (contract/data/expectations/<name>.json): its columns in order (then
         the derived_columns the gate adds before the suite runs), each field's declaration, the row-count
         floor, the keys, foreign keys checked through the gate's *_known columns, then the domain checks."""
         out = [expectation("expect_table_columns_to_match_ordered_list",

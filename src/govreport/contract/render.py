@@ -2,8 +2,8 @@
 the table itself: Table.to_frictionless, Table.to_gx_suite, with the domain checks below that no field
 declaration states), and the data dictionary.
 
-`govreport schemas` writes the files into schemas/; a test fails when the
-committed files and the contract disagree.
+`govreport schemas` writes the files into the package's contract data (govreport/contract/data/); a test
+fails when the committed files and the contract disagree.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from govreport.contract.codelist import load_codelist
+from govreport.contract.files import DATA_DIR, PLAUSIBILITY_PATH
 from govreport.contract.model import TABLES, UNITS, Table, expectation
-from govreport.paths import SCHEMAS_DIR
 
 # Columns govreport.checks.gate adds to a table before its suite runs; never published.
 DERIVED_COLUMNS = {
@@ -23,7 +23,6 @@ DERIVED_COLUMNS = {
     "targets_vs_actuals": ("indicator_known",),
     "documents": ("n_observations_expected",),
 }
-PLAUSIBILITY_PATH = SCHEMAS_DIR / "plausibility.csv"
 
 
 # --- Great Expectations: what the contract's declarations do not say ---------------------------
@@ -35,7 +34,7 @@ def read_plausibility(path: Path = PLAUSIBILITY_PATH) -> list[dict]:
 def domain_expectations(t: Table) -> list[dict]:
     """What a statistician knows of the numbers beyond their types."""
     if t.name == "documents":
-        # the reviewed count of schemas/expected_counts.csv, where one was reviewed for this content
+        # the reviewed count of contract/data/expected_counts.csv, where one was reviewed for this content
         return [expectation("expect_column_pair_values_to_be_equal", column_A="n_observations",
                             column_B="n_observations_expected", ignore_row_if="either_value_is_missing")]
     if t.name != "observations":
@@ -109,7 +108,7 @@ CODING_RULES = """\
 """
 
 
-def write_all(out_dir: Path = SCHEMAS_DIR) -> list[Path]:
+def write_all(out_dir: Path = DATA_DIR) -> list[Path]:
     """Write every generated file into out_dir; return their paths."""
     written = []
     (out_dir / "expectations").mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from govreport.contract import codelist
-
 from govreport.contract import model as contract
+from govreport.contract.files import DATA_DIR
+from govreport.extract.pipeline import DocumentResult, process_file
 from govreport.sources.decode import MAX_BYTES
 from govreport.sources.manifest import SourceEntry
-from govreport.extract.pipeline import DocumentResult, process_file
 
 # The stages whose code and data decide what a document's rows are.
 EXTRACTION_PACKAGES = ("sources", "extract", "contract")
@@ -27,10 +27,11 @@ EXTRACTION_PACKAGES = ("sources", "extract", "contract")
 @lru_cache(maxsize=1)
 def extractor_checksum() -> str:
     h = hashlib.sha256(contract.EXTRACTOR_VERSION.encode())
-    root = Path(__file__).resolve().parents[1]
+    root, data_dir = Path(__file__).resolve().parents[1], DATA_DIR.resolve()
     for name in EXTRACTION_PACKAGES:
         for path in sorted((root / name).rglob("*")):
-            if path.is_file() and path.suffix != ".pyc":
+            # The contract's other data files (counts, bounds, suites) do not change what is extracted.
+            if path.is_file() and path.suffix != ".pyc" and data_dir not in path.parents:
                 h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     h.update(Path(codelist.CODELIST_PATH).read_bytes())
     return h.hexdigest()

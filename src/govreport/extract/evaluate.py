@@ -13,8 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-KEY = ("source_file", "indicator", "measure", "kind", "period", "comparator", "value_low", "value_high")
-
 
 def _num(x) -> float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -31,7 +29,7 @@ def fact(row: dict, strict: bool = True) -> tuple:
 
 def read_gold(path: Path) -> list[dict]:
     """Gold facts of one file, or of every *.csv file in a folder (one gold file per document)."""
-    rows = []
+    rows: list[dict] = []
     for file in sorted(path.glob("*.csv")) if path.is_dir() else [path]:
         with open(file, newline="", encoding="utf-8-sig") as fh:
             rows.extend(csv.DictReader(fh))

@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from govreport.extract import document as docinfo
 from govreport.contract.model import EXTRACTOR_VERSION
+from govreport.extract import document as docinfo
+from govreport.extract.normalize import normalize
 from govreport.extract.rules import Extractor, extract_all
 from govreport.sources.decode import IngestError, file_sha256, read_document
 from govreport.sources.manifest import ManifestProblem, SourceEntry, load_manifest
-from govreport.extract.normalize import normalize
-
-RAW_SUFFIXES = (".txt", ".html", ".htm", ".text")
 
 
 @dataclass
@@ -188,7 +186,7 @@ class RunSummary:
     seconds: float
 
     @classmethod
-    def of(cls, results: list[DocumentResult], unchanged: int, outcome, seconds: float) -> "RunSummary":
+    def of(cls, results: list[DocumentResult], unchanged: int, outcome, seconds: float) -> RunSummary:
         ok = [r for r in results if r.document is not None]
         report = getattr(outcome, "report", None)
         validation = ("not needed (nothing changed)" if report is None else
@@ -207,13 +205,12 @@ class RunSummary:
 
 def code_checksum() -> str:
     """Everything besides the raw files that decides a release's content: the library's code and the
-    contract's files in schemas/."""
-    from govreport.paths import SCHEMAS_DIR
+    contract's data files."""
+    from govreport.contract.files import DATA_DIR
 
     h = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")) + sorted(SCHEMAS_DIR.rglob("*.csv")) + \
-            sorted(SCHEMAS_DIR.rglob("*.json")):
+    for path in sorted(package.rglob("*.py")) + sorted(DATA_DIR.rglob("*.csv")) + sorted(DATA_DIR.rglob("*.json")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

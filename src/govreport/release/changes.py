@@ -48,7 +48,7 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
         return rows.get((key[0],))
 
     def entry(key, row):
-        return {**dict(zip(OBSERVATIONS.natural_key, key)), **{c: row[c] for c in VALUE_COLUMNS}}
+        return {**dict(zip(OBSERVATIONS.natural_key, key, strict=True)), **{c: row[c] for c in VALUE_COLUMNS}}
 
     added = [entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, r)}
              for k, r in sorted(obs_new.items(), key=str) if k not in obs_old]
@@ -58,7 +58,7 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
     for k in sorted(set(obs_old) & set(obs_new), key=str):
         a, b = obs_old[k], obs_new[k]
         if any(a[c] != b[c] for c in VALUE_COLUMNS):
-            changed.append({**dict(zip(OBSERVATIONS.natural_key, k)),
+            changed.append({**dict(zip(OBSERVATIONS.natural_key, k, strict=True)),
                             "old": {c: a[c] for c in VALUE_COLUMNS}, "new": {c: b[c] for c in VALUE_COLUMNS},
                             "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b)})
     return {

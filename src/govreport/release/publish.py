@@ -20,7 +20,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,18 +28,32 @@ import pyarrow.compute as pc
 from frictionless import Package
 
 from govreport import __version__
-from govreport.contract.model import (DOCUMENTS, EXTRACTOR_VERSION, INDICATORS, LICENSE, OBSERVATIONS, PACKAGE_CONTRIBUTORS,
-                       PACKAGE_DESCRIPTION, PACKAGE_ID, PACKAGE_KEYWORDS, PACKAGE_NAME, PACKAGE_TITLE, QUANTITIES,
-                       TABLES, TARGETS_VS_ACTUALS, Table)
-from govreport.tables.panel import targets_vs_actuals
-from govreport.sources.decode import file_sha256
-from govreport.extract.pipeline import DocumentResult
-from govreport.site import build_catalog_site, build_release_site
+from govreport.checks.gate import ValidationReport, read_tables, validate_package
+from govreport.contract.model import (
+    DOCUMENTS,
+    EXTRACTOR_VERSION,
+    INDICATORS,
+    LICENSE,
+    OBSERVATIONS,
+    PACKAGE_CONTRIBUTORS,
+    PACKAGE_DESCRIPTION,
+    PACKAGE_ID,
+    PACKAGE_KEYWORDS,
+    PACKAGE_NAME,
+    PACKAGE_TITLE,
+    QUANTITIES,
+    TABLES,
+    TARGETS_VS_ACTUALS,
+    Table,
+)
 from govreport.contract.render import data_dictionary
-from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
+from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
 from govreport.release.versions import parse_version
-from govreport.checks.gate import ValidationReport, read_tables, validate_package
+from govreport.site import build_catalog_site, build_release_site
+from govreport.sources.decode import file_sha256
+from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
+from govreport.tables.panel import targets_vs_actuals
 
 LOCK_NAME = ".publish.lock"
 
@@ -62,7 +76,7 @@ class PublishLocked(Exception):
 @dataclass
 class PublishOutcome:
     version: str | None  # None: nothing changed, nothing published
-    path: Path | None
+    path: Path | str | None  # a folder, or an fsspec URL (release.storage)
     previous: str | None
     row_counts: dict[str, int] = field(default_factory=dict)
     report: ValidationReport | None = None
@@ -175,7 +189,7 @@ def _git(*args: str) -> str | None:
 def build_time() -> datetime:
     """SOURCE_DATE_EPOCH when set (reproducible-builds convention), else the last commit's time."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH") or _git("log", "-1", "--format=%ct") or "0"
-    return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
 def code_version() -> dict:
@@ -232,7 +246,8 @@ def publish_lock(out_dir: Path, wait_seconds: float = 0):
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 fh.close()
-                raise PublishLocked(f"{out_dir}: another publish run holds {LOCK_NAME}; try again when it ends")
+                raise PublishLocked(f"{out_dir}: another publish run holds {LOCK_NAME}; try again when it ends") \
+                    from None
             time.sleep(0.2)
     try:
         yield
@@ -273,7 +288,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
             extracted: list[dict[str, pa.Table]] | None = None, inputs: str | None = None) -> PublishOutcome:
     """Publish the documents' tables as the next version of the package, if anything changed.
 
-    expected_counts: reviewed observation counts per document (default: schemas/expected_counts.csv);
+    expected_counts: reviewed observation counts per document (default: the contract's expected_counts.csv);
     extracted: per-batch tables, when the caller already turned the results' rows into tables;
     inputs: the inputs' fingerprint (pipeline.inputs_fingerprint), recorded so the next run can skip work."""
     out_dir, raw_dir, state_dir = Path(out_dir), Path(raw_dir), Path(state_dir)
@@ -380,7 +395,8 @@ def update_catalog(out_dir: Path) -> dict:
             if release.name.startswith(".") or not descriptor_path.exists():
                 continue
             d = json.loads(descriptor_path.read_text(encoding="utf-8"))
-            versions.append({"version": d["version"], "created": d["created"], "path": f"{package_dir.name}/{release.name}/",
+            versions.append({"version": d["version"], "created": d["created"],
+                             "path": f"{package_dir.name}/{release.name}/",
                              "row_counts": d["govreport"]["row_counts"],
                              "content_sha256": d["govreport"]["content_sha256"],
                              "reason": d["govreport"].get("version_reason"),

@@ -169,13 +169,13 @@ def _detect(data: bytes, path: str, warnings: list[str]) -> tuple[str, str] | No
     chinese = gb is not None and _looks_chinese(gb)
     # Big5 bytes also decode "strictly" as gb18030, into plausible-looking but
     # wrong ideographs; when both decode, charset_normalizer (slow) arbitrates.
-    if chinese and _strict(data, "big5") is None:
+    if gb is not None and chinese and _strict(data, "big5") is None:
         return gb, "gb18030"
     enc = _guess(data)
-    if chinese and enc not in _BIG5:
+    if gb is not None and chinese and enc not in _BIG5:
         return gb, "gb18030"
     text = _strict(data, enc) if enc else None
-    if text is not None:
+    if text is not None and enc:
         warnings.append(f"{path}: encoding guessed as {enc} by charset-normalizer; check the text")
         return text, enc
     if gb is not None:

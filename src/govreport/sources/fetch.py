@@ -35,12 +35,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
 from pathlib import Path, PureWindowsPath
-from typing import Callable
 
 from govreport import __version__
 from govreport.sources.decode import MAX_BYTES, IngestError, decode_bytes
@@ -236,7 +236,7 @@ def _request_with_retries(url, headers, *, timeout, retries, backoff, delay):
                 problem, status = f"timed out (timeout {timeout:g} s)", None
             else:
                 problem, status = f"connection failed: {reason}", None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             problem, status = f"timed out (timeout {timeout:g} s)", None
         except _TooLarge:
             return None, f"response too large (over {MAX_BYTES} bytes)", None
@@ -257,7 +257,8 @@ class _TooLarge(Exception):
 
 
 def _read_limited(resp) -> bytes:
-    chunks, total = [], 0
+    chunks: list[bytes] = []
+    total = 0
     while True:
         chunk = resp.read(1 << 16)
         if not chunk:
@@ -326,7 +327,8 @@ def _charset_from_content_type(content_type: str | None) -> str | None:
         return None
     msg = Message()
     msg["Content-Type"] = content_type
-    return msg.get_param("charset")
+    charset = msg.get_param("charset")
+    return charset if isinstance(charset, str) else None  # a tuple only for RFC 2231 (charset*=) parameters
 
 
 def _codec(label: str | None) -> str | None:
@@ -369,10 +371,10 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
     declared = [_codec(_charset_from_content_type(content_type))]
     match = _META_CHARSET.search(data[:16384])
     declared.append(_codec(match.group(1).decode("ascii", "replace")) if match else None)
-    for enc in declared:
-        if enc:
+    for codec in declared:
+        if codec:
             try:
-                return data.decode(enc), enc
+                return data.decode(codec), codec
             except UnicodeDecodeError:
                 continue
     decoded = decode_bytes(data, "<response>")
@@ -575,7 +577,7 @@ def _iso_utc(now) -> str:
     if callable(now):
         now = now()
     if now is None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)  # naive: taken as UTC
-    return now.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        now = now.replace(tzinfo=UTC)  # naive: taken as UTC
+    return now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

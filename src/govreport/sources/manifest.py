@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path, PureWindowsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -36,8 +36,9 @@ FIELDS: dict[str, str] = {
 from govreport.contract.model import DOCUMENT_TYPES, DOCUMENTS, SCRIPTS  # noqa: E402
 
 # The years a report may plan for: the documents table's bounds, so the manifest accepts what a release may hold.
-FIRST_YEAR = int(DOCUMENTS.field("report_year").minimum)
-LAST_YEAR = int(DOCUMENTS.field("report_year").maximum)
+_REPORT_YEAR = DOCUMENTS.field("report_year")
+assert _REPORT_YEAR.minimum is not None and _REPORT_YEAR.maximum is not None  # the contract bounds it
+FIRST_YEAR, LAST_YEAR = int(_REPORT_YEAR.minimum), int(_REPORT_YEAR.maximum)
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,13 @@ class ManifestProblem:
 
 
 # libyaml's parser when PyYAML has it: ten times faster on a manifest of thousands of entries.
-_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE_LOADER):
+class _Loader(_BaseLoader):
     """SafeLoader that keeps dates as strings and rejects duplicate keys.
 
     PyYAML turns 2021-01-29 into a date itself and raises a bare ValueError on

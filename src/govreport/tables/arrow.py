@@ -5,9 +5,9 @@ import csv
 import hashlib
 import io
 import json
-from typing import BinaryIO
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -84,9 +84,3 @@ def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
         emit([[_csv_cell(row[name], name in text_fields) for name in table.field_names]
               for row in batch.to_pylist()])
     return digest.hexdigest()
-
-
-def csv_bytes(table: Table, data: pa.Table) -> bytes:
-    buf = io.BytesIO()
-    write_csv(table, data, buf)
-    return buf.getvalue()

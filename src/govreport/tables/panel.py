@@ -52,6 +52,7 @@ def targets_vs_actuals(observations: list[dict], documents: list[dict]) -> list[
         target = _choose(sides["target"], docs, latest_report=False) if sides["target"] else None
         actual = _choose(sides["actual"], docs, latest_report=True) if sides["actual"] else None
         anyone = target or actual
+        assert anyone is not None  # a group holds a target or an actual, or it would not exist
         better = codelist[indicator].better if indicator in codelist else "higher"
         rows.append({
             "region_key": region, "region_code": anyone["region_code"], "region_name": anyone["region_name"],

@@ -17,11 +17,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from govreport.extract.cache import ExtractionCache
-from govreport.sources.fetch import fetch_to_raw
-from govreport.extract.pipeline import (DocumentResult, RunSummary, drop_duplicate_documents, inputs_fingerprint,
-                                read_inputs, refuse_unusable_manifest)
+from govreport.extract.pipeline import (
+    DocumentResult,
+    RunSummary,
+    drop_duplicate_documents,
+    inputs_fingerprint,
+    read_inputs,
+    refuse_unusable_manifest,
+)
 from govreport.release.publish import PublishOutcome, extracted_tables
 from govreport.release.storage import latest_descriptor, publish_to
+from govreport.sources.fetch import fetch_to_raw
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -29,12 +35,12 @@ def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, li
     """Download the manifest's url entries into raw/ (conditional requests: an unchanged page costs a 304),
     then list the raw files. File-system and network I/O: retried."""
     files, entries, problems = read_inputs(Path(raw_dir))
-    to_fetch = [e for e in entries.values() if e.url]
+    to_fetch = [(e.url, e.file) for e in entries.values() if e.url]
     fetch_problems = []
-    for entry in to_fetch:
-        result = fetch_to_raw(entry.url, entry.file, Path(raw_dir), state_dir=Path(state_dir))
+    for url, file in to_fetch:
+        result = fetch_to_raw(url, file, Path(raw_dir), state_dir=Path(state_dir))
         if result.error:
-            fetch_problems.append(f"{entry.file}: {result.error}")
+            fetch_problems.append(f"{file}: {result.error}")
     if to_fetch:  # the fetched files are in raw/ now, and the manifest no longer misses them
         files, entries, problems = read_inputs(Path(raw_dir))
     return [str(p) for p in files], entries, problems, fetch_problems
@@ -157,6 +163,3 @@ def run(workers: int | None = None, scheduler: str | None = None, **parameters) 
         return publish_flow(**parameters)
     return publish_flow.with_options(task_runner=runner)(parallel=True, **parameters)
 
-
-if __name__ == "__main__":
-    publish_flow()

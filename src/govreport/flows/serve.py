@@ -1,6 +1,6 @@
 """Serve the publish flow on its daily schedule: one command, no work pool, no worker, no prefect.yaml.
 
-    python flows/serve.py            # or: govreport serve [--cron ... --timezone ...]
+    govreport serve [--cron ... --timezone ...]      # or: python -m govreport.flows.serve
 
 Registers the deployment "govreport-publish/daily-publish" with a cron schedule in the
 given time zone, then polls the Prefect API for due runs and runs each in a subprocess,
@@ -22,26 +22,16 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
+from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
+from govreport.flows.publish import publish_flow
+
 DEPLOYMENT_NAME = "daily-publish"
-_MODULE_NAME = "govreport_flows_publish_flow"  # the name govreport.cli gives the module: loaded once
 SERVER_HOST = "127.0.0.1"
 SERVER_START_TIMEOUT = 120.0
-
-
-def _publish_flow():
-    """flows/publish_flow.py's flow, loaded by file path (flows/ is not a package) the one way the CLI does,
-    so its code travels with the runs the server starts in other processes."""
-    module = sys.modules.get(_MODULE_NAME)
-    if module is None:
-        from govreport.cli import _load_flow_module
-
-        module = _load_flow_module("publish_flow")
-    return module.publish_flow
 
 
 def _port_is_free(port: int) -> bool:
@@ -129,21 +119,22 @@ def _pause(name: str) -> None:
 def serve(cron: str = "0 6 * * *", timezone: str = "Asia/Shanghai", raw_dir: str = "raw",
           out_dir: str = "published", state_dir: str = "state") -> None:
     """Register the daily-publish deployment with its schedule and run due runs until stopped."""
-    flow = _publish_flow()
-
     def run() -> None:
         try:
-            flow.serve(
+            publish_flow.serve(
                 name=DEPLOYMENT_NAME,
                 schedules=[Cron(cron, timezone=timezone)],
                 parameters={"raw_dir": str(raw_dir), "out_dir": str(out_dir), "state_dir": str(state_dir)},
                 description="Every day, pick up new or changed reports in raw/ and publish a release "
                             "if the data changed.",
+                # The runs it starts import the flow by module name (govreport.flows.publish.publish_flow),
+                # not by a file path relative to this process's folder: served from any folder.
+                entrypoint_type=EntrypointType.MODULE_PATH,
             )
         except (SystemExit, KeyboardInterrupt):  # stopped (the runner exits on SIGTERM)
-            _pause(f"{flow.name}/{DEPLOYMENT_NAME}")
+            _pause(f"{publish_flow.name}/{DEPLOYMENT_NAME}")
             raise
-        _pause(f"{flow.name}/{DEPLOYMENT_NAME}")
+        _pause(f"{publish_flow.name}/{DEPLOYMENT_NAME}")
 
     if PREFECT_API_URL.value():
         run()
