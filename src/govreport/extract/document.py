@@ -93,20 +93,20 @@ def report_year_evidence(text: str) -> tuple[int, str] | None:
         month = m.group("m")
         late = month in ("11", "12", "十一", "十二")
         return _year(m.group("y")) + late, m.group(0)
-    m = _TITLE.search(front)
-    if m:
-        return int(m.group(1)), m.group(0)
+    title = _TITLE.search(front)
+    if title:
+        return int(title.group(1)), title.group(0)
     for pattern, offset in ((_PLAN_HEADING, 0), (_REVIEW_HEADING, 1)):
         years = Counter(int(m.group(1)) + offset for m in pattern.finditer(text))
         if years:
             year = years.most_common(1)[0][0]
             return year, next(m.group(0) for m in pattern.finditer(text) if int(m.group(1)) + offset == year)
-    m = _PLAN_START.search(text)
-    if m:
-        return five_year_plan_start(m.group(1)), m.group(0)
-    m = _FRONT_DATE.search(text, 0, 600)
-    if m:
-        return int(m.group(1)), m.group(0)
+    start = _PLAN_START.search(text)
+    if start:
+        return five_year_plan_start(start.group(1)), start.group(0)
+    date = _FRONT_DATE.search(text, 0, 600)
+    if date:
+        return int(date.group(1)), date.group(0)
     return None
 
 

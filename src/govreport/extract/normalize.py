@@ -137,7 +137,9 @@ def _strip_html(text: str) -> list[tuple[int, int, str]]:
 @lru_cache(maxsize=1)
 def _nfkc_changing() -> re.Pattern:
     """A character class of every BMP character that NFKC changes."""
-    ranges, start, prev = [], None, None
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None
+    prev = 0
     for cp in range(0x10000):
         ch = chr(cp)
         if 0xD800 <= cp <= 0xDFFF:
@@ -225,8 +227,8 @@ def _number_form(m: re.Match) -> str:
 # middle of sentences, which would cut a name from its number.
 _PAGE_NUMBER = re.compile(r"^[ \t\u3000]*[-—–]+[ \t\u3000]*\d{1,3}[ \t\u3000]*[-—–]+[ \t\u3000]*\n", re.M)
 _SENTENCE_END = "。!?;:"
-_HEADING_START = re.compile(r"[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+[章部分,、]"
-                            r"|\d{1,2}[.、](?!\d)|——)")
+_HEADING_START = re.compile(r"[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)"
+                            r"|第[一二三四五六七八九十]+[章部分,、]|\d{1,2}[.、](?!\d)|——)")
 
 
 def _hard_wraps(text: str) -> list[tuple[int, int, str]]:

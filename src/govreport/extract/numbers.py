@@ -70,7 +70,8 @@ UNIT_WORDS: dict[str, UnitWord] = {
     "条": _u("count"), "张": _u("count"), "台": _u("count"), "辆": _u("count"), "宗": _u("count"),
     "场": _u("count"), "栋": _u("count"), "间": _u("count"), "处": _u("count"), "片": _u("count"),
     "套": _u("dwellings"), "吨标准煤": _u("tce"), "吨": _u("tonnes"), "公斤": _u("tonnes", "0.001"),
-    "斤": _u("tonnes", "0.0005"), "微克/立方米": _u("ug_per_m3"), "微克每立方米": _u("ug_per_m3"), "μg/m3": _u("ug_per_m3"),
+    "斤": _u("tonnes", "0.0005"),
+    "微克/立方米": _u("ug_per_m3"), "微克每立方米": _u("ug_per_m3"), "μg/m3": _u("ug_per_m3"),
     "平方公里": _u("area_km2"), "平方米": _u("area_m2"), "公顷": _u("area_m2", 10000), "亩": _u("area_m2", "666.6667"),
     "公里": _u("length_km"), "千米": _u("length_km"), "米": _u("length_km", "0.001"),
     "立方米": _u("volume_m3"), "千瓦时": _u("kwh"), "度": _u("kwh"), "千瓦": _u("kw"),
@@ -97,7 +98,8 @@ _PREFIX = "|".join(sorted(PREFIX_COMPARATOR, key=len, reverse=True))
 _SUFFIX = "|".join(sorted(SUFFIX_COMPARATOR, key=len, reverse=True))
 _RANGE_SEP = r"-|~|—|–|至|到"
 
-_FIRST = "".join(sorted({re.escape(w[0]) for w in PREFIX_COMPARATOR} | set("0123456789零〇一二两三四五六七八九十百千万亿")))
+_FIRST = "".join(sorted({re.escape(w[0]) for w in PREFIX_COMPARATOR}
+                        | set("0123456789零〇一二两三四五六七八九十百千万亿")))
 VALUE = re.compile(
     rf"(?=[{_FIRST}])"  # fail fast where no number or qualifier starts
     rf"(?P<pre>{_PREFIX})?"
@@ -126,7 +128,9 @@ class Value:
         """The single number to plot: the stated one, or the midpoint of a range."""
         if self.low is not None and self.high is not None:
             return (self.low + self.high) / 2
-        return self.low if self.low is not None else self.high
+        bound = self.low if self.low is not None else self.high
+        assert bound is not None, "a value has at least one bound"
+        return bound
 
 
 def _to_decimal(s: str) -> Decimal:
@@ -157,12 +161,13 @@ def parse_value(m: re.Match) -> Value | None:
     if g["mult1"] and g["num2"] is not None and g["mult"] is None:
         scale = MULTIPLIERS[g["mult1"]]
     factor = scale * (unit.factor if unit else 1)
-    low = n1 * factor
+    start = n1 * factor
     high = n2 * factor if n2 is not None else None
+    low: Decimal | None = start
     more = g["more"] or g["more1"] or g["more2"] or g["more3"]
     if high is not None:
         comparator = "range"
-        if high < low:
+        if high < start:
             return None  # "2020-2019"-like or a list, not a range
     elif g["pre"]:
         comparator = PREFIX_COMPARATOR[g["pre"]]

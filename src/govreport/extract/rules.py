@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from govreport.extract import lexicon as lx
 from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
+from govreport.extract import lexicon as lx
 from govreport.extract.document import DocumentFrames, Frame, five_year_plan_start
 from govreport.extract.document import frames as document_frames
 from govreport.extract.normalize import NormalizedText
@@ -46,6 +46,21 @@ PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
 # In a review, a target is named as such ("年初确定的预期目标"); in a plan, an outcome is marked as one.
 REVIEW_TARGET_CUE = re.compile(r"预期目标|目标(?:是|为)|计划(?:为|是)?$")
 PLAN_ACTUAL_CUE = re.compile(r"预计完成|(?:^|[,:])\s*(?:去年|上年)(?:全年|全市|全区|全省|全县)?")
+
+
+def _plotted(low: float | None, high: float | None) -> float:
+    """The single number a chart plots: the stated one, or the midpoint of a range."""
+    if low is None or high is None:
+        value = low if high is None else high
+        assert value is not None, "a value has at least one bound"
+        return round(value, 6)
+    return round((low + high) / 2, 6)
+
+
+def _filler_tail_start(phrase: str) -> int:
+    """Where the run of filler words that ends phrase starts (len(phrase) when there is none)."""
+    tail = lx.FILLER_TAIL.search(phrase)
+    return tail.start() if tail else len(phrase)
 
 
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
@@ -134,7 +149,7 @@ class Extractor:
 
     # --- finding names ---------------------------------------------------------
     def mentions(self, text: str, s: int, e: int) -> list[Mention]:
-        out = []
+        out: list[Mention] = []
         for m in self.mentions_re.finditer(text, s, e):
             code = self.name_to_code[m.group(0)]
             before = text[max(s, m.start() - 12):m.start()]
@@ -196,7 +211,7 @@ class Extractor:
 
     def _from_to(self, text, s, mentions, values, done) -> None:
         """'name 从X提高到Y': Y is the level reached; X counts only where its year is stated (由2017年的76)."""
-        for first, second in zip(values, values[1:]):
+        for first, second in zip(values, values[1:], strict=False):
             middle = FROM_TO_MIDDLE.fullmatch(text, first.end, second.start)
             if id(first) in done or id(second) in done or not middle:
                 continue
@@ -264,7 +279,7 @@ class Extractor:
         clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, group[0].start)), default=s)
         head = text[clause_start:group[0].start]
         # Split off the verb phrase: the longest filler run at the end of the head.
-        cut = lx.FILLER_TAIL.search(head).start()
+        cut = _filler_tail_start(head)
         subjects, gap = head[:cut], head[cut:]
         pos = clause_start + len(head) - len(gap)
         if not subjects.strip() and "分别" in gap:
@@ -273,12 +288,12 @@ class Extractor:
             if len(earlier) < len(group):
                 return []
             named = earlier[-len(group):]
-            return [Attachment(v, m, m.code, gap, "enumeration") for v, m in zip(group, named)]
+            return [Attachment(v, m, m.code, gap, "enumeration") for v, m in zip(group, named, strict=True)]
         codes = self._codes_of_subjects(subjects, len(group))
         if codes is None:
             return []
         mention = Mention(clause_start, pos, next(c for c in codes if c), subjects)
-        return [Attachment(v, mention, c, gap, "enumeration") for v, c in zip(group, codes) if c]
+        return [Attachment(v, mention, c, gap, "enumeration") for v, c in zip(group, codes, strict=True) if c]
 
     def _codes_of_subjects(self, subjects: str, n: int) -> list[str | None] | None:
         """Codes of the n subjects listed before n parallel numbers: 'A、B和C', or one subject that stands for a
@@ -457,11 +472,11 @@ class DocumentExtraction:
         if by_year and kind == "target":
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
         plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
-        span = None
+        span: tuple[int, int] | None = None
         if plan:
             first = five_year_plan_start(plan.group(1))
             span = (first, first + 4)
-        elif frame.first_year and frame.kind == kind and not topic_year:
+        elif frame.first_year and frame.year and frame.kind == kind and not topic_year:
             span = (frame.first_year, frame.year)
         if span:
             if basis == "annual" and measure == "level" and att.code in lx.ACCUMULATES:
@@ -532,8 +547,8 @@ class DocumentExtraction:
         if self._not_a_statement(att, measure, unit, e):
             return None
         kind, period, basis = self.code_kind_period(s, att, measure)
-        value = low if high is None else high if low is None else (low + high) / 2
-        return Fact(att.code, measure, kind, period, comparator, low, high, round(value, 6), unit,
+        value = _plotted(low, high)
+        return Fact(att.code, measure, kind, period, comparator, low, high, value, unit,
                     att.value.start, att.value.end, s, e, att.rule, basis)
 
     def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
@@ -580,11 +595,11 @@ class DocumentExtraction:
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
         kind, period, _ = self.code_kind_period(s, att, measure)
         low_f, high_f = _to_float(low), _to_float(high)
-        value = low_f if high_f is None else high_f if low_f is None else (low_f + high_f) / 2
-        return Quantity(subject, measure, kind, period, comparator, low_f, high_f, round(value, 6), unit,
+        return Quantity(subject, measure, kind, period, comparator, low_f, high_f, _plotted(low_f, high_f), unit,
                         v.start, v.end, s, e)
 
 
+SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
 QUANTITY_CLAUSE = re.compile(r"[,;:、。!?]")
 CLASSIFIERS = set("个所家项座条张台辆宗场栋间处片套")
 # Only words of two or more characters are stripped from a subject's start: 在建项目 keeps its 在.
@@ -598,13 +613,11 @@ def _is_latin(s: str) -> bool:
 
 def _trim_subject(phrase: str) -> str:
     """The subject phrase before a number: without its region words and the filler verbs around it."""
-    phrase = phrase.strip(" “”\"'()()")
+    phrase = phrase.strip(SUBJECT_QUOTES)
     phrase = REGION_WORDS.sub("", phrase)
     head = LEADING_FILLERS.match(phrase)
     phrase = phrase[head.end():] if head else phrase
-    tail = lx.FILLER_TAIL.search(phrase)
-    if tail.start() < len(phrase):
-        phrase = phrase[:tail.start()]
+    phrase = phrase[:_filler_tail_start(phrase)]
     return phrase[-20:].strip()
 
 
