@@ -19,6 +19,7 @@ from govreport.contract import model as contract
 from govreport.sources.decode import MAX_BYTES
 from govreport.sources.manifest import SourceEntry
 from govreport.extract.pipeline import DocumentResult, process_file
+from govreport.sources.confine import outside_problem
 
 # The stages whose code and data decide what a document's rows are.
 EXTRACTION_PACKAGES = ("sources", "extract", "contract")
@@ -47,6 +48,8 @@ class ExtractionCache:
     def process(self, path: Path, entry: SourceEntry | None) -> DocumentResult:
         """process_file, or its stored result for these exact inputs."""
         path = Path(path)
+        if outside_problem(path):
+            return process_file(path, entry)  # refused without reading
         try:
             if path.stat().st_size > MAX_BYTES:
                 return process_file(path, entry)  # refused without reading; nothing worth caching
