@@ -1,7 +1,6 @@
 """CSV cells as OWASP's CSV-injection guidance wants them: every cell holding a separator, quote, LF or CR is
 quoted, and text that a spreadsheet would run as a formula is prefixed with '. Four readers must agree."""
 import csv
-import io
 
 import duckdb
 import pandas as pd
