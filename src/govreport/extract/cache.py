@@ -38,9 +38,11 @@ def extractor_checksum() -> str:
 
 
 class ExtractionCache:
-    def __init__(self, state_dir: Path):
+    def __init__(self, state_dir: Path, process=process_file):
+        """process: how a document is processed on a miss (process_file, or a BudgetedProcessor's)."""
         self.dir = Path(state_dir) / "cache" / "extract" / extractor_checksum()[:16]
         self.hits = self.misses = 0
+        self._process = process
 
     def key(self, path: Path, data: bytes, entry: SourceEntry | None) -> str:
         return hashlib.sha256(b"\0".join([path.name.encode(), repr(entry).encode(), data])).hexdigest()
@@ -65,7 +67,9 @@ class ExtractionCache:
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
                 pass  # a damaged entry is a miss
         self.misses += 1
-        result = process_file(path, entry)
+        result = self._process(path, entry)
+        if result.document is None:
+            return result  # failures are cheap to find again, and an overrun budget may not overrun next time
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
