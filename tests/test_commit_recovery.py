@@ -19,7 +19,8 @@ from govreport.release.publish import PACKAGE_NAME, publish
 from govreport.release.storage import publish_to
 
 from conftest import RAW, process_folder, publish_folder
-from test_storage import remote_tree, s3  # noqa: F401 - the moto server fixture
+from test_storage import remote_tree
+from test_storage import s3 as s3_server  # noqa: F401 - the moto server fixture
 
 TESTS = Path(__file__).resolve().parent
 NEW_REPORT = "2024年政府工作报告\n今年主要预期目标是:地区生产总值增长5%左右。"
@@ -161,6 +162,23 @@ def test_a_changed_byte_in_the_latest_release_stops_the_next_and_validate_says_s
 
 
 # --- an S3-compatible server ---------------------------------------------------------------------------------
+@pytest.fixture
+def s3(s3_server):  # noqa: F811
+    """A fresh moto server per test, and no s3fs instance cached from the previous test's server."""
+    import urllib.request
+
+    import boto3
+    import s3fs
+
+    # moto keeps its buckets in process-wide state, shared by every server started in this process
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="open-data")
+    s3fs.S3FileSystem.clear_instance_cache()
+    yield s3_server
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
 def s3_first_release(world, s3):  # noqa: F811
     results = process_folder(world / "raw")
     (world / "raw" / "020_new.txt").rename(world / "020_new.txt.hold")
