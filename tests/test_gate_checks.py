@@ -70,3 +70,47 @@ def test_documents_that_disagree_are_reported_as_conflicts_but_published(raw_cop
     assert report["passed"]
     conflict = [w for w in report["warnings"] if "conflicts_other_document" in w["message"]]
     assert conflict and len(conflict[0]["rows"]) >= 3  # the article's 7% and the 5.5-6% of 001 and 002
+
+
+def test_a_documents_repeated_statements_of_one_fact_are_one_fact_for_the_gate():
+    """changed_for_unchanged_document compares like with like: restating a fact with another number (the
+    summary says 5%, the chapter 5.5%) is not a change when the previous release had both."""
+    import pandas as pd
+
+    from govreport.checks.cross_table import changed_since
+
+    def frame(values):
+        return pd.DataFrame([{"document_id": "d", "indicator": "gdp", "measure": "growth", "kind": "target",
+                              "period": "2024", "comparator": "eq", "extractor_version": "1",
+                              "value_low": v, "value_high": v} for v in values])
+
+    assert changed_since(frame([5.0, 5.5]), frame([5.0, 5.5])).tolist() == [False, False]
+    assert changed_since(frame([5.5, 5.0]), frame([5.0, 5.5])).tolist() == [False, False]  # any order
+    assert changed_since(frame([5.0, 6.0]), frame([5.0, 5.5])).tolist() == [False, True]  # a real change
+    assert changed_since(frame([7.0]), frame([]).reindex(columns=frame([1.0]).columns)).tolist() == [False]
+
+
+def test_the_benchmark_corpus_second_release_passes_the_gate(tmp_path):
+    """Most synthetic documents state some fact twice; adding documents must not trip the check."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.corpus import build_corpus
+
+    from govreport.checks.cross_table import FACT
+
+    raw = tmp_path / "raw"
+    build_corpus(raw, n_docs=12)
+    first = process_folder(raw)
+    repeated = 0
+    for r in first:
+        keys = [tuple(o[c] for c in FACT + ["comparator"]) for o in r.observations]
+        repeated += len(keys) != len(set(keys))
+    assert repeated >= 3, "the corpus no longer repeats facts; this test would prove nothing"
+    assert publish(first, tmp_path / "out", raw, tmp_path / "state", expected_counts={}).version == "1.0.0"
+    build_corpus(raw, n_docs=14)  # the same 12 documents and two more
+    second = publish(process_folder(raw), tmp_path / "out", raw, tmp_path / "state", expected_counts={})
+    assert second.version == "1.1.0"
+    report = json.loads((second.path / "validation" / "report.json").read_text(encoding="utf-8"))
+    assert report["passed"] and report["checks_run"] > 0

@@ -195,3 +195,21 @@ def test_null_optional_fields_default_to_none(tmp_path):
 def test_every_field_is_described():
     assert list(FIELDS) == [f for f in SourceEntry.__dataclass_fields__]
     assert all(isinstance(d, str) and d for d in FIELDS.values())
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
+    import resource
+    import time
+
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    bomb = "\n".join(lines) + "\ndocuments:\n" + GOOD_ENTRY  # 9**10 strings once expanded; 1 KB here
+    raw = make_raw(tmp_path, bomb)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    entries, problems = load_manifest(raw)
+    assert time.monotonic() - started < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # KiB: no expansion
+    assert entries == {}
+    [problem] = problems
+    assert problem.fatal and "alias *a0 at line 2" in problem.problem and "not allowed" in problem.problem

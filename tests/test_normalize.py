@@ -107,3 +107,23 @@ def test_a_pdf_extract_wrapped_at_a_fixed_width_is_reflowed_and_loses_its_page_n
 def test_a_web_page_of_one_paragraph_a_line_keeps_its_lines():
     raw = "\n".join(["生态底色更加亮丽。", "一、2025年工作回顾", "地区生产总值增长4.1%,城镇调查失业率5.4%。"] * 5)
     assert normalize(raw).text == raw
+
+
+def test_zero_width_and_bidi_controls_inside_a_number_are_removed_and_offsets_stay_right():
+    raw = "全年财政收入8\u200b3.5亿元,增长\u200e6\u2066.\u20695%。"
+    doc = normalize(raw)
+    assert doc.text == "全年财政收入83.5亿元,增长6.5%。"
+    i = doc.text.index("83.5")
+    assert doc.raw_slice(i, i + 4) == "8\u200b3.5"
+    j = doc.text.index("6.5%")
+    assert doc.raw_slice(j, j + 4) == "6\u2066.\u20695%"
+
+
+def test_a_number_with_a_zero_width_space_is_still_extracted_with_its_raw_offsets(tmp_path):
+    from govreport.extract.pipeline import process_file
+
+    raw = "2024年政府工作报告\n今年主要预期目标是:地区生产总值增长5\u200b.5%左右。\n"
+    (tmp_path / "r.txt").write_text(raw, encoding="utf-8")
+    [obs] = [o for o in process_file(tmp_path / "r.txt", None).observations if o["indicator"] == "gdp"]
+    assert obs["value"] == 5.5
+    assert raw[obs["value_start"]:obs["value_end"]] == obs["value_text"] and "\u200b" in obs["value_text"]

@@ -22,10 +22,8 @@ def _start_prefect_api_early():
 
     def start():
         try:
-            from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-            if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-                from prefect.server.api.server import SubprocessASGIServer
-                SubprocessASGIServer().start()  # the same instance the flow's client will use
+            from govreport.server_watch import start_embedded_server
+            start_embedded_server()  # watched: it ends with this process, however this process ends
         except Exception:  # noqa: BLE001 - the flow starts it itself, and reports, if this failed
             pass
 
@@ -48,6 +46,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     Runs as a Prefect flow on Prefect's embedded local API (no server needed).
     """
     from govreport.extract.pipeline import ManifestUnusable
+    from govreport.release.commit import ReleaseDamaged
     from govreport.release.publish import PublishBlocked, PublishLocked
 
     if not raw.is_dir():
@@ -57,13 +56,20 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
 
     started.join()
+    from govreport.extract.budget import stop_cleanly
+
     try:
-        outcome = run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
-                      state_dir=str(state))
+        with stop_cleanly():  # SIGTERM and Ctrl-C end the run and its helper processes at once
+            outcome = run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
+                          state_dir=str(state))
+    except KeyboardInterrupt:
+        err.print("[red]stopped[/] (SIGTERM or Ctrl-C): nothing was half-published; the next run goes on from "
+                  "the last complete release")
+        raise typer.Exit(130) from None
     except PublishBlocked as blocked:
         err.print(f"[red]{escape(str(blocked))}[/]")
         raise typer.Exit(1) from None
-    except ManifestUnusable as bad:
+    except (ManifestUnusable, ReleaseDamaged) as bad:
         err.print(f"[red]error:[/] {escape(str(bad))}")
         raise typer.Exit(1) from None
     except PublishLocked as locked:
@@ -134,14 +140,20 @@ def validate(package: Path = typer.Argument(..., help="A release folder (holding
     if not descriptor.exists():
         err.print(f"[red]error:[/] {descriptor} not found")
         raise typer.Exit(2)
+    from govreport.release.commit import verify_release
+
+    damaged = verify_release(package)  # the files a consumer downloads, against the recorded hashes
+    for problem in damaged:
+        err.print(f"[red]\\[critical] hashes:[/] {escape(problem)}")
     target = Path(report_dir or tempfile.mkdtemp(prefix="govreport-validate-"))
     report = validate_package(package, raw, target, previous_dir=previous)
     for f in report.failures:
         (err.print if f.severity == "critical" else out.print)(escape(str(f)))
-    verdict = "[green]valid[/]" if report.passed else "[red]invalid[/]"
-    out.print(f"{package}: {verdict} ({report.checks_run} checks, {len(report.critical)} critical, "
+    passed = report.passed and not damaged
+    verdict = "[green]valid[/]" if passed else "[red]invalid[/]"
+    out.print(f"{package}: {verdict} ({report.checks_run} checks, {len(report.critical) + len(damaged)} critical, "
               f"{len(report.warnings)} warnings); reports in {target}")
-    raise typer.Exit(0 if report.passed else 1)
+    raise typer.Exit(0 if passed else 1)
 
 
 @app.command()
@@ -229,11 +241,20 @@ def releases(out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where re
     """List every published package and version, newest first, from catalog.json."""
     import json
 
+    from govreport.release.publish import catalog_of
+
     catalog_path = out_dir / "catalog.json"
     if not catalog_path.exists():
         err.print(f"[red]error:[/] {catalog_path} not found: nothing published yet")
         raise typer.Exit(1)
-    for package in json.loads(catalog_path.read_text(encoding="utf-8"))["packages"]:
+    try:
+        catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
+        catalog["packages"]
+    except (ValueError, KeyError, TypeError):
+        err.print(f"[yellow]warning:[/] {catalog_path} is damaged; listing the release folders instead "
+                  "(the next publish run rebuilds it)")
+        catalog = catalog_of(out_dir)
+    for package in catalog["packages"]:
         out.print(f"[bold]{package['name']}[/] (latest {package['latest']})")
         for v in package["versions"]:
             counts = ", ".join(f"{n} {t}" for t, n in v["row_counts"].items())

@@ -62,25 +62,31 @@ def conflicts(observations: pd.DataFrame) -> pd.Series:
 
 
 def changed_since(observations: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Series:
-    """True where a number changed although its raw document did not and the extractor version is the same."""
+    """True where a number changed although its raw document did not and the extractor version is the same.
+
+    Like is compared with like: a document may state one fact key (indicator, measure, kind, period,
+    comparator) more than once, and those statements are one fact. A row is changed only when the previous
+    release had that document's key and none of its statements there had this row's bounds."""
     if previous is None or previous.empty or observations.empty:
         return pd.Series(False, index=observations.index)
     key = ["document_id", *FACT, "comparator", "extractor_version"]
-    old = previous[key + ["value_low", "value_high"]].drop_duplicates(key)
-    merged = observations[key + ["value_low", "value_high"]].reset_index().merge(
-        old, on=key, how="left", suffixes=("", "_old"))
-    differs = [not (_same(a, b) and _same(c, d)) and not (_missing(b) and _missing(d))
-               for a, b, c, d in zip(merged["value_low"], merged["value_low_old"],
-                                     merged["value_high"], merged["value_high_old"], strict=True)]
-    return pd.Series(differs, index=merged["index"]).reindex(observations.index, fill_value=False)
+    old_bounds: dict[tuple, set] = {}
+    for row in previous[key + ["value_low", "value_high"]].itertuples(index=False):
+        old_bounds.setdefault(tuple(row[:len(key)]), set()).add((_number(row[-2]), _number(row[-1])))
+    differs = []
+    for row in observations[key + ["value_low", "value_high"]].itertuples(index=False):
+        known = old_bounds.get(tuple(row[:len(key)]))
+        differs.append(known is not None and (_number(row[-2]), _number(row[-1])) not in known)
+    return pd.Series(differs, index=observations.index, dtype=bool)
+
+
+def _number(x) -> float | None:
+    """A bound as a comparable value: missing values are one None, numbers are floats."""
+    return None if _missing(x) else float(x)
 
 
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
-
-
-def _same(a, b) -> bool:
-    return (_missing(a) and _missing(b)) or (not _missing(a) and not _missing(b) and float(a) == float(b))
 
 
 def row_count_floors(previous_counts: dict[str, int] | None) -> dict[str, int]:

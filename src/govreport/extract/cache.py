@@ -17,6 +17,7 @@ from govreport.contract import codelist
 from govreport.contract import model as contract
 from govreport.contract.files import DATA_DIR
 from govreport.extract.pipeline import DocumentResult, process_file
+from govreport.sources.confine import outside_problem
 from govreport.sources.decode import MAX_BYTES
 from govreport.sources.manifest import SourceEntry
 
@@ -38,9 +39,11 @@ def extractor_checksum() -> str:
 
 
 class ExtractionCache:
-    def __init__(self, state_dir: Path):
+    def __init__(self, state_dir: Path, process=process_file):
+        """process: how a document is processed on a miss (process_file, or a BudgetedProcessor's)."""
         self.dir = Path(state_dir) / "cache" / "extract" / extractor_checksum()[:16]
         self.hits = self.misses = 0
+        self._process = process
 
     def key(self, path: Path, data: bytes, entry: SourceEntry | None) -> str:
         return hashlib.sha256(b"\0".join([path.name.encode(), repr(entry).encode(), data])).hexdigest()
@@ -48,6 +51,8 @@ class ExtractionCache:
     def process(self, path: Path, entry: SourceEntry | None) -> DocumentResult:
         """process_file, or its stored result for these exact inputs."""
         path = Path(path)
+        if outside_problem(path):
+            return process_file(path, entry)  # refused without reading
         try:
             if path.stat().st_size > MAX_BYTES:
                 return process_file(path, entry)  # refused without reading; nothing worth caching
@@ -63,7 +68,9 @@ class ExtractionCache:
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
                 pass  # a damaged entry is a miss
         self.misses += 1
-        result = process_file(path, entry)
+        result = self._process(path, entry)
+        if result.document is None:
+            return result  # failures are cheap to find again, and an overrun budget may not overrun next time
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

@@ -253,6 +253,11 @@ def _hard_wraps(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
+# Invisible format characters: zero-width spaces and joiners, word joiners, the BOM, and bidi marks,
+# embeddings, overrides and isolates. Inside a number (8\u200b3.5亿元) they would hide it from extraction.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+")
+
+
 def normalize(raw: str) -> NormalizedText:
     """Normalize raw decoded text; see module docstring."""
     doc = NormalizedText(raw=raw, text=raw)
@@ -267,6 +272,7 @@ def normalize(raw: str) -> NormalizedText:
         step(regex_edits(_LITERAL_BREAK, doc.text, "\n"))
     if looks_like_html(doc.text):
         step(_strip_html(doc.text))
+    step(regex_edits(_INVISIBLE, doc.text, ""))
     step(_nfkc(doc.text))
     converted, edits = _traditional_to_simplified(doc.text)
     if converted is not None:

@@ -16,6 +16,7 @@ from govreport.contract.model import EXTRACTOR_VERSION
 from govreport.extract import document as docinfo
 from govreport.extract.normalize import normalize
 from govreport.extract.rules import Extractor, extract_all
+from govreport.sources.confine import outside_problem
 from govreport.sources.decode import IngestError, file_sha256, read_document
 from govreport.sources.manifest import ManifestProblem, SourceEntry, load_manifest
 
@@ -72,6 +73,10 @@ def row_id(document_id: str, fact_key: tuple) -> str:
 
 def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | None = None) -> DocumentResult:
     result = DocumentResult(file=path.name)
+    problem = outside_problem(path)
+    if problem:
+        result.error = f"{path}: {problem}"
+        return result
     try:
         decoded = read_document(path)
     except IngestError as err:

@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
+from govreport.extract.budget import BudgetedProcessor
 from govreport.extract.cache import ExtractionCache
 from govreport.extract.pipeline import (
     DocumentResult,
@@ -25,8 +26,9 @@ from govreport.extract.pipeline import (
     read_inputs,
     refuse_unusable_manifest,
 )
+from govreport.release.commit import atomic_write
 from govreport.release.publish import PublishOutcome, extracted_tables
-from govreport.release.storage import latest_descriptor, publish_to
+from govreport.release.storage import latest_descriptor, publish_to, recover_target
 from govreport.sources.fetch import fetch_to_raw
 
 
@@ -50,8 +52,9 @@ def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, li
 def extract_batch(files: list[str], entries: dict, state_dir: str) -> tuple[list[DocumentResult], dict, int]:
     """Extract a batch of documents. Returns the documents (without their rows), the rows as Arrow tables
     (columnar: a large run's rows stay small), and how many documents came from the cache."""
-    cache = ExtractionCache(Path(state_dir))
-    results = [cache.process(Path(f), entries.get(Path(f).name)) for f in files]
+    with BudgetedProcessor() as budgeted:  # a file over its time budget is reported and skipped
+        cache = ExtractionCache(Path(state_dir), process=budgeted.process)
+        results = [cache.process(Path(f), entries.get(Path(f).name)) for f in files]
     tables = extracted_tables(results)
     for r in results:
         r.observations, r.quantities = [], []
@@ -80,6 +83,8 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
     refuse_unusable_manifest(problems)
     log.info("%d raw files in %s", len(files), raw_dir)
     inputs = inputs_fingerprint([Path(f) for f in files], entries)
+    for note in recover_target(out_dir, Path(state_dir)):  # a crashed run's leftovers, before trusting latest
+        log.warning("recovered: %s", note)
     latest = latest_descriptor(out_dir)
     if latest is not None and inputs in known_inputs(state_dir, latest):
         # Same raw files, manifest and code as the latest release: its content cannot differ.
@@ -132,17 +137,19 @@ def known_inputs(state_dir: str, latest: dict) -> set[str]:
     that found nothing to publish (a code change that changed no data, say)."""
     known = {latest.get("govreport", {}).get("inputs_sha256")}
     path = Path(state_dir) / "inputs.json"
-    if path.exists():
+    try:
         recorded = json.loads(path.read_text(encoding="utf-8"))
-        if recorded.get("version") == latest["version"]:
-            known.add(recorded.get("inputs"))
+    except (OSError, ValueError):  # missing or torn: only a shortcut is lost; this run rewrites it
+        recorded = None
+    if isinstance(recorded, dict) and recorded.get("version") == latest["version"]:
+        known.add(recorded.get("inputs"))
     return known - {None}
 
 
 def remember_inputs(state_dir: str, inputs: str, version: str | None) -> None:
     Path(state_dir).mkdir(parents=True, exist_ok=True)
-    (Path(state_dir) / "inputs.json").write_text(json.dumps({"inputs": inputs, "version": version}) + "\n",
-                                                 encoding="utf-8")
+    atomic_write(Path(state_dir) / "inputs.json", (json.dumps({"inputs": inputs, "version": version}) + "\n")
+                 .encode("utf-8"))
 
 
 def task_runner(workers: int | None = None, scheduler: str | None = None):

@@ -49,6 +49,7 @@ from govreport.contract.model import (
 from govreport.contract.render import data_dictionary
 from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
+from govreport.release.commit import ReleaseDamaged, atomic_write, fsync_path, fsync_tree, step, verify_release
 from govreport.release.versions import parse_version
 from govreport.site import build_catalog_site, build_release_site
 from govreport.sources.decode import file_sha256
@@ -81,6 +82,7 @@ class PublishOutcome:
     row_counts: dict[str, int] = field(default_factory=dict)
     report: ValidationReport | None = None
     summary: object | None = None  # pipeline.RunSummary, set by the flow
+    recovered: list[str] = field(default_factory=list)  # what recovery repaired before this run
 
 
 # --- building the tables ------------------------------------------------------------
@@ -197,10 +199,7 @@ def code_version() -> dict:
 
 
 # --- writing ------------------------------------------------------------------------------
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+_atomic_write = atomic_write  # durable: fsynced file and folder (release/commit.py)
 
 
 def _json_bytes(obj) -> bytes:
@@ -257,11 +256,24 @@ def publish_lock(out_dir: Path, wait_seconds: float = 0):
 
 
 def read_latest(package_dir: Path) -> dict | None:
-    pointer = package_dir / "latest.json"
-    if not pointer.exists():
+    """The latest release's descriptor; None when nothing is published or latest.json needs recovery."""
+    from govreport.release.recover import read_pointer
+
+    version = read_pointer(package_dir)
+    if version is None:
         return None
-    version = json.loads(pointer.read_text(encoding="utf-8"))["version"]
     return json.loads((package_dir / version / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def verified_latest(package_dir: Path) -> dict | None:
+    """read_latest, after checking the release's files against its recorded hashes: a new release is
+    derived from it (versions, changes, changelog), so a changed byte there must stop the run."""
+    previous = read_latest(package_dir)
+    if previous is not None:
+        problems = verify_release(package_dir / previous["version"])
+        if problems:
+            raise ReleaseDamaged(previous["version"], problems)
+    return previous
 
 
 def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
@@ -296,10 +308,11 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
     tables = build_tables(results, extracted)
     counts = {name: t.num_rows for name, t in tables.items()}
     with publish_lock(out_dir, lock_wait):
-        # Under the lock no other publisher is writing: staging folders left now are from killed runs.
-        for stale in package_dir.glob(".staging-*") if package_dir.exists() else []:
-            shutil.rmtree(stale, ignore_errors=True)
-        previous = read_latest(package_dir)
+        from govreport.release.recover import recover
+
+        # Under the lock no other publisher is writing: what is half-done now is from a dead run.
+        recovered = recover(out_dir)
+        previous = verified_latest(package_dir)
         stage = package_dir / f".staging-{os.getpid()}"
         (stage / "data").mkdir(parents=True)
         try:
@@ -310,7 +323,8 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
                     digests[t.name] = write_csv(t, tables[t.name], fh)
             digest = content_hash(digests)
             if previous is not None and previous.get("govreport", {}).get("content_sha256") == digest:
-                return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts)
+                return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts,
+                                      recovered=recovered)
             new_keys = {t.name: key_hashes(tables[t.name], t.natural_key) for t in TABLES}
             old_fields = release_fields(package_dir / previous["version"]) if previous else {}
             version, why = bump(previous["version"] if previous else None, old_fields, contract_fields(),
@@ -329,15 +343,23 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
                 kept.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(stage), kept)
                 raise PublishBlocked(report, kept)
+            fsync_tree(stage)  # durable before it is visible
+            step("staged")
             os.rename(stage, package_dir / version)  # the release becomes visible whole, or not at all
+            fsync_path(package_dir)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+        step("renamed")
+        # The commit point: from here on, version is the latest. A crash before it leaves a complete folder
+        # that the next run's recovery adopts; after it, a catalog that recovery rebuilds.
         _atomic_write(package_dir / "latest.json", _json_bytes({"name": PACKAGE_NAME, "version": version,
                                                                 "path": f"{version}/"}))
+        step("committed")
         update_catalog(out_dir)
+        step("catalogued")
         build_catalog_site(out_dir)
         return PublishOutcome(version, package_dir / version, previous["version"] if previous else None,
-                              counts, report)
+                              counts, report, recovered=recovered)
 
 
 def _write_release(stage: Path, version: str, why: str, tables, results, digest, previous,
@@ -387,12 +409,21 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
 
 def update_catalog(out_dir: Path) -> dict:
     """Rewrite published/catalog.json from the release folders on disk."""
+    catalog = catalog_of(out_dir)
+    _atomic_write(Path(out_dir) / "catalog.json", _json_bytes(catalog))
+    return catalog
+
+
+def catalog_of(out_dir: Path) -> dict:
+    """The catalog the release folders on disk make."""
+    from govreport.release.recover import VERSION_NAME
+
     packages = []
     for package_dir in sorted(p for p in Path(out_dir).iterdir() if p.is_dir() and not p.name.startswith(".")):
         versions = []
         for release in package_dir.iterdir():
             descriptor_path = release / "datapackage.json"
-            if release.name.startswith(".") or not descriptor_path.exists():
+            if not VERSION_NAME.match(release.name) or not descriptor_path.exists():
                 continue
             d = json.loads(descriptor_path.read_text(encoding="utf-8"))
             versions.append({"version": d["version"], "created": d["created"],
@@ -404,6 +435,4 @@ def update_catalog(out_dir: Path) -> dict:
         versions.sort(key=lambda v: parse_version(v["version"]), reverse=True)
         if versions:
             packages.append({"name": package_dir.name, "latest": versions[0]["version"], "versions": versions})
-    catalog = {"packages": packages}
-    _atomic_write(Path(out_dir) / "catalog.json", _json_bytes(catalog))
-    return catalog
+    return {"packages": packages}

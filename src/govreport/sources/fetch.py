@@ -20,7 +20,6 @@ were. Every file is written atomically (hidden temp file + os.replace).
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import html as _html
 import http.client
@@ -44,6 +43,15 @@ from pathlib import Path, PureWindowsPath
 
 from govreport import __version__
 from govreport.sources.decode import MAX_BYTES, IngestError, decode_bytes
+from govreport.sources.guarded_http import (
+    Deadline,
+    DeadlinePassed,
+    RedirectRefused,
+    TooLarge,
+    inflate,
+    opener,
+    read_body,
+)
 
 USER_AGENT = f"govreport/{__version__} (+open-data research; polite crawler)"
 
@@ -88,6 +96,8 @@ def fetch_to_raw(
     backoff: float = 1.0,
     delay: float = 1.0,
     now: datetime | Callable[[], datetime] | None = None,
+    deadline: float = 120.0,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> FetchResult:
     """Download ``url`` into ``raw_dir/file_name`` (text) and ``raw_dir/_fetched/`` (original, metadata).
 
@@ -96,6 +106,8 @@ def fetch_to_raw(
     (or the server's Retry-After, capped) before retry ``i``. ``delay`` is the
     minimum spacing between requests to the same host. ``now`` (a datetime or a
     callable returning one) sets ``retrieved_at``; default: the current UTC time.
+    ``deadline`` bounds each request as a whole (redirects and a slow body included); redirects are
+    followed to http(s) URLs on the URL's own host or one of ``allowed_hosts`` only.
 
     ``changed`` is False after a 304 and after a 200 whose bytes and extracted text
     equal the stored ones; raw/ is then not touched (only the state file is).
@@ -129,7 +141,8 @@ def fetch_to_raw(
             headers["If-Modified-Since"] = state["last_modified"]
 
     response, problem, last_status = _request_with_retries(url, headers, timeout=timeout, retries=retries,
-                                                           backoff=backoff, delay=delay)
+                                                           backoff=backoff, delay=delay, deadline=deadline,
+                                                           allowed_hosts=allowed_hosts)
     if response is None:
         return fail(problem, last_status)
     status, final_url, resp_headers, body = response
@@ -143,7 +156,9 @@ def fetch_to_raw(
         return fail(f"HTTP {status} {_reason(status)}", status)
 
     try:
-        body = _decode_content_encoding(body, resp_headers.get("Content-Encoding"))
+        body = inflate(body, resp_headers.get("Content-Encoding"), MAX_BYTES)
+    except TooLarge as err:
+        return fail(str(err), status)
     except (OSError, EOFError, zlib.error) as err:
         return fail(f"cannot decompress the response ({resp_headers.get('Content-Encoding')}): {err}", status)
     if len(body) > MAX_BYTES:
@@ -210,7 +225,7 @@ def fetch_to_raw(
     return FetchResult(url, status, not unchanged, orig_path, text_path, sha, None, retrieved_at)
 
 
-def _request_with_retries(url, headers, *, timeout, retries, backoff, delay):
+def _request_with_retries(url, headers, *, timeout, retries, backoff, delay, deadline=120.0, allowed_hosts=()):
     """Return ((status, final_url, headers, body), None, status) for a final response (any status but
     a retryable one), or (None, problem, last status or None) once the attempts are used up."""
     host = urllib.parse.urlsplit(url).netloc.lower()
@@ -219,54 +234,40 @@ def _request_with_retries(url, headers, *, timeout, retries, backoff, delay):
     for attempt in range(attempts):
         _wait_for_host(host, delay)
         wait_hint = None
+        limit = Deadline(deadline)  # one per request, redirects included
         try:
             request = urllib.request.Request(url, headers=headers, method="GET")
-            with urllib.request.urlopen(request, timeout=timeout) as resp:
-                body = _read_limited(resp)
+            with opener(url, limit, allowed_hosts).open(request, timeout=timeout) as resp:
+                body = read_body(resp, limit, MAX_BYTES)
                 return (resp.status, resp.geturl(), resp.headers, body), None, resp.status
+        except (RedirectRefused, DeadlinePassed, TooLarge) as err:  # not retried: it would happen again
+            return None, str(err), None
         except urllib.error.HTTPError as err:  # a response with a non-2xx status
             with err:
                 if err.code not in _RETRY_STATUSES:
                     return (err.code, err.geturl() or url, err.headers or Message(), b""), None, err.code
                 problem, status = f"HTTP {err.code} {_reason(err.code)}", err.code
                 wait_hint = _retry_after(err.headers)
-        except urllib.error.URLError as err:
-            reason = err.reason
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+            if limit.expired:  # the deadline's timer shut the socket: say so, not "connection reset"
+                return None, f"took longer than the deadline of {deadline:g} s for the whole request", None
+            reason = err.reason if isinstance(err, urllib.error.URLError) else err
             if isinstance(reason, (TimeoutError, socket.timeout)):
                 problem, status = f"timed out (timeout {timeout:g} s)", None
-            else:
+            elif isinstance(err, urllib.error.URLError):
                 problem, status = f"connection failed: {reason}", None
-        except TimeoutError:
-            problem, status = f"timed out (timeout {timeout:g} s)", None
-        except _TooLarge:
-            return None, f"response too large (over {MAX_BYTES} bytes)", None
-        except (http.client.HTTPException, OSError) as err:
-            problem, status = f"connection failed: {type(err).__name__}: {err}", None
+            else:
+                problem, status = f"connection failed: {type(err).__name__}: {err}", None
         except ValueError as err:  # malformed URL
             return None, f"invalid URL: {err}", None
+        finally:
+            limit.cancel()
         if attempt + 1 < attempts:
             pause = backoff * (2 ** attempt)
             if wait_hint is not None:
                 pause = max(pause, min(wait_hint, MAX_RETRY_AFTER))
             time.sleep(max(0.0, pause))
     return None, f"{problem} (after {attempts} attempt{'s' if attempts > 1 else ''})", status
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _read_limited(resp) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        chunk = resp.read(1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > MAX_BYTES:  # compressed size; the decompressed size is checked again
-            raise _TooLarge
-        chunks.append(chunk)
 
 
 def _wait_for_host(host: str, delay: float) -> None:
@@ -294,18 +295,6 @@ def _reason(status: int) -> str:
         return http.HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-def _decode_content_encoding(body: bytes, encoding: str | None) -> bytes:
-    enc = (encoding or "").strip().lower()
-    if enc in ("gzip", "x-gzip"):
-        return gzip.decompress(body)
-    if enc == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send
-    return body
 
 
 # --------------------------------------------------------------------------- decoding

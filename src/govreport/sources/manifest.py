@@ -103,6 +103,15 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+def _first_alias(text: str):
+    """The manifest's first alias event, if any: found by the parser alone, before anything is built, so an
+    alias bomb costs one linear pass."""
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event
+    return None
+
+
 _REGION_CODE = re.compile(r"\d{6}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -119,7 +128,12 @@ def load_manifest(raw_dir: str | os.PathLike) -> tuple[dict[str, SourceEntry], l
     if not path.exists():
         return {}, []  # the pipeline works without a manifest
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        text = path.read_text(encoding="utf-8")
+        alias = _first_alias(text)
+        if alias is not None:
+            return fatal(f"YAML alias *{alias.anchor} at line {alias.start_mark.line + 1}: aliases are not "
+                         "allowed in the manifest (they can expand without bound)")
+        doc = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -67,15 +67,36 @@ def _csv_cell(value, is_text: bool) -> str:
     return s
 
 
+def csv_lines(rows: list[list[str]]) -> str:
+    """Rows as RFC 4180 lines ending in LF, with every cell holding a separator, quote, LF or CR quoted.
+
+    Python's csv module quotes only the characters of its line terminator, so with "\n" a bare CR would go
+    out unquoted and readers would split the row there. Rows with a CR (rare) are written with a CRLF
+    terminator, which makes the writer quote CRs too, and the row's own terminator is cut back to LF."""
+    buf = io.StringIO(newline="")
+    plain = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    crlf = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    if not any("\r" in cell for row in rows for cell in row):
+        plain.writerows(rows)
+        return buf.getvalue()
+    for row in rows:
+        if any("\r" in cell for cell in row):
+            crlf.writerow(row)
+            buf.seek(buf.tell() - 2)
+            buf.write("\n")
+            buf.truncate()
+        else:
+            plain.writerow(row)
+    return buf.getvalue()
+
+
 def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
     """Write the table as UTF-8 CSV to a binary stream, a chunk of rows at a time; return its sha256."""
     text_fields = {f.name for f in table.fields if f.type == "string"}
     digest = hashlib.sha256()
 
     def emit(rows: list[list[str]]) -> None:
-        buf = io.StringIO(newline="")
-        csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
-        data_bytes = buf.getvalue().encode("utf-8")
+        data_bytes = csv_lines(rows).encode("utf-8")
         digest.update(data_bytes)
         out.write(data_bytes)
 

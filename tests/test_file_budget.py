@@ -1,0 +1,91 @@
+"""A per-file time budget: a file that overruns is reported by name and skipped, the rest goes on, and
+SIGTERM or Ctrl-C stop a run at once, taking the helper process with them."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from govreport.extract.budget import BudgetedProcessor
+
+from conftest import RAW
+
+pytestmark = [pytest.mark.slow]
+
+SEED = "000_c6f7ee3199c6db1d.txt"
+
+
+def slow_file(folder):
+    """A report with 200 000 blank lines in the middle: minutes of work for today's extractor."""
+    text = (RAW / SEED).read_text(encoding="utf-8")
+    half = text.index("\n", len(text) // 2)
+    path = folder / "blank_lines.txt"
+    path.write_text(text[:half] + "\n" * 200_000 + text[half:], encoding="utf-8")
+    return path
+
+
+def helpers(process):
+    """Helper processes doing work (multiprocessing's resource tracker is shared and stays)."""
+    return [p for p in process.children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())]
+
+
+def test_a_file_over_its_budget_is_named_and_skipped_and_the_next_file_is_processed(tmp_path):
+    slow = slow_file(tmp_path)
+    shutil.copy(RAW / SEED, tmp_path / SEED)
+    started = time.monotonic()
+    with BudgetedProcessor(seconds=20) as budgeted:
+        over = budgeted.process(slow, None)
+        helpers_after_overrun = len(helpers(psutil.Process()))
+        fine = budgeted.process(tmp_path / SEED, None)
+    elapsed = time.monotonic() - started
+    assert over.document is None and "blank_lines.txt" in over.error and "per-file budget of 20 s" in over.error
+    assert fine.error is None and fine.observations
+    assert helpers_after_overrun == 0  # the stuck helper was ended, not left running
+    assert elapsed < 20 + 120  # the budget, and a fresh helper's start-up on a loaded machine
+    assert helpers(psutil.Process()) == []
+
+
+SCRIPT = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from govreport.extract.budget import BudgetedProcessor, stop_cleanly
+
+def work():
+    with BudgetedProcessor(seconds=3600) as budgeted:
+        return budgeted.process(Path(sys.argv[1]), None)
+
+try:
+    with stop_cleanly(), ThreadPoolExecutor(1) as pool:  # in a worker thread, as a Prefect task runs
+        job = pool.submit(work)
+        print("started", flush=True)
+        job.result()
+except KeyboardInterrupt:
+    print("stopped", flush=True)
+    sys.exit(130)
+"""
+
+
+def test_sigterm_stops_a_run_promptly_and_leaves_no_helper(tmp_path):
+    slow = slow_file(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(slow)], stdout=subprocess.PIPE, text=True,
+                            env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.stdout.readline().strip() == "started"
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 120
+    while not helpers(parent) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    workers = helpers(parent)
+    assert workers, "the helper process never started"
+    time.sleep(5)  # let the helper get stuck in the file
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 130
+    assert time.monotonic() - sent < 30
+    assert proc.stdout.read().strip() == "stopped"
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []
