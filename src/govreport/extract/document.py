@@ -127,7 +127,8 @@ def infer_region(text: str) -> str | None:
     return names.most_common(1)[0][0] if names else None
 
 
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+[,、])"
+_HEADING = re.compile(r"^[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)"
+                      r"|第[一二三四五六七八九十]+[,、])"
                       r"\s*([^\n]{4,40}?)\s*$", re.M)
 
 

@@ -14,6 +14,7 @@ actual) and period, from the words around it and the document's frames.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,6 +62,19 @@ def _filler_tail_start(phrase: str) -> int:
     """Where the run of filler words that ends phrase starts (len(phrase) when there is none)."""
     tail = lx.FILLER_TAIL.search(phrase)
     return tail.start() if tail else len(phrase)
+
+
+# A statement's name, cues and clause stand within this many characters before its number. Looking no
+# further keeps extraction linear in the input, even on a megabyte without a sentence mark.
+LOOKBACK = 300
+
+
+def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
+    """The last of items (sorted by start, their starts given) that ends at or before pos, or None."""
+    i = bisect_right(starts, pos) - 1
+    while i >= 0 and end(items[i]) > pos:
+        i -= 1
+    return items[i] if i >= 0 else None
 
 
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
@@ -174,7 +188,7 @@ class Extractor:
             exclude = lx.EXCLUDE_BEFORE.get(code)
             for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
                 start = m.start()
-                clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, start)), default=s)
+                clause_start = _after_last(text, ",;:", max(s, start - LOOKBACK), start)
                 if exclude and exclude.search(text, clause_start, start):
                     continue
                 if context.search(text, clause_start, start) and not any(o.start <= start < o.end for o in out):
@@ -188,14 +202,18 @@ class Extractor:
         all_values = find_values(text, s, e)
         values = [v for v in all_values if v.dimension is not None]
         done: dict[int, Attachment] = {}
-        self._enumerations(text, s, mentions, values, done)
-        self._from_to(text, s, mentions, values, done)
+        starts = [m.start for m in mentions]
+        self._enumerations(text, s, mentions, starts, values, done)
+        self._from_to(text, s, mentions, starts, values, done)
+        by_start = {m.start: m for m in mentions if m.name in lx.HEAD_NOUNS}
         prev: Attachment | None = None
-        for v in values:
+        for i, v in enumerate(values):
             if id(v) in done:
                 prev = done[id(v)]
                 continue
-            att = self._direct(text, v, mentions, values, s) or self._head_noun(text, v, mentions, s)
+            before = _last_before(mentions, starts, v.start)
+            att = self._direct(text, v, before, values[i - 1] if i else None) or \
+                self._head_noun(text, v, by_start.get(v.end), s)
             if att is None and prev is not None:
                 att = self._follow_on(text, v, prev)
             if att is not None:
@@ -209,17 +227,16 @@ class Extractor:
     def _is_gap(gap: str) -> bool:
         return lx.FILLER_RUN.fullmatch(gap) is not None
 
-    def _from_to(self, text, s, mentions, values, done) -> None:
+    def _from_to(self, text, s, mentions, starts, values, done) -> None:
         """'name 从X提高到Y': Y is the level reached; X counts only where its year is stated (由2017年的76)."""
         for first, second in zip(values, values[1:], strict=False):
             middle = FROM_TO_MIDDLE.fullmatch(text, first.end, second.start)
             if id(first) in done or id(second) in done or not middle:
                 continue
             start = FROM_BEFORE.search(text, max(s, first.start - 12), first.start)
-            before = [m for m in mentions if m.end <= (start.start() if start else first.start)]
-            if start is None or not before or not self._is_gap(text[before[-1].end:start.start()]):
+            m = _last_before(mentions, starts, start.start()) if start else None
+            if start is None or m is None or not self._is_gap(text[m.end:start.start()]):
                 continue
-            m = before[-1]
             verb = text[first.end:middle.start("year") if middle.group("year") else second.start]
             done[id(second)] = Attachment(second, m, m.code, verb, "from_to", period=middle.group("year"))
             if start.group("year"):
@@ -227,24 +244,23 @@ class Extractor:
             else:
                 done[id(first)] = Attachment(first, m, "", "", "from_to")  # a start level of no stated year
 
-    def _direct(self, text, v: Value, mentions, values, s) -> Attachment | None:
-        before = [m for m in mentions if m.end <= v.start]
-        if not before:
+    def _direct(self, text, v: Value, m: Mention | None, previous: Value | None) -> Attachment | None:
+        """The name m (the last one before v) and the filler words between them."""
+        if m is None:
             return None
-        m = before[-1]
-        if any(m.end <= o.start and o.end <= v.start for o in values if o is not v):
+        if previous is not None and m.end <= previous.start:
             return None  # another number stands between: see _follow_on
         gap = text[m.end:v.start]
         if self._is_gap(gap):
             return Attachment(v, m, m.code, gap, "direct")
         return None
 
-    def _head_noun(self, text, v: Value, mentions, s) -> Attachment | None:
-        after = [m for m in mentions if m.start == v.end and m.name in lx.HEAD_NOUNS]
-        if after:
-            clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, v.start)), default=s)
-            return Attachment(v, after[0], after[0].code, text[clause_start:v.start], "head_noun")
-        return None
+    def _head_noun(self, text, v: Value, noun: Mention | None, s) -> Attachment | None:
+        """A count noun right after the number: "新增4290个学位"."""
+        if noun is None:
+            return None
+        clause_start = _after_last(text, ",;:", max(s, v.start - LOOKBACK), v.start)
+        return Attachment(v, noun, noun.code, text[clause_start:v.start], "head_noun")
 
     def _follow_on(self, text, v: Value, prev: Attachment) -> Attachment | None:
         between = CONNECTOR.sub("", text[prev.value.end:v.start])
@@ -258,7 +274,7 @@ class Extractor:
             return Attachment(v, prev.mention, prev.code, between, "chain")
         return None
 
-    def _enumerations(self, text, s, mentions, values, done) -> None:
+    def _enumerations(self, text, s, mentions, starts, values, done) -> None:
         """Parallel lists: 'A、B(、C)[分别 verb] x、y(和z)'."""
         i = 0
         while i < len(values):
@@ -270,13 +286,14 @@ class Extractor:
                 else:
                     break
             if len(group) >= 2:
-                atts = self._resolve_enumeration(text, s, group, mentions)
+                atts = self._resolve_enumeration(text, s, group, mentions, starts)
                 for att in atts:
                     done[id(att.value)] = att
             i += len(group)
 
-    def _resolve_enumeration(self, text, s, group: list[Value], mentions: list[Mention]) -> list[Attachment]:
-        clause_start = max((c.end() for c in CLAUSE_BREAK.finditer(text, s, group[0].start)), default=s)
+    def _resolve_enumeration(self, text, s, group: list[Value], mentions: list[Mention],
+                             starts: list[int]) -> list[Attachment]:
+        clause_start = _after_last(text, ",;:", max(s, group[0].start - LOOKBACK), group[0].start)
         head = text[clause_start:group[0].start]
         # Split off the verb phrase: the longest filler run at the end of the head.
         cut = _filler_tail_start(head)
@@ -284,10 +301,10 @@ class Extractor:
         pos = clause_start + len(head) - len(gap)
         if not subjects.strip() and "分别" in gap:
             # "城镇居民人均可支配收入15000元,农民人均纯收入5500元,分别增长9%和8.5%": the subjects went before
-            earlier = [m for m in mentions if m.end <= clause_start]
-            if len(earlier) < len(group):
+            last = _last_before(mentions, starts, clause_start)
+            if last is None or mentions.index(last) + 1 < len(group):
                 return []
-            named = earlier[-len(group):]
+            named = mentions[mentions.index(last) + 1 - len(group):mentions.index(last) + 1]
             return [Attachment(v, m, m.code, gap, "enumeration") for v, m in zip(group, named, strict=True)]
         codes = self._codes_of_subjects(subjects, len(group))
         if codes is None:
@@ -420,7 +437,7 @@ class DocumentExtraction:
         self.report_year = report_year
         self.extractor = extractor or Extractor()
         self.frames: DocumentFrames = document_frames(self.text, report_year)
-        self._context_of: tuple[int, tuple] = (-1, (None, []))
+        self._context_of: tuple[int, tuple] = (-1, (None, ([], [])))
         ahead = len(lx.TARGET_CUES.findall(self.text))
         behind = len(lx.ACTUAL_CUES.findall(self.text)) + self.text.count("了")
         self.default_kind = "target" if ahead > behind else "actual"
@@ -439,20 +456,21 @@ class DocumentExtraction:
         m = _interim(self.text, s)
         if m is not None:
             return m
-        para = self.text.rfind("\n", 0, s) + 1
+        para = self.text.rfind("\n", max(0, s - LOOKBACK), s) + 1
         # Only the paragraph's first sentence can set a period for the sentences after it.
         return _interim(self.text, para) if para < s else None
 
     def _sentence_start(self, pos: int) -> int:
-        return max(self.text.rfind(mark, 0, pos) for mark in "。!?;\n") + 1
+        return _after_last(self.text, "。!?;\n", max(0, pos - LOOKBACK), pos)
 
-    def _sentence_context(self, s: int) -> tuple[re.Match | None, list[tuple[int, int]]]:
+    def _sentence_context(self, s: int) -> tuple[re.Match | None, tuple[list[int], list[int]]]:
         """What a sentence says of every number in it, worked out once: its interim period, and the years it
-        names as a topic ("2025年,") with where each ends."""
+        names as a topic ("2025年,"): where each ends, and the year."""
         if self._context_of[0] != s:
-            e = self.text.find("\n", s)
-            sentence = self.text[s:e if e >= 0 else len(self.text)]
-            years = [(s + m.end(), int(m.group(1))) for m in TOPIC_YEAR.finditer(sentence)]
+            end = SENTENCE_END.search(self.text, s)
+            sentence = self.text[s:end.start() if end else len(self.text)]
+            found = list(TOPIC_YEAR.finditer(sentence))
+            years = ([s + m.end() for m in found], [int(m.group(1)) for m in found])
             self._context_of = (s, (self.interim_at(s), years))
         return self._context_of[1]
 
@@ -461,13 +479,15 @@ class DocumentExtraction:
         if att.period is not None:  # "从2002年的12万亿元增加到2007年的24.66万亿元"
             return "actual", att.period, "annual"
         text, v = self.text, att.value
-        sentence_head = text[s:v.start]
-        clause = text[_after_last(text, ",;:", s, v.start):v.start]
+        head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
+        sentence_head = text[head_start:v.start]
+        clause = text[_after_last(text, ",;:", head_start, v.start):v.start]
         frame: Frame = self.frames.at(v.start)
         interim, years = self._sentence_context(s)
-        topic_year = next((year for end, year in reversed(years) if end <= v.start), None)
+        i = bisect_right(years[0], v.start)
+        topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, clause, frame, interim, topic_year)
-        basis = _basis(text[max(s, att.mention.start - 4):v.start])
+        basis = _basis(text[max(head_start, att.mention.start - 4):v.start])
         by_year = [m for m in lx.BY_YEAR.finditer(sentence_head)]
         if by_year and kind == "target":
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
@@ -570,8 +590,9 @@ class DocumentExtraction:
         if text[max(s, v.start - 1):v.start] == "第" or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
             return None  # ordinals (第一名) and names or slogans (惠企十条, 三个明确)
         # The subject starts after the last punctuation or number: web pages lose punctuation.
-        clause_start = max([c.end() for c in QUANTITY_CLAUSE.finditer(text, s, v.start)]
-                           + [b for b in breaks if b <= v.start], default=s)
+        lo = max(s, v.start - LOOKBACK)
+        i = bisect_right(breaks, v.start)
+        clause_start = max(_after_last(text, ",;:、。!?", lo, v.start), breaks[i - 1] if i else lo)
         subject = _trim_subject(text[clause_start:v.start])
         after = QUANTITY_NOUN_AFTER.match(text, v.end, e)
         if after and (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)):
@@ -600,7 +621,6 @@ class DocumentExtraction:
 
 
 SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
-QUANTITY_CLAUSE = re.compile(r"[,;:、。!?]")
 CLASSIFIERS = set("个所家项座条张台辆宗场栋间处片套")
 # Only words of two or more characters are stripped from a subject's start: 在建项目 keeps its 在.
 LEADING_FILLERS = re.compile("(?:" + "|".join(w for w in lx.FILLERS if len(w) > 1) + ")+")
