@@ -7,7 +7,7 @@ import pandas as pd
 import polars as pl
 
 from govreport.contract.model import DOCUMENTS
-from govreport.tables.arrow import FORMULA_START, csv_bytes, to_arrow
+from govreport.tables.arrow import FORMULA_START, to_arrow, write_csv
 
 HOSTILE = [
     "plain 文本",
@@ -34,10 +34,10 @@ def expected(cell: str) -> str:
 def hostile_csv(tmp_path):
     rows = [{"document_id": f"{i:064x}", "source_file": f"{i}.txt", "title": cell, "report_year": 2024}
             for i, cell in enumerate(HOSTILE)]
-    data = csv_bytes(DOCUMENTS, to_arrow(DOCUMENTS, rows, sort=False))
     path = tmp_path / "documents.csv"
-    path.write_bytes(data)
-    return path, data
+    with open(path, "wb") as out:
+        write_csv(DOCUMENTS, to_arrow(DOCUMENTS, rows, sort=False), out)
+    return path, path.read_bytes()
 
 
 def test_every_reader_gets_each_hostile_cell_back_in_its_own_row(tmp_path):
