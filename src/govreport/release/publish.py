@@ -360,7 +360,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         raise ValueError("datapackage.json is not a valid descriptor: " +
                          "; ".join(e.message for e in problems.errors))
     (stage / "datapackage.json").write_bytes(_json_bytes(descriptor))
-    diff = changes.diff_tables(read_tables(previous_dir) if previous_dir else None, tables)
+    diff = changes.diff_tables(changes.release_tables(previous_dir) if previous_dir else None, tables)
     changes.write(stage, diff)
     old_log = (previous_dir / "CHANGELOG.md").read_text(encoding="utf-8") \
         if previous_dir and (previous_dir / "CHANGELOG.md").exists() else None
