@@ -37,6 +37,9 @@ from govreport.extract.pipeline import DocumentResult
 from govreport.site import build_catalog_site, build_release_site
 from govreport.contract.render import data_dictionary
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
+from govreport.tables.database import DATABASE_NAME, write_database
+from govreport.release.latest import point_latest, is_pointer
+from govreport.paths import SCHEMAS_DIR
 from govreport.release import changes
 from govreport.release.versions import parse_version
 from govreport.checks.gate import ValidationReport, read_tables, validate_package
@@ -319,6 +322,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
             shutil.rmtree(stage, ignore_errors=True)
         _atomic_write(package_dir / "latest.json", _json_bytes({"name": PACKAGE_NAME, "version": version,
                                                                 "path": f"{version}/"}))
+        point_latest(package_dir, version)
         update_catalog(out_dir)
         build_catalog_site(out_dir)
         return PublishOutcome(version, package_dir / version, previous["version"] if previous else None,
@@ -335,6 +339,9 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
+    write_database(tables, TABLES, stage / "data" / DATABASE_NAME)
+    # The suites it is validated with travel with the release: `govreport validate` checks it against them later.
+    shutil.copytree(SCHEMAS_DIR / "expectations", stage / "schemas" / "expectations")
     (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
     created = build_time().strftime("%Y-%m-%dT%H:%M:%SZ")
     descriptor = {
@@ -377,7 +384,7 @@ def update_catalog(out_dir: Path) -> dict:
         versions = []
         for release in package_dir.iterdir():
             descriptor_path = release / "datapackage.json"
-            if release.name.startswith(".") or not descriptor_path.exists():
+            if release.name.startswith(".") or is_pointer(release) or not descriptor_path.exists():
                 continue
             d = json.loads(descriptor_path.read_text(encoding="utf-8"))
             versions.append({"version": d["version"], "created": d["created"], "path": f"{package_dir.name}/{release.name}/",
