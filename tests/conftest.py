@@ -13,6 +13,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # The embedded server's first start migrates a new database: on a loaded 2-core machine that can take far
 # longer than Prefect's default wait, which made flow tests fail at random.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
+# Prefect's telemetry heartbeat writes to the new database while it is being migrated ("database is locked").
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pytest
 

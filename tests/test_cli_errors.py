@@ -129,8 +129,8 @@ def test_prefect_does_not_retry_a_user_error_but_retries_a_dropped_connection():
     def run(error: Exception):
         return step(error, return_state=True)
 
-    assert run(UserError("raw: not a folder")).is_failed()
+    assert run(UserError("raw: not a folder"), return_state=True).is_failed()
     assert calls == ["UserError"]
     calls.clear()
-    assert run(ConnectionResetError(104, "reset")).is_failed()
+    assert run(ConnectionResetError(104, "reset"), return_state=True).is_failed()
     assert calls == ["ConnectionResetError"] * 3

@@ -140,7 +140,7 @@ def test_load_reads_a_folder_or_an_fsspec_url(release, root):
 
 
 def test_the_readme_python_snippet_runs():
-    [snippet] = [s for s in re.findall(r"```python\n(.*?)```", README, re.S) if "govreport.data" in s]
+    [snippet] = [s for s in re.findall(r"```python\n(.*?)```", README, re.S) if "from govreport.data import load" in s]
     done = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, cwd=PROJECT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "observation_id" not in done.stderr and done.stdout.strip()

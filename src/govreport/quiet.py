@@ -29,7 +29,6 @@ def configure(verbosity: str = "normal") -> None:
         "PREFECT_LOGGING_LEVEL": level,  # also hides "Starting temporary server ...", logged at INFO
         "PREFECT_LOGGING_LOG_PRINTS": "false" if verbosity != "verbose" else "true",
         "DASK_LOGGING__DISTRIBUTED": "warning" if verbosity != "quiet" else "error",
-        "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "warning" if verbosity != "quiet" else "error",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
