@@ -73,3 +73,12 @@ def test_diff_takes_latest_and_tells_tables_and_fields_added():
     assert "- Fields: added `indicators.better`." in text.stdout
     back = json.loads(govreport("diff", "latest", "1.0.0", "--json").stdout)
     assert back["tables"]["removed"] == ["quantities", "targets_vs_actuals"]
+
+
+def test_the_page_tells_tables_and_fields_added():
+    from govreport.release.changes import diff_releases
+    from govreport.site.changes_view import read_changes
+
+    view = read_changes(json.loads(json.dumps(diff_releases(PACKAGE / "1.1.0", PACKAGE / "1.2.0"), default=str)))
+    assert view["layout"] == [("Tables 数据表", [("added", ["targets_vs_actuals"])]),
+                              ("Fields 字段", [("added", ["indicators.better"])])]

@@ -12,7 +12,6 @@ from pathlib import Path
 import pyarrow as pa
 
 from govreport.contract.model import Table
-from govreport.contract.render import frictionless_schema
 
 DATABASE_NAME = "govreport.duckdb"
 
@@ -36,7 +35,7 @@ def write_database(tables: dict[str, pa.Table], contract: list[Table], path: Pat
             con.execute(f'CREATE TABLE "{t.name}" AS SELECT * FROM incoming')
             con.unregister("incoming")
             con.execute(f'COMMENT ON TABLE "{t.name}" IS {_quoted(f"{t.title}: {t.en} {t.zh}")}')
-            for f in frictionless_schema(t)["fields"]:
+            for f in t.to_frictionless()["fields"]:
                 if f.get("description"):
                     con.execute(f'COMMENT ON COLUMN "{t.name}"."{f["name"]}" IS {_quoted(f["description"])}')
         con.execute("CHECKPOINT")
