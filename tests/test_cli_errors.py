@@ -39,11 +39,11 @@ def test_publish_to_a_file_is_one_line_and_nothing_runs(tmp_path):
 
 
 def test_evaluate_a_missing_gold_file(tmp_path):
-    assert_one_error_line(govreport("evaluate", tmp_path / "nope.csv"), "nope.csv", "no such file")
+    assert_one_error_line(govreport("evaluate", tmp_path / "nope.csv"), "nope.csv", "no such file or folder")
 
 
-def test_evaluate_a_folder_as_gold():
-    assert_one_error_line(govreport("evaluate", "raw", cwd=PROJECT), "raw", "is a folder")
+def test_evaluate_a_folder_without_gold_files():
+    assert_one_error_line(govreport("evaluate", "raw", cwd=PROJECT), "raw", "without gold CSV files")
 
 
 def test_schemas_into_a_file(tmp_path):
