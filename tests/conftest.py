@@ -60,3 +60,12 @@ def release(tmp_path_factory) -> Path:
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under root with its bytes, to prove a folder did not change."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def database_tables(path: Path) -> dict:
+    """Every table of a DuckDB file with its rows: its content, as its bytes differ from build to build."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+        return {n: con.execute(f'select * from "{n}"').fetchall() for n in names}

@@ -16,19 +16,11 @@ from govreport.paths import PUBLISHED_DIR
 from govreport.release.publish import PACKAGE_NAME, PublishLocked, build_tables, content_hash, read_latest, table_digests
 from govreport.tables.database import DATABASE_NAME
 
-from conftest import RAW, process_folder, publish_folder, tree_bytes
+from conftest import RAW, database_tables, process_folder, publish_folder, tree_bytes
 
 TESTS = Path(__file__).resolve().parent
 PUBLISH_SCRIPT = ("import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
                   "from conftest import publish_folder; publish_folder(Path({raw!r}), Path({out!r}))")
-
-
-def database_tables(path: Path) -> dict:
-    import duckdb
-
-    with duckdb.connect(str(path), read_only=True) as con:
-        names = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
-        return {n: con.execute(f'select * from "{n}"').fetchall() for n in names}
 
 
 def start_publish(raw, out):
