@@ -27,6 +27,9 @@ def configure(verbosity: str = "normal") -> None:
         "GX_ANALYTICS_ENABLED": "False",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": STARTUP_TIMEOUT_SECONDS,
         "PREFECT_LOGGING_LEVEL": level,  # also hides "Starting temporary server ...", logged at INFO
+        # The embedded server is part of this run, not a service the user runs: its shutdown under load logs
+        # cancelled event flushes as ERROR tracebacks that say nothing about the data.
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL" if verbosity != "verbose" else "WARNING",
         "PREFECT_LOGGING_LOG_PRINTS": "false" if verbosity != "verbose" else "true",
         "DASK_LOGGING__DISTRIBUTED": "warning" if verbosity != "quiet" else "error",
     }
