@@ -10,6 +10,7 @@ GX is imported only in this module: it takes seconds to import.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Callable
 from dataclasses import asdict, dataclass, field
@@ -127,6 +128,9 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, schemas_dir
     release and load scripts from CDNs, so they render blank offline. The release page summarises the JSON."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+
+    # GX sets this module's logger to INFO itself, and it announces a temporary folder for every ephemeral context.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
     out_dir = Path(out_dir)
     context = gx.get_context(mode="ephemeral")
