@@ -13,6 +13,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # The embedded server's first start migrates a new database: on a loaded 2-core machine that can take far
 # longer than Prefect's default wait, which made flow tests fail at random.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
+# Prefect's telemetry heartbeat writes to the new database while it is being migrated ("database is locked").
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pytest
 
@@ -58,3 +60,12 @@ def release(tmp_path_factory) -> Path:
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under root with its bytes, to prove a folder did not change."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def database_tables(path: Path) -> dict:
+    """Every table of a DuckDB file with its rows: its content, as its bytes differ from build to build."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+        return {n: con.execute(f'select * from "{n}"').fetchall() for n in names}

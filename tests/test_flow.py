@@ -28,15 +28,24 @@ def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.prefect
-def test_cli_publish_reports_and_exits_zero(raw_copy, tmp_path):
+def test_a_first_cli_publish_in_a_new_prefect_home_is_quiet(raw_copy, tmp_path):
+    """What a new user sees: no traceback, no warning, no telemetry error, no server banner, one summary.
+    Run with the CLI's own defaults: none of the Prefect settings this test session makes."""
     out = tmp_path / "published"
-    done = subprocess.run([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(raw_copy),
-                           "--out", str(out), "--state", str(tmp_path / "state")],
-                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PYTHONWARNINGS", "DASK_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "new-prefect-home"), COLUMNS="200")
+    cli = [sys.executable, "-m", "govreport.cli"]
+    args = ["publish", "--raw", str(raw_copy), "--out", str(out), "--state", str(tmp_path / "state")]
+    done = subprocess.run(cli + args, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "Published 1.0.0" in done.stdout
+    assert done.stderr == ""  # no traceback, warning, telemetry error or banner
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if line.startswith("run summary")] == [lines[0]]
+    assert lines[-1].startswith("Published 1.0.0") and len(lines) == 2, done.stdout
     latest = json.loads((out / PACKAGE_NAME / "latest.json").read_text(encoding="utf-8"))
     assert latest["version"] == "1.0.0"
+    again = subprocess.run(cli + ["--quiet"] + args, capture_output=True, text=True, env=env)
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
 
 
 def test_cli_rejects_a_missing_raw_folder(tmp_path):

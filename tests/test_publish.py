@@ -1,5 +1,6 @@
 """Publishing: a valid package, read back by DuckDB and pandas; versions; the validation gate."""
 import json
+import os
 import subprocess
 import sys
 
@@ -78,13 +79,14 @@ def test_second_run_publishes_nothing_and_a_changed_raw_file_publishes_the_next_
     again = publish_folder(raw_copy, out)
     assert again.version is None and again.previous == "1.0.0"
     assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if not p.name.startswith(".")) == \
-        ["1.0.0", "latest.json"]
+        ["1.0.0", "latest", "latest.json"]
     report = raw_copy / "000_c6f7ee3199c6db1d.txt"
     report.write_text(report.read_text(encoding="utf-8").replace("新增学位2700个", "新增学位2800个"), encoding="utf-8")
     changed = publish_folder(raw_copy, out)
     assert changed.version == "1.0.1"  # only a value changed: a patch
     latest = json.loads((out / PACKAGE_NAME / "latest.json").read_text(encoding="utf-8"))
     assert latest["version"] == "1.0.1"
+    assert os.readlink(out / PACKAGE_NAME / "latest") == "1.0.1"  # the stable path moved with it
     catalog = json.loads((out / "catalog.json").read_text(encoding="utf-8"))
     assert [v["version"] for v in catalog["packages"][0]["versions"]] == ["1.0.1", "1.0.0"]
 

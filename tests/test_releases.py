@@ -20,8 +20,9 @@ from govreport.release.publish import (
     read_latest,
     table_digests,
 )
+from govreport.tables.database import DATABASE_NAME
 
-from conftest import RAW, REPO, process_folder, publish_folder, tree_bytes
+from conftest import RAW, REPO, database_tables, process_folder, publish_folder, tree_bytes
 
 TESTS = Path(__file__).resolve().parent
 PUBLISH_SCRIPT = ("import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
@@ -78,7 +79,8 @@ def test_two_publishers_at_once_cannot_both_write(raw_copy, tmp_path):
         publish_folder(raw_copy, out)
     assert proc.wait(timeout=120) == 0, proc.communicate()
     assert json.loads((out / PACKAGE_NAME / "latest.json").read_text())["version"] == "1.1.0"
-    assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if p.is_dir()) == ["1.0.0", "1.1.0"]
+    assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if p.is_dir() and not p.is_symlink()) == \
+        ["1.0.0", "1.1.0"]
 
 
 @pytest.mark.slow
@@ -87,8 +89,11 @@ def test_the_same_inputs_and_code_give_byte_identical_files(raw_copy, tmp_path, 
     a = publish_folder(raw_copy, tmp_path / "a").path
     b = publish_folder(raw_copy, tmp_path / "b").path
     def product(root):
-        return {k: v for k, v in tree_bytes(root).items() if not k.startswith("validation/")}
+        # DuckDB stamps every new database file with a random header: its tables are compared instead.
+        return {k: v for k, v in tree_bytes(root).items() if not k.startswith("validation/")
+                and not k.endswith(".duckdb")}
     assert product(a) == product(b)
+    assert database_tables(a / "data" / DATABASE_NAME) == database_tables(b / "data" / DATABASE_NAME)
     descriptor = json.loads((a / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["created"] == "2023-11-14T22:13:20Z"
 

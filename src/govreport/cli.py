@@ -8,12 +8,44 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from govreport import __version__
+from govreport.cli_boundary import OneErrorLine, Settings
+from govreport.errors import UserError
 from govreport.paths import PUBLISHED_DIR, RAW_DIR, STATE_DIR
 
 app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
-                       "versioned open-data package.", no_args_is_help=True, add_completion=False)
+                       "versioned open-data package.", no_args_is_help=True, add_completion=False,
+                  cls=OneErrorLine, rich_markup_mode=None, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"govreport {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+             quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
+             verbose: bool = typer.Option(False, "--verbose", "-v", help="Print Prefect's progress logs too."),
+             version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")):
+    """Headline indicators from Chinese local-government work reports, as a validated, versioned open-data
+    package."""
+    from govreport import quiet as verbosity
+
+    Settings.debug = debug
+    Settings.quiet = quiet and not verbose
+    verbosity.configure("verbose" if verbose else "quiet" if quiet else "normal")
+
+
+def _folder_option(path: Path, option: str) -> None:
+    """A folder to write into: it may not exist yet, but it may not be a file."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path}: {option} must be a folder, and this is a file")
 
 
 def _start_prefect_api_early():
@@ -48,10 +80,13 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     from govreport.extract.pipeline import ManifestUnusable
     from govreport.release.commit import ReleaseDamaged
     from govreport.release.publish import PublishBlocked, PublishLocked
+    from govreport.release.storage import is_remote
 
     if not raw.is_dir():
-        err.print(f"[red]error:[/] raw folder {raw} does not exist")
-        raise typer.Exit(2)
+        raise UserError(f"{raw}: raw folder does not exist")
+    if not is_remote(out_dir):
+        _folder_option(Path(out_dir.removeprefix("file://")), "--out")
+    _folder_option(state, "--state")
     started = _start_prefect_api_early()
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
 
@@ -76,6 +111,8 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
         err.print(f"[red]error:[/] {locked}")
         raise typer.Exit(3) from None
     counts = ", ".join(f"{n} {t}" for t, n in outcome.row_counts.items())
+    if Settings.quiet:
+        return
     if outcome.summary is not None:
         out.print(escape(str(outcome.summary)), highlight=False)
     if outcome.version is None:
@@ -111,6 +148,9 @@ def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
                 failed += 1
                 err.print(f"[red]error:[/] {result.error}")
             rows.extend(result.observations)
+    if failed == len(paths):
+        err.print(f"nothing written: none of the {len(paths)} file(s) could be read")
+        raise typer.Exit(1)
     table = to_arrow(OBSERVATIONS, rows)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     if out_file.suffix == ".parquet":
@@ -120,33 +160,37 @@ def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
     else:
         with open(out_file, "wb") as fh:
             write_csv(OBSERVATIONS, table, fh)
-    err.print(f"{len(rows)} observations from {len(paths) - failed} of {len(paths)} files -> {out_file}")
-    if failed == len(paths):
-        raise typer.Exit(1)
+    if not Settings.quiet:
+        err.print(f"{len(rows)} observations from {len(paths) - failed} of {len(paths)} files -> {out_file}")
 
 
 @app.command()
-def validate(package: Path = typer.Argument(..., help="A release folder (holding datapackage.json)."),
+def validate(release: str = typer.Argument(..., metavar="RELEASE",
+                                           help="A release: its folder, its version (1.2.0) or latest."),
              raw: Path = typer.Option(RAW_DIR, "--raw", help="Raw folder, to check quotes against."),
+             out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
              report_dir: Path = typer.Option(None, "--report-dir",
                                              help="Where to write the reports (default: a temporary folder)."),
-             previous: Path = typer.Option(None, "--previous", help="The release before it, to compare with.")):
-    """Validate a published release against its schemas and the expectation suites."""
+             previous: str = typer.Option(None, "--previous",
+                                          help="The release before it, to compare with: a folder or a version.")):
+    """Validate a published release against the schemas and expectation suites it shipped with."""
     import tempfile
 
     from govreport.checks.gate import validate_package
+    from govreport.release.locate import release_dir, shipped_suites_dir
 
-    descriptor = package / "datapackage.json"
-    if not descriptor.exists():
-        err.print(f"[red]error:[/] {descriptor} not found")
-        raise typer.Exit(2)
+    package = release_dir(release, out_dir)
+    previous_dir = release_dir(previous, out_dir) if previous else None
+    if report_dir is not None:
+        _folder_option(report_dir, "--report-dir")
+    target = Path(report_dir or tempfile.mkdtemp(prefix="govreport-validate-"))
     from govreport.release.commit import verify_release
 
     damaged = verify_release(package)  # the files a consumer downloads, against the recorded hashes
     for problem in damaged:
         err.print(f"[red]\\[critical] hashes:[/] {escape(problem)}")
-    target = Path(report_dir or tempfile.mkdtemp(prefix="govreport-validate-"))
-    report = validate_package(package, raw, target, previous_dir=previous)
+    report = validate_package(package, raw, target, previous_dir=previous_dir,
+                              suites_dir=shipped_suites_dir(package))
     for f in report.failures:
         (err.print if f.severity == "critical" else out.print)(escape(str(f)))
     passed = report.passed and not damaged
@@ -167,8 +211,14 @@ def evaluate(gold: Path = typer.Argument(..., help="Gold annotations: a CSV in t
     from govreport.extract.pipeline import process_file
     from govreport.sources.manifest import load_manifest
 
+    if not gold.exists():
+        raise UserError(f"{gold}: no such file or folder")
+    if gold.is_dir() and not any(gold.glob("*.csv")):
+        raise UserError(f"{gold}: a folder without gold CSV files (*.csv)")
     if raw is None:
         raw = gold.parent / "raw" if gold.is_dir() and (gold.parent / "raw").is_dir() else RAW_DIR
+    if not raw.is_dir():
+        raise UserError(f"{raw}: raw folder does not exist")
     gold_rows = read_gold(gold)
     entries = load_manifest(raw)[0]
     predicted = []
@@ -197,14 +247,21 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
     names = mention_regex()[0]
     counts: Counter[str] = Counter()
     examples: dict[str, str] = {}
+    failed = 0
     for path in files:
         entries = load_manifest(path.resolve().parent)[0]
-        for q in process_file(path, entries.get(path.name)).quantities:
+        result = process_file(path, entries.get(path.name))
+        if result.error:
+            failed += 1
+            err.print(f"[red]error:[/] {escape(result.error)}")
+        for q in result.quantities:
             if not names.search(q["subject"]):
                 counts[q["subject"]] += 1
                 examples.setdefault(q["subject"], q["quote"][:60])
     for subject, n in counts.most_common(top):
         out.print(f"{n:5d}  {escape(subject)}  [dim]{escape(examples[subject])}[/]", highlight=False)
+    if files and failed == len(files):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -220,20 +277,6 @@ def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report
     results = drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in list_raw_files(raw)])
     write_expected_counts([r.document for r in results if r.document])
     out.print(f"wrote {EXPECTED_COUNTS_PATH}")
-
-
-def _release_dir(ref: str, out_dir: Path) -> Path:
-    """A release given as a folder, or as a version of the package in out_dir."""
-    from govreport.release.publish import PACKAGE_NAME
-
-    path = Path(ref)
-    if (path / "datapackage.json").exists():
-        return path
-    candidate = out_dir / PACKAGE_NAME / ref
-    if (candidate / "datapackage.json").exists():
-        return candidate
-    err.print(f"[red]error:[/] no release {ref} (neither a release folder nor a version in {out_dir})")
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -263,18 +306,19 @@ def releases(out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where re
 
 
 @app.command()
-def diff(old: str = typer.Argument(..., help="Older release: a version (1.0.0) or a release folder."),
-         new: str = typer.Argument(..., help="Newer release: a version or a release folder."),
+def diff(old: str = typer.Argument(..., metavar="OLD",
+                                   help="Older release: a version (1.0.0), latest, or a release folder."),
+         new: str = typer.Argument(..., metavar="NEW", help="Newer release: a version, latest, or a release folder."),
          out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
          as_json: bool = typer.Option(False, "--json", help="Print the machine-readable diff.")):
-    """Compare two releases: documents and observations added, removed and changed."""
+    """Compare two releases: tables and fields, documents and observations added, removed and changed."""
     import json
 
-    from govreport.checks.gate import read_tables
-    from govreport.release.changes import changelog_entry, diff_tables
+    from govreport.release.changes import changelog_entry, diff_releases
+    from govreport.release.locate import release_dir
 
-    a, b = _release_dir(old, out_dir), _release_dir(new, out_dir)
-    changes = diff_tables(read_tables(a), read_tables(b))
+    a, b = release_dir(old, out_dir), release_dir(new, out_dir)
+    changes = diff_releases(a, b)
     if as_json:
         out.print_json(json.dumps(changes, ensure_ascii=False, default=str))
         return
@@ -308,6 +352,8 @@ def schemas(out_dir: Path = typer.Option(None, "--out",
     """Regenerate the schema, suite and data-dictionary files from the data contract."""
     from govreport.contract.render import write_all
 
+    if out_dir is not None:
+        _folder_option(out_dir, "--out")
     for p in write_all(out_dir) if out_dir else write_all():
         out.print(str(p))
 

@@ -6,6 +6,7 @@ all generated from the definitions below (see `govreport.schemas_gen`).
 """
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -124,7 +125,9 @@ class Field:
         if self.enum:
             out.append(expectation("expect_column_values_to_be_in_set", column=self.name, value_set=list(self.enum)))
         if self.pattern:
-            out.append(expectation("expect_column_values_to_match_regex", column=self.name, regex=self.pattern))
+            # (?:groups): pandas warns that a pattern with capture groups, used to test a match, is meant to extract
+            out.append(expectation("expect_column_values_to_match_regex", column=self.name,
+                                   regex=re.sub(r"(?<!\\)\((?!\?)", "(?:", self.pattern)))
         if self.minimum is not None or self.maximum is not None:
             out.append(expectation("expect_column_values_to_be_between", column=self.name, min_value=self.minimum,
                                    max_value=self.maximum))

@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
+from govreport.errors import retry_if_transient
 from govreport.extract.budget import BudgetedProcessor
 from govreport.extract.cache import ExtractionCache
 from govreport.extract.pipeline import (
@@ -32,7 +33,7 @@ from govreport.release.storage import latest_descriptor, publish_to, recover_tar
 from govreport.sources.fetch import fetch_to_raw
 
 
-@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
 def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, list[str]]:
     """Download the manifest's url entries into raw/ (conditional requests: an unchanged page costs a 304),
     then list the raw files. File-system and network I/O: retried."""
@@ -61,7 +62,7 @@ def extract_batch(files: list[str], entries: dict, state_dir: str) -> tuple[list
     return results, tables, cache.hits
 
 
-@task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
 def publish_release(results: list[DocumentResult], extracted: list[dict], out_dir: str, raw_dir: str,
                     state_dir: str, inputs: str) -> PublishOutcome:
     return publish_to(results, out_dir, Path(raw_dir), Path(state_dir), lock_wait=0, extracted=extracted,

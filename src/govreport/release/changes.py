@@ -1,4 +1,5 @@
-"""What changed between two releases: documents and observations added, removed and changed, with why.
+"""What changed between two releases: tables and fields, documents and observations added, removed and changed,
+with why.
 
 Rows are matched by their natural keys (contract), not by ids that hash content,
 so a corrected number shows as a change of value, not as one row out and one in.
@@ -35,8 +36,36 @@ def _reason(doc_old: dict | None, doc_new: dict | None, row_old: dict | None, ro
     return "re-extraction"
 
 
+def release_tables(release_dir: Path) -> dict[str, pa.Table]:
+    """Every table a release holds (data/*.parquet), also those today's contract no longer has."""
+    import pyarrow.parquet as pq
+
+    return {p.name.removesuffix(".parquet"): pq.read_table(p)
+            for p in sorted((Path(release_dir) / "data").glob("*.parquet"))}
+
+
+def diff_releases(old_dir: Path, new_dir: Path) -> dict:
+    return diff_tables(release_tables(old_dir), release_tables(new_dir))
+
+
+def schema_changes(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict:
+    """Tables and fields (table.field) added and removed, and fields whose type changed."""
+    def fields(tables):
+        return {f"{t}.{f.name}": str(f.type) for t, data in tables.items() for f in data.schema}
+
+    before, after = fields(old), fields(new)
+    return {
+        "tables": {"added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys())},
+        # Fields of a table added or removed whole are told by the table.
+        "fields": {"added": sorted(f for f in after.keys() - before.keys() if f.split(".")[0] in old),
+                   "removed": sorted(f for f in before.keys() - after.keys() if f.split(".")[0] in new),
+                   "retyped": sorted(f for f in after.keys() & before.keys() if after[f] != before[f])},
+    }
+
+
 def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> dict:
     """A machine-readable account of the changes from old (None: nothing before) to new."""
+    first = old is None
     old = old or {}
     docs_old = _rows(old.get("documents"), DOCUMENTS.natural_key, ("document_id",))
     docs_new = _rows(new.get("documents"), DOCUMENTS.natural_key, ("document_id",))
@@ -62,6 +91,7 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
                             "old": {c: a[c] for c in VALUE_COLUMNS}, "new": {c: b[c] for c in VALUE_COLUMNS},
                             "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b)})
     return {
+        **(schema_changes(old, new) if not first else {}),
         "documents": {
             "added": sorted(k[0] for k in docs_new if k not in docs_old),
             "removed": sorted(k[0] for k in docs_old if k not in docs_new),
@@ -80,12 +110,25 @@ def _fmt(row: dict) -> str:
     return f"{number} {row['unit']}"
 
 
+def schema_lines(changes: dict) -> list[str]:
+    """"- Tables: added `x`." and "- Fields: ..." lines, for what changed in the tables' layout."""
+    lines = []
+    for title, key, kinds in (("Tables", "tables", ("added", "removed")),
+                              ("Fields", "fields", ("added", "removed", "retyped"))):
+        parts = [f"{kind} " + ", ".join(f"`{n}`" for n in changes.get(key, {}).get(kind, []))
+                 for kind in kinds if changes.get(key, {}).get(kind)]
+        if parts:
+            lines.append(f"- {title}: {'; '.join(parts)}.")
+    return lines
+
+
 def changelog_entry(changes: dict, version: str, previous: str | None, created: str, reason: str) -> str:
     d, o = changes["documents"], changes["observations"]
     lines = [f"## {version} ({created[:10]})", "",
              f"{'First release' if previous is None else f'Since {previous}'}: {reason}.", ""]
     counts = ", ".join(f"{n} {t}" for t, n in changes["row_counts"].items())
     lines += [f"- Rows: {counts}.",
+              *schema_lines(changes),
               f"- Documents: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed.",
               f"- Observations: {len(o['added'])} added, {len(o['removed'])} removed, {len(o['changed'])} changed."]
     if previous is not None:

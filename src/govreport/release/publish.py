@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 from frictionless import Package
 
 from govreport import __version__
-from govreport.checks.gate import ValidationReport, read_tables, validate_package
+from govreport.checks.gate import ValidationReport, validate_package
+from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import (
     DOCUMENTS,
     EXTRACTOR_VERSION,
@@ -50,10 +51,12 @@ from govreport.contract.render import data_dictionary
 from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
 from govreport.release.commit import ReleaseDamaged, atomic_write, fsync_path, fsync_tree, step, verify_release
+from govreport.release.latest import is_pointer, point_latest
 from govreport.release.versions import parse_version
 from govreport.site import build_catalog_site, build_release_site
 from govreport.sources.decode import file_sha256
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
+from govreport.tables.database import DATABASE_NAME, write_database
 from govreport.tables.panel import targets_vs_actuals
 
 LOCK_NAME = ".publish.lock"
@@ -355,6 +358,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
         _atomic_write(package_dir / "latest.json", _json_bytes({"name": PACKAGE_NAME, "version": version,
                                                                 "path": f"{version}/"}))
         step("committed")
+        point_latest(package_dir, version)
         update_catalog(out_dir)
         step("catalogued")
         build_catalog_site(out_dir)
@@ -372,6 +376,9 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
+    write_database(tables, TABLES, stage / "data" / DATABASE_NAME)
+    # The suites it is validated with travel with the release: `govreport validate` checks it against them later.
+    shutil.copytree(EXPECTATIONS_DIR, stage / "schemas" / "expectations")
     (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
     created = build_time().strftime("%Y-%m-%dT%H:%M:%SZ")
     descriptor = {
@@ -397,7 +404,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         raise ValueError("datapackage.json is not a valid descriptor: " +
                          "; ".join(e.message for e in problems.errors))
     (stage / "datapackage.json").write_bytes(_json_bytes(descriptor))
-    diff = changes.diff_tables(read_tables(previous_dir) if previous_dir else None, tables)
+    diff = changes.diff_tables(changes.release_tables(previous_dir) if previous_dir else None, tables)
     changes.write(stage, diff)
     old_log = (previous_dir / "CHANGELOG.md").read_text(encoding="utf-8") \
         if previous_dir and (previous_dir / "CHANGELOG.md").exists() else None
@@ -423,7 +430,7 @@ def catalog_of(out_dir: Path) -> dict:
         versions = []
         for release in package_dir.iterdir():
             descriptor_path = release / "datapackage.json"
-            if not VERSION_NAME.match(release.name) or not descriptor_path.exists():
+            if not VERSION_NAME.match(release.name) or is_pointer(release) or not descriptor_path.exists():
                 continue
             d = json.loads(descriptor_path.read_text(encoding="utf-8"))
             versions.append({"version": d["version"], "created": d["created"],

@@ -41,12 +41,16 @@ def read_changes(changes) -> dict | None:
                          "reason": c.get("reason")} for c in rows["changed"]],
         }
         documents = [(what, zh, [str(x) for x in docs[what]]) for what, zh in WHAT if docs.get(what)]
+        # Tables and fields added, removed or retyped (changes.json of releases from 1.3 on)
+        layout = [(title, [(what, [str(n) for n in names]) for what, names in changes[key].items() if names])
+                  for key, title in (("tables", "Tables 数据表"), ("fields", "Fields 字段"))
+                  if any((changes.get(key) or {}).values())]
     except (KeyError, TypeError, AttributeError):
         return None
     return {"counts": {what: len(items) for what, items in listed.items()},
             "shown": {what: items[:MAX_LISTED_CHANGES] for what, items in listed.items()},
             "more": {what: max(0, len(items) - MAX_LISTED_CHANGES) for what, items in listed.items()},
-            "documents": documents}
+            "documents": documents, "layout": layout}
 
 
 def changes_view(release_dir: Path, descriptor: dict) -> dict:

@@ -18,11 +18,14 @@ from govreport.contract.model import Table
 CSV_CHUNK_ROWS = 10_000  # rows turned into Python objects at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# UTF-8 with a byte-order mark: Excel (Windows, Chinese locale) opens such a file by double-click as UTF-8
+# instead of the local code page; pandas, Polars, DuckDB and Frictionless read past the mark.
+CSV_BOM = b"\xef\xbb\xbf"
 
 
 def sort_rows(table: Table, data: pa.Table) -> pa.Table:
     """Rows in the table's order (missing values first); the sort is stable, so ties keep input order."""
-    return data.sort_by([(c, "ascending") for c in table.sort_by], null_placement="at_start")
+    return data.sort_by([(c, "ascending", "at_start") for c in table.sort_by])
 
 
 def to_arrow(table: Table, rows: list[dict], sort: bool = True) -> pa.Table:
@@ -91,9 +94,11 @@ def csv_lines(rows: list[list[str]]) -> str:
 
 
 def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
-    """Write the table as UTF-8 CSV to a binary stream, a chunk of rows at a time; return its sha256."""
+    """Write the table as UTF-8 CSV with a BOM to a binary stream, a chunk of rows at a time; return the sha256
+    of the text after the BOM (the data's fingerprint: how the file is marked for Excel is not data)."""
     text_fields = {f.name for f in table.fields if f.type == "string"}
     digest = hashlib.sha256()
+    out.write(CSV_BOM)
 
     def emit(rows: list[list[str]]) -> None:
         data_bytes = csv_lines(rows).encode("utf-8")
