@@ -29,6 +29,7 @@ from frictionless import Package
 
 from govreport import __version__
 from govreport.checks.gate import ValidationReport, read_tables, validate_package
+from govreport.checks.row_checks import quarantine
 from govreport.contract.model import (
     DOCUMENTS,
     EXTRACTOR_VERSION,
@@ -41,11 +42,13 @@ from govreport.contract.model import (
     PACKAGE_KEYWORDS,
     PACKAGE_NAME,
     PACKAGE_TITLE,
+    PANEL,
     QUANTITIES,
     TABLES,
     TARGETS_VS_ACTUALS,
     Table,
 )
+from govreport.sources.regions import REGION_CODES_EDITION
 from govreport.contract.render import data_dictionary
 from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
@@ -53,7 +56,7 @@ from govreport.release.versions import parse_version
 from govreport.site import build_catalog_site, build_release_site
 from govreport.sources.decode import file_sha256
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
-from govreport.tables.panel import targets_vs_actuals
+from govreport.tables.panel import targets_vs_actuals, tidy_panel
 
 LOCK_NAME = ".publish.lock"
 
@@ -64,9 +67,21 @@ class PublishBlocked(Exception):
     def __init__(self, report: ValidationReport, kept_at: Path):
         self.report, self.kept_at = report, kept_at
         lines = [f"release blocked by {len(report.critical)} critical check(s):"]
-        lines += [f"  {f}" for f in report.critical]
-        lines.append(f"full reports: {kept_at}")
+        lines += [f"  {_short(f)}" for f in report.critical[:SHOWN_FAILURES]]
+        if len(report.critical) > SHOWN_FAILURES:
+            lines.append(f"  … and {len(report.critical) - SHOWN_FAILURES} more")
+        lines.append(f"full report: {kept_at / 'validation' / 'report.json'} (the rejected release: {kept_at})")
         super().__init__("\n".join(lines))
+
+
+SHOWN_FAILURES = 5  # a blocked run names this many checks; the rest are in its report
+
+
+def _short(failure) -> str:
+    """One line for a failed check: at most three of its rows."""
+    rows = failure.rows
+    shown = f" rows: {', '.join(str(r) for r in rows[:3])}{' …' if len(rows) > 3 else ''}" if rows else ""
+    return f"{failure.table}: {failure.check} {failure.message[:160]}{shown}".rstrip()
 
 
 class PublishLocked(Exception):
@@ -105,10 +120,13 @@ def build_tables(results: list[DocumentResult], extracted: list[dict[str, pa.Tab
         keep = pc.is_in(combined["source_file"], value_set=kept)
         # Filtering copies the table: only when a duplicate document's rows are really there.
         tables[t.name] = combined if pc.all(keep).as_py() is not False else combined.filter(keep)
+    # Rows failing a row check are published apart, and kept out of observations and the panel.
+    tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
     needed = ["observation_id", "document_id", "source_file", "region_code", "region_name", "indicator", "measure",
               "kind", "period", "comparator", "value_low", "value_high", "value", "unit", "value_start"]
-    tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, targets_vs_actuals(
-        tables["observations"].select(needed).to_pylist(), documents))
+    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["quote"]).to_pylist(), documents)
+    tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
+    tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
     tables["documents"] = to_arrow(DOCUMENTS, documents)
     tables["indicators"] = to_arrow(INDICATORS, indicator_rows())
     return {t.name: tables[t.name] for t in TABLES}
@@ -366,6 +384,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         "sources": _sources(results),
         "resources": resources,
         "govreport": {"content_sha256": digest, "inputs_sha256": inputs, "version_reason": why,
+                      "region_codes": REGION_CODES_EDITION,
                       "code": code_version(),
                       "previous_version": previous["version"] if previous else None,
                       "row_counts": {name: t.num_rows for name, t in tables.items()}},
