@@ -1,6 +1,7 @@
 """The govreport command line."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -34,6 +35,25 @@ def _start_prefect_api_early():
     return thread
 
 
+class _NoFailureLogs(logging.Filter):
+    """Without --debug a failed run is reported by the command in a few lines: Prefect's error records and the
+    tracebacks they carry would only repeat it at length."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return False
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_failure_logs() -> None:
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+                                       if name.startswith("prefect")]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.addFilter(_NoFailureLogs())
+
+
 @app.command()
 def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
             out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
@@ -42,10 +62,13 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
                                        help="Working state: rejected releases, caches."),
             workers: int = typer.Option(None, "--workers", help="Extract on a local Dask cluster of N processes."),
             scheduler: str = typer.Option(None, "--scheduler",
-                                          help="Extract on the Dask cluster at this address (tcp://host:8786).")):
+                                          help="Extract on the Dask cluster at this address (tcp://host:8786)."),
+            debug: bool = typer.Option(False, "--debug", help="Show Prefect's error logs and the full traceback "
+                                                              "of a failed run.")):
     """Run the main job: extract every raw report, validate, and publish a new release if anything changed.
 
-    Runs as a Prefect flow on Prefect's embedded local API (no server needed).
+    Runs as a Prefect flow on Prefect's embedded local API (no server needed). A blocked or failed run says
+    why in a few lines and exits non-zero.
     """
     from govreport.extract.pipeline import ManifestUnusable
     from govreport.release.publish import PublishBlocked, PublishLocked
@@ -57,11 +80,13 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
 
     started.join()
+    if not debug:
+        quiet_failure_logs()
     try:
         outcome = run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
                       state_dir=str(state))
     except PublishBlocked as blocked:
-        err.print(f"[red]{escape(str(blocked))}[/]")
+        err.print(f"[red]{escape(str(blocked))}[/]", highlight=False)
         raise typer.Exit(1) from None
     except ManifestUnusable as bad:
         err.print(f"[red]error:[/] {escape(str(bad))}")
@@ -69,6 +94,14 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     except PublishLocked as locked:
         err.print(f"[red]error:[/] {locked}")
         raise typer.Exit(3) from None
+    except Exception as failed:  # noqa: BLE001 - any other failure: a short message, the traceback with --debug
+        if debug:
+            raise
+        first_line = (str(failed).strip().splitlines() or [""])[0][:300]
+        err.print(f"[red]error:[/] publish failed: {type(failed).__name__}: {escape(first_line)}", highlight=False)
+        err.print(f"nothing was published; run again with --debug for the traceback (state: {state})",
+                  highlight=False)
+        raise typer.Exit(1) from None
     counts = ", ".join(f"{n} {t}" for t, n in outcome.row_counts.items())
     if outcome.summary is not None:
         out.print(escape(str(outcome.summary)), highlight=False)

@@ -194,6 +194,11 @@ class RunSummary:
         report = getattr(outcome, "report", None)
         validation = ("not needed (nothing changed)" if report is None else
                       f"passed ({report.checks_run} checks, {len(report.warnings)} warnings)")
+        flagged = getattr(report, "flagged", None) or {}
+        if flagged.get("rows"):
+            by_check = ", ".join(f"{check} {n}" for check, n in flagged["by_check"].items())
+            validation += (f"; {flagged['rows']} observations flagged ({by_check}), "
+                           "published apart in flagged_observations")
         counts = outcome.row_counts
         return cls(len(ok), unchanged, {r.file: r.error for r in results if r.error},
                    counts.get("observations", 0), counts.get("quantities", 0), validation, outcome.version, seconds)

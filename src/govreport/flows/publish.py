@@ -58,7 +58,20 @@ def extract_batch(files: list[str], entries: dict, state_dir: str) -> tuple[list
     return results, tables, cache.hits
 
 
-@task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def _worth_retrying(task, task_run, state) -> bool:
+    """A blocked or locked release would be blocked or locked again: retry only other failures (I/O)."""
+    from govreport.release.publish import PublishBlocked, PublishLocked
+
+    try:
+        state.result()
+    except (PublishBlocked, PublishLocked):
+        return False
+    except Exception:  # noqa: BLE001 - any other failure may be transient
+        return True
+    return True
+
+
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=_worth_retrying, cache_policy=NO_CACHE)
 def publish_release(results: list[DocumentResult], extracted: list[dict], out_dir: str, raw_dir: str,
                     state_dir: str, inputs: str) -> PublishOutcome:
     return publish_to(results, out_dir, Path(raw_dir), Path(state_dir), lock_wait=0, extracted=extracted,
