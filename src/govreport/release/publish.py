@@ -70,6 +70,11 @@ class PublishBlocked(Exception):
         lines += [f"  {_short(f)}" for f in report.critical[:SHOWN_FAILURES]]
         if len(report.critical) > SHOWN_FAILURES:
             lines.append(f"  … and {len(report.critical) - SHOWN_FAILURES} more")
+        flagged = report.flagged
+        if flagged.get("rows"):
+            by_check = ", ".join(f"{check} {n}" for check, n in flagged["by_check"].items())
+            lines.append(f"  {flagged['rows']} observations flagged ({flagged['share']:.0%} of all; at most "
+                         f"{flagged['max_share']:.0%} may be): {by_check}; e.g. {flagged['examples'][0][:160]}")
         lines.append(f"full report: {kept_at / 'validation' / 'report.json'} (the rejected release: {kept_at})")
         super().__init__("\n".join(lines))
 
@@ -290,7 +295,8 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
     out = {}
     for t in TABLES:
         path = package_dir / descriptor["version"] / "data" / f"{t.name}.parquet"
-        if path.exists():
+        # A table whose natural key changed since (targets_vs_actuals: year -> period) has no comparable keys.
+        if path.exists() and set(t.natural_key) <= set(pq.read_schema(path).names):
             out[t.name] = key_hashes(pq.read_table(path, columns=list(t.natural_key)), t.natural_key)
     return out
 
