@@ -15,13 +15,15 @@ def doc(name: str, year: int, kind: str = "government_work_report") -> dict:
 
 
 def obs(document: dict, kind: str, period: str, value: float, comparator: str = "eq", low=None, high=None,
-        indicator: str = "gdp", measure: str = "growth", quote: str = "", **region) -> dict:
+        indicator: str = "gdp", measure: str = "growth", quote: str = "", basis: str | None = None,
+        **region) -> dict:
     low = value if low is None and comparator in ("eq", "approx", "ge", "gt", "range") else low
     high = value if high is None and comparator in ("eq", "approx", "le", "lt", "range") else high
     return {"observation_id": f"{next(_ids):016x}", "document_id": document["document_id"],
             "source_file": document["source_file"], **(region or REGION), "indicator": indicator,
             "measure": measure, "kind": kind, "period": period, "comparator": comparator, "value_low": low,
-            "value_high": high, "value": value, "unit": "percent", "value_start": next(_ids), "quote": quote}
+            "value_high": high, "value": value, "unit": "percent", "value_start": next(_ids), "quote": quote,
+            "basis": basis or ("average" if "/" in period else "annual")}
 
 
 def row(rows, period, indicator="gdp", measure="growth", region="130600"):
@@ -87,8 +89,11 @@ def test_five_year_plan_targets_pair_with_the_outcome_of_their_span():
         obs(r2026, "actual", "2021/2025", 5.4),
         obs(r2026, "actual", "2016/2020", 7.0),
         obs(r2026, "actual", "2025", 5.2),
+        obs(r2026, "actual", "2021/2025", 30.1, basis="cumulative"),  # the span's total: another fact
     ], [r2021, r2026])
-    span = row(rows, "2021/2025")
+    span = next(r for r in rows if r["period"] == "2021/2025" and r["basis"] == "average")
+    total = next(r for r in rows if r["period"] == "2021/2025" and r["basis"] == "cumulative")
+    assert (total["actual_value"], total["target_value"], total["met"]) == (30.1, None, None)
     assert (span["first_year"], span["year"], span["target_report_year"], span["actual_report_year"]) == \
         (2021, 2025, 2021, 2026)
     assert span["met"] is False and span["actual_status"] == "preliminary"

@@ -29,7 +29,7 @@ def observation(n: int, indicator="gdp", measure="growth", kind="actual", period
             "period_end": date(int(last or first), 12, 31), "comparator": "eq", "value_low": value,
             "value_high": value, "value": value, "unit": unit, "value_text": f"{value}%", "quote": "…",
             "quote_start": 0, "quote_end": 1, "value_start": n, "value_end": n + 1, "rule": "r",
-            "extractor_version": "1.0"}
+            "extractor_version": "1.0", "basis": "annual" if not last else "average"}
 
 
 def test_each_row_check_flags_its_rows_with_a_reason():

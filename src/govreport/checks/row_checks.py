@@ -22,7 +22,7 @@ from govreport.contract.model import (FLAGGED_OBSERVATIONS, MAX_FLAGGED_SHARE, P
 from govreport.contract.render import read_plausibility
 from govreport.tables.arrow import sort_rows, to_arrow
 
-FACT = ["document_id", "indicator", "measure", "kind", "period"]
+FACT = ["document_id", "indicator", "measure", "kind", "period", "basis"]
 
 
 def _fmt(x: float) -> str:
@@ -82,7 +82,7 @@ def conflict_failures(df: pd.DataFrame) -> dict:
         same = (df[FACT] == df.loc[ix, FACT]).all(axis=1) & (bounds != bounds[ix])
         others = sorted({_fmt(v) for v in df.loc[same, "value"]})
         out[ix] = (f"the same document also gives {', '.join(others)} for {df.at[ix, 'indicator']} "
-                   f"{df.at[ix, 'measure']} {df.at[ix, 'kind']} {df.at[ix, 'period']}")
+                   f"{df.at[ix, 'measure']} {df.at[ix, 'kind']} {df.at[ix, 'period']} ({df.at[ix, 'basis']})")
     return out
 
 

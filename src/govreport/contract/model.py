@@ -426,7 +426,7 @@ FLAGGED_OBSERVATIONS = Table(
 TARGETS_VS_ACTUALS = Table(
     name="targets_vs_actuals",
     title="Targets beside outcomes",
-    en="One row per region, indicator, measure and period (a year, or a plan's span such as 2021/2025): the "
+    en="One row per region, indicator, measure, period (a year, or a plan's span such as 2021/2025) and basis: the "
        "target, from the report of the period's first year, beside the outcome, from the report of the year "
        "after it unless a later report revised it, whether the target was met, and the previous year's outcome. "
        "Every statement stays in observations; the counts say how many documents stated each side and how many "
@@ -447,6 +447,7 @@ TARGETS_VS_ACTUALS = Table(
               minimum=1949, maximum=2100),
         Field("year", "integer", "Last year of the period (the year, for a one-year period)", "时期末年",
               required=True, minimum=1949, maximum=2100),
+        BASIS,
         UNIT,
         Field("target_comparator", "string", "Comparator of the target", "目标比较关系", enum=COMPARATORS),
         Field("target_low", "number", "Target lower bound", "目标下限"),
@@ -486,9 +487,9 @@ TARGETS_VS_ACTUALS = Table(
         Field("previous_actual_value", "number", "The outcome of the period before (one-year periods: the "
               "previous year), as chosen in its own row", "上一时期实际值"),
     ),
-    primary_key=("region_key", "indicator", "measure", "period"),
-    sort_by=("region_key", "indicator", "measure", "first_year", "year"),
-    natural_key=("region_key", "indicator", "measure", "period"),
+    primary_key=("region_key", "indicator", "measure", "period", "basis"),
+    sort_by=("region_key", "indicator", "measure", "first_year", "year", "basis"),
+    natural_key=("region_key", "indicator", "measure", "period", "basis"),
     foreign_keys=(ForeignKey(("indicator",), "indicators", ("code",)),),
 )
 
@@ -512,6 +513,7 @@ PANEL = Table(
         Field("period", "string", "The year or plan span", "年份或规划期", required=True,
               pattern=r"^\d{4}(/\d{4})?$"),
         Field("year", "integer", "Last year of the period", "时期末年", required=True, minimum=1949, maximum=2100),
+        BASIS,
         UNIT,
         Field("target", "string", "The target as stated, e.g. >= 6, 5-6, ≈ 5.5", "目标(如 >= 6、5-6、≈ 5.5)"),
         Field("target_low", "number", "Target lower bound", "目标下限"),
@@ -525,9 +527,9 @@ PANEL = Table(
         Field("met", "boolean", "Whether the outcome reached the target", "是否完成目标"),
         Field("previous_actual", "number", "The outcome of the period before", "上一时期实际值"),
     ),
-    primary_key=("region_key", "indicator", "measure", "period"),
-    sort_by=("region_key", "indicator", "measure", "year", "period"),
-    natural_key=("region_key", "indicator", "measure", "period"),
+    primary_key=("region_key", "indicator", "measure", "period", "basis"),
+    sort_by=("region_key", "indicator", "measure", "year", "period", "basis"),
+    natural_key=("region_key", "indicator", "measure", "period", "basis"),
     foreign_keys=(ForeignKey(("indicator",), "indicators", ("code",)),),
 )
 

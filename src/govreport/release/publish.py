@@ -129,7 +129,8 @@ def build_tables(results: list[DocumentResult], extracted: list[dict[str, pa.Tab
     tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
     needed = ["observation_id", "document_id", "source_file", "region_code", "region_name", "indicator", "measure",
               "kind", "period", "comparator", "value_low", "value_high", "value", "unit", "value_start"]
-    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["quote"]).to_pylist(), documents)
+    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["basis", "quote"]).to_pylist(),
+                                    documents)
     tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
     tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
     tables["documents"] = to_arrow(DOCUMENTS, documents)

@@ -1,7 +1,8 @@
 """Analysis-ready tables built across documents: targets beside outcomes.
 
-targets_vs_actuals has one row per region, indicator, measure and period (a whole
-year, or a plan's span such as 2021/2025). Every statement stays in observations;
+targets_vs_actuals has one row per region, indicator, measure, period (a whole
+year, or a plan's span such as 2021/2025) and basis (annual, or a span's yearly
+average or cumulative total). Every statement stays in observations;
 the panel chooses one per side by a fixed rule and counts the others:
 
 - target: the report of the period's first year (a 2021 target from the 2021 report,
@@ -99,9 +100,11 @@ def targets_vs_actuals(observations: list[dict], documents: list[dict]) -> list[
         years = _whole_years(o["period"])
         if years is None or _region_key(o) is None or o["document_id"] not in docs:
             continue
-        groups[(_region_key(o), o["indicator"], o["measure"], years)][o["kind"]].append(o)
+        # a plan's yearly average (年均) and its cumulative total (累计) are different facts
+        basis = o.get("basis") or "annual"
+        groups[(_region_key(o), o["indicator"], o["measure"], years, basis)][o["kind"]].append(o)
     rows = []
-    for (region, indicator, measure, (first_year, last_year)), sides in sorted(groups.items()):
+    for (region, indicator, measure, (first_year, last_year), basis), sides in sorted(groups.items()):
         target = choose.target(sides["target"], first_year) if sides["target"] else None
         actual, status, revised = choose.actual(sides["actual"], last_year) if sides["actual"] else (None, None, None)
         anyone = target or actual
@@ -114,7 +117,7 @@ def targets_vs_actuals(observations: list[dict], documents: list[dict]) -> list[
             "region_level": docs[anyone["document_id"]].get("region_level"),
             "indicator": indicator, "measure": measure,
             "period": str(first_year) if first_year == last_year else f"{first_year}/{last_year}",
-            "first_year": first_year, "year": last_year, "unit": anyone["unit"],
+            "first_year": first_year, "year": last_year, "basis": basis, "unit": anyone["unit"],
             "target_comparator": target["comparator"] if target else None,
             "target_low": target["value_low"] if target else None,
             "target_high": target["value_high"] if target else None,
@@ -140,11 +143,11 @@ def targets_vs_actuals(observations: list[dict], documents: list[dict]) -> list[
             "difference": round(actual["value"] - target["value"], 6) if target and actual else None,
         })
     # The previous period's outcome, as chosen in its own row: the year before, or the plan span before.
-    outcome = {(r["region_key"], r["indicator"], r["measure"], r["first_year"], r["year"]): r["actual_value"]
-               for r in rows}
+    outcome = {(r["region_key"], r["indicator"], r["measure"], r["basis"], r["first_year"], r["year"]):
+               r["actual_value"] for r in rows}
     for r in rows:
         span = r["year"] - r["first_year"] + 1
-        r["previous_actual_value"] = outcome.get((r["region_key"], r["indicator"], r["measure"],
+        r["previous_actual_value"] = outcome.get((r["region_key"], r["indicator"], r["measure"], r["basis"],
                                                   r["first_year"] - span, r["year"] - span))
     return rows
 
@@ -169,7 +172,7 @@ def tidy_panel(rows: list[dict]) -> list[dict]:
         "region_level": r["region_level"], "indicator": r["indicator"],
         "indicator_name_zh": codelist[r["indicator"]].name_zh if r["indicator"] in codelist else None,
         "indicator_name_en": codelist[r["indicator"]].name_en if r["indicator"] in codelist else None,
-        "measure": r["measure"], "period": r["period"], "year": r["year"], "unit": r["unit"],
+        "measure": r["measure"], "period": r["period"], "year": r["year"], "basis": r["basis"], "unit": r["unit"],
         "target": target_text(r), "target_low": r["target_low"], "target_high": r["target_high"],
         "target_report_year": r["target_report_year"], "actual": r["actual_value"],
         "actual_status": r["actual_status"], "actual_report_year": r["actual_report_year"], "met": r["met"],
