@@ -106,3 +106,18 @@ def test_a_release_where_most_numbers_are_absurd_is_blocked(tmp_path):
     report = json.loads((rejected / "validation" / "report.json").read_text(encoding="utf-8"))
     assert not report["passed"] and report["flagged_observations"]["rows"] == 16
     assert report["flagged_observations"]["share"] > report["flagged_observations"]["max_share"]
+
+
+def test_the_run_summary_says_how_many_rows_were_flagged_and_why():
+    from govreport.checks.gate import ValidationReport
+    from govreport.checks.row_checks import flagged_summary
+    from govreport.extract.pipeline import RunSummary
+    from govreport.release.publish import PublishOutcome
+
+    _, flagged = quarantine(to_arrow(OBSERVATIONS, [observation(1), observation(2, value=61.0, kind="target"),
+                                                    observation(3, period="1990")], sort=False),
+                            [{"document_id": DOC, "report_year": 2021}])
+    report = ValidationReport(checks_run=10, flagged=flagged_summary(flagged.to_pandas(), 1))
+    assert report.to_json()["flagged_observations"]["by_check"] == {"period_near_report": 1, "plausibility": 1}
+    summary = str(RunSummary.of([], 0, PublishOutcome("1.0.0", None, None, {"observations": 1}, report), 1.0))
+    assert "2 observations flagged (period_near_report 1, plausibility 1)" in summary
