@@ -18,7 +18,8 @@ from govreport.tables.panel import met
 ])
 def test_met(better, comparator, low, high, actual, expected):
     target = {"comparator": comparator, "value_low": low, "value_high": high}
-    assert met(better, target, actual) is expected
+    reached, rule = met(better, target, actual)
+    assert reached is expected and rule.startswith("actual ")
 
 
 @pytest.mark.slow
@@ -29,7 +30,7 @@ def test_targets_meet_outcomes_stated_in_the_next_years_report(release):
         where target_value is not null and actual_value is not null""").fetchall()
     assert ("fixed_asset_investment", 2020, "level", "000_c6f7ee3199c6db1d.txt", "001_d5fabbdb30472f7d.txt",
             261.0, 384.0, True) in rows
-    # each region, indicator, year and measure once
-    keys = duckdb.sql(f"select region_key, indicator, year, measure, count(*) n from "
+    # each region, indicator, measure and period once
+    keys = duckdb.sql(f"select region_key, indicator, measure, period, count(*) n from "
                       f"read_parquet('{release}/data/targets_vs_actuals.parquet') group by all having n > 1").fetchall()
     assert keys == []

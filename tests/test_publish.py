@@ -46,7 +46,8 @@ def test_duckdb_reads_every_parquet_and_it_matches_the_csv(release):
     for t in TABLES:
         parquet = release / "data" / f"{t.name}.parquet"
         n = con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0]
-        assert n == pq.read_metadata(parquet).num_rows > 0
+        # the seeds give no implausible numbers: their flagged table is empty, and still a valid table
+        assert n == pq.read_metadata(parquet).num_rows > (-1 if t.name == "flagged_observations" else 0)
         from_parquet = pd.read_parquet(parquet)
         from_csv = pd.read_csv(release / "data" / f"{t.name}.csv", dtype=str, keep_default_na=False)
         assert list(from_csv.columns) == t.field_names == list(from_parquet.columns)
@@ -55,7 +56,7 @@ def test_duckdb_reads_every_parquet_and_it_matches_the_csv(release):
             as_text = [("" if v is None or (isinstance(v, float) and pd.isna(v)) else
                         str(v).lower() if isinstance(v, bool) else
                         v.isoformat() if hasattr(v, "isoformat") else repr(v) if isinstance(v, float) else str(v))
-                       for v in from_parquet[col].astype(object)]
+                       for v in pq.read_table(parquet, columns=[col]).column(col).to_pylist()]  # ints stay ints
             assert as_text == [c[1:] if c.startswith("'") else c for c in from_csv[col]], col
 
 
@@ -103,8 +104,8 @@ def _bad(results, **changes):
 @pytest.mark.parametrize("changes, check", [
     ({"unit": "furlongs"}, "expect_column_values_to_be_in_set"),
     ({"value_low": 9.0, "value_high": 1.0, "value": 5.0, "comparator": "range"}, "expect_column_pair_values_a_to_be_greater_than_b"),
-    ({"measure": "growth", "unit": "percent", "value": 300.0, "value_low": 300.0, "value_high": 300.0},
-     "expect_column_values_to_be_between"),
+    # (an implausible value no longer blocks: it is flagged, see test_row_checks.py)
+    ({"quote_end": -5}, "expect_column_values_to_be_between"),
     ({"quote": "这句话不在原文里"}, "expect_column_values_to_be_in_set"),
     ({"indicator": "no_such_indicator"}, "foreign-key"),
     ({"period": "20X1"}, "expect_column_values_to_match_regex"),

@@ -12,6 +12,7 @@ from govreport import __version__
 from govreport.cli_boundary import OneErrorLine, Settings
 from govreport.errors import UserError
 from govreport.paths import PUBLISHED_DIR, RAW_DIR, STATE_DIR
+from govreport.quiet import hide_failure_logs
 
 app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
                        "versioned open-data package.", no_args_is_help=True, add_completion=False,
@@ -75,7 +76,8 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
                                           help="Extract on the Dask cluster at this address (tcp://host:8786).")):
     """Run the main job: extract every raw report, validate, and publish a new release if anything changed.
 
-    Runs as a Prefect flow on Prefect's embedded local API (no server needed).
+    Runs as a Prefect flow on Prefect's embedded local API (no server needed). A blocked or failed run says
+    why in a few lines and exits non-zero.
     """
     from govreport.extract.pipeline import ManifestUnusable
     from govreport.release.commit import ReleaseDamaged
@@ -93,6 +95,8 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     started.join()
     from govreport.extract.budget import stop_cleanly
 
+    if not Settings.debug:
+        hide_failure_logs()  # a failed run is told below in a few lines; Prefect's would repeat it at length
     try:
         with stop_cleanly():  # SIGTERM and Ctrl-C end the run and its helper processes at once
             outcome = run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
@@ -102,7 +106,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
                   "the last complete release")
         raise typer.Exit(130) from None
     except PublishBlocked as blocked:
-        err.print(f"[red]{escape(str(blocked))}[/]")
+        err.print(f"[red]{escape(str(blocked))}[/]", highlight=False)
         raise typer.Exit(1) from None
     except (ManifestUnusable, ReleaseDamaged) as bad:
         err.print(f"[red]error:[/] {escape(str(bad))}")
@@ -110,6 +114,14 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     except PublishLocked as locked:
         err.print(f"[red]error:[/] {locked}")
         raise typer.Exit(3) from None
+    except Exception as failed:  # noqa: BLE001 - any other failure: a short message, the traceback with --debug
+        if Settings.debug:
+            raise
+        first_line = (str(failed).strip().splitlines() or [""])[0][:300]
+        err.print(f"[red]error:[/] publish failed: {type(failed).__name__}: {escape(first_line)}", highlight=False)
+        err.print(f"nothing was published; run again with --debug for the traceback (state: {state})",
+                  highlight=False)
+        raise typer.Exit(1) from None
     counts = ", ".join(f"{n} {t}" for t, n in outcome.row_counts.items())
     if Settings.quiet:
         return

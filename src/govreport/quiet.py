@@ -40,3 +40,25 @@ def configure(verbosity: str = "normal") -> None:
         # Libraries' own deprecation notices are for their developers, not for someone publishing data.
         os.environ.setdefault("PYTHONWARNINGS", "ignore")  # also for subprocesses: Dask workers, served runs
         warnings.simplefilter("ignore")
+
+
+class _NoFailureLogs(logging.Filter):
+    """Without --debug a failed run is reported by the command in a few lines: Prefect's error records and the
+    tracebacks they carry would only repeat it at length."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return False
+        if record.getMessage().startswith(("Finished in state Failed", "Finished in state Crashed")):
+            return False
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+def hide_failure_logs() -> None:
+    """Keep Prefect's failure records (and their tracebacks) off the terminal; the command reports failures."""
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+                                       if name.startswith("prefect")]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.addFilter(_NoFailureLogs())

@@ -43,6 +43,7 @@ class CheckFailure:
 class ValidationReport:
     failures: list[CheckFailure] = field(default_factory=list)
     checks_run: int = 0
+    flagged: dict = field(default_factory=dict)  # row_checks.flagged_summary: rows quarantined, not failures
 
     @property
     def critical(self) -> list[CheckFailure]:
@@ -57,7 +58,7 @@ class ValidationReport:
         return not self.critical
 
     def to_json(self) -> dict:
-        return {"passed": self.passed, "checks_run": self.checks_run,
+        return {"passed": self.passed, "checks_run": self.checks_run, "flagged_observations": self.flagged,
                 "critical": [asdict(f) for f in self.critical], "warnings": [asdict(f) for f in self.warnings]}
 
 
@@ -101,6 +102,11 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
     df["changed_for_unchanged_document"] = changed_since(df, (previous or {}).get("observations"))
     documents["n_observations_expected"] = expected_observations(documents, expected_counts or {})
     out["observations"], out["documents"] = df, documents
+    if "flagged_observations" in frames:
+        flagged = frames["flagged_observations"].copy()
+        flagged["document_known"] = flagged["document_id"].isin(doc_ids)
+        flagged["indicator_known"] = flagged["indicator"].isin(codes.keys())
+        out["flagged_observations"] = flagged
     if "quantities" in frames:
         q = frames["quantities"].copy()
         q["document_known"] = q["document_id"].isin(doc_ids)
@@ -138,6 +144,12 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir:
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("tables")
     report = ValidationReport()
+    parameters = dict(parameters or row_count_floors(None))
+    if "flagged_observations" in frames:
+        from govreport.checks.row_checks import flagged_ceiling
+
+        parameters.setdefault("max_rows_flagged_observations", flagged_ceiling(
+            len(frames["observations"]), len(frames["flagged_observations"])))
     results_json = {}
     for table in TABLES:
         if table.name not in frames:
@@ -152,7 +164,7 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir:
             gx.ValidationDefinition(name=table.name, data=batch, suite=suite))
         run_result = definition.run(
             batch_parameters={"dataframe": frame},
-            expectation_parameters=parameters or row_count_floors(None),
+            expectation_parameters=parameters,
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(table.primary_key),
                            "partial_unexpected_count": 20})
         results_json[table.name] = run_result.to_json_dict()
@@ -280,6 +292,10 @@ def validate_package(release_dir: Path, raw_dir: Path, out_dir: Path, tables: di
     gx_report = run_expectations(frames, out_dir, suites_dir, parameters=row_count_floors(previous_counts))
     report.failures += gx_report.failures
     report.checks_run += gx_report.checks_run
+    if "flagged_observations" in plain:
+        from govreport.checks.row_checks import flagged_summary
+
+        report.flagged = flagged_summary(plain["flagged_observations"], len(plain["observations"]))
     (out_dir / "report.json").write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n",
                                          encoding="utf-8")
     return report

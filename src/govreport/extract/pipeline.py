@@ -16,6 +16,7 @@ from govreport.contract.model import EXTRACTOR_VERSION
 from govreport.extract import document as docinfo
 from govreport.extract.normalize import normalize
 from govreport.extract.rules import Extractor, extract_all
+from govreport.sources import regions
 from govreport.sources.confine import outside_problem
 from govreport.sources.decode import IngestError, file_sha256, read_document
 from govreport.sources.manifest import ManifestProblem, SourceEntry, load_manifest
@@ -96,12 +97,14 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
     if not facts:
         result.warnings.append(f"{path}: no indicator observations found")
     inferred = entry.report_year is None or entry.region_name is None
+    region = regions.resolve(entry.region_name, entry.region_code, doc.text)
     document = {
         "document_id": decoded.sha256,
         "source_file": path.name,
         "title": entry.title or _title_from_text(doc.text),
-        "region_code": entry.region_code,
-        "region_name": entry.region_name or docinfo.infer_region(doc.text),
+        "region_code": region.code,
+        "region_name": region.name,
+        "region_level": region.level,
         "issuing_body": entry.issuing_body,
         "document_type": entry.document_type or ("government_work_report" if "政府工作报告" in doc.text[:300]
                                                  else "other"),
@@ -196,6 +199,11 @@ class RunSummary:
         report = getattr(outcome, "report", None)
         validation = ("not needed (nothing changed)" if report is None else
                       f"passed ({report.checks_run} checks, {len(report.warnings)} warnings)")
+        flagged = getattr(report, "flagged", None) or {}
+        if flagged.get("rows"):
+            by_check = ", ".join(f"{check} {n}" for check, n in flagged["by_check"].items())
+            validation += (f"; {flagged['rows']} observations flagged ({by_check}), "
+                           "published apart in flagged_observations")
         counts = outcome.row_counts
         return cls(len(ok), unchanged, {r.file: r.error for r in results if r.error},
                    counts.get("observations", 0), counts.get("quantities", 0), validation, outcome.version, seconds)

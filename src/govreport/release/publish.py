@@ -29,6 +29,7 @@ from frictionless import Package
 
 from govreport import __version__
 from govreport.checks.gate import ValidationReport, validate_package
+from govreport.checks.row_checks import quarantine
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import (
     DOCUMENTS,
@@ -42,6 +43,7 @@ from govreport.contract.model import (
     PACKAGE_KEYWORDS,
     PACKAGE_NAME,
     PACKAGE_TITLE,
+    PANEL,
     QUANTITIES,
     TABLES,
     TARGETS_VS_ACTUALS,
@@ -55,9 +57,10 @@ from govreport.release.latest import is_pointer, point_latest
 from govreport.release.versions import parse_version
 from govreport.site import build_catalog_site, build_release_site
 from govreport.sources.decode import file_sha256
+from govreport.sources.regions import REGION_CODES_EDITION
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from govreport.tables.database import DATABASE_NAME, write_database
-from govreport.tables.panel import targets_vs_actuals
+from govreport.tables.panel import targets_vs_actuals, tidy_panel
 
 LOCK_NAME = ".publish.lock"
 
@@ -68,9 +71,26 @@ class PublishBlocked(Exception):
     def __init__(self, report: ValidationReport, kept_at: Path):
         self.report, self.kept_at = report, kept_at
         lines = [f"release blocked by {len(report.critical)} critical check(s):"]
-        lines += [f"  {f}" for f in report.critical]
-        lines.append(f"full reports: {kept_at}")
+        lines += [f"  {_short(f)}" for f in report.critical[:SHOWN_FAILURES]]
+        if len(report.critical) > SHOWN_FAILURES:
+            lines.append(f"  … and {len(report.critical) - SHOWN_FAILURES} more")
+        flagged = report.flagged
+        if flagged.get("rows"):
+            by_check = ", ".join(f"{check} {n}" for check, n in flagged["by_check"].items())
+            lines.append(f"  {flagged['rows']} observations flagged ({flagged['share']:.0%} of all; at most "
+                         f"{flagged['max_share']:.0%} may be): {by_check}; e.g. {flagged['examples'][0][:160]}")
+        lines.append(f"full report: {kept_at / 'validation' / 'report.json'} (the rejected release: {kept_at})")
         super().__init__("\n".join(lines))
+
+
+SHOWN_FAILURES = 5  # a blocked run names this many checks; the rest are in its report
+
+
+def _short(failure) -> str:
+    """One line for a failed check: at most three of its rows."""
+    rows = failure.rows
+    shown = f" rows: {', '.join(str(r) for r in rows[:3])}{' …' if len(rows) > 3 else ''}" if rows else ""
+    return f"{failure.table}: {failure.check} {failure.message[:160]}{shown}".rstrip()
 
 
 class PublishLocked(Exception):
@@ -110,10 +130,14 @@ def build_tables(results: list[DocumentResult], extracted: list[dict[str, pa.Tab
         keep = pc.is_in(combined["source_file"], value_set=kept)
         # Filtering copies the table: only when a duplicate document's rows are really there.
         tables[t.name] = combined if pc.all(keep).as_py() is not False else combined.filter(keep)
+    # Rows failing a row check are published apart, and kept out of observations and the panel.
+    tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
     needed = ["observation_id", "document_id", "source_file", "region_code", "region_name", "indicator", "measure",
               "kind", "period", "comparator", "value_low", "value_high", "value", "unit", "value_start"]
-    tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, targets_vs_actuals(
-        tables["observations"].select(needed).to_pylist(), documents))
+    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["basis", "quote"]).to_pylist(),
+                                    documents)
+    tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
+    tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
     tables["documents"] = to_arrow(DOCUMENTS, documents)
     tables["indicators"] = to_arrow(INDICATORS, indicator_rows())
     return {t.name: tables[t.name] for t in TABLES}
@@ -287,7 +311,8 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
     out = {}
     for t in TABLES:
         path = package_dir / descriptor["version"] / "data" / f"{t.name}.parquet"
-        if path.exists():
+        # A table whose natural key changed since (targets_vs_actuals: year -> period) has no comparable keys.
+        if path.exists() and set(t.natural_key) <= set(pq.read_schema(path).names):
             out[t.name] = key_hashes(pq.read_table(path, columns=list(t.natural_key)), t.natural_key)
     return out
 
@@ -395,6 +420,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         "sources": _sources(results),
         "resources": resources,
         "govreport": {"content_sha256": digest, "inputs_sha256": inputs, "version_reason": why,
+                      "region_codes": REGION_CODES_EDITION,
                       "code": code_version(),
                       "previous_version": previous["version"] if previous else None,
                       "row_counts": {name: t.num_rows for name, t in tables.items()}},

@@ -1,0 +1,132 @@
+"""Row checks: one wrong number is quarantined, not allowed to block a release.
+
+Before the tables are written, every extracted observation is checked on its own
+(is the number plausible, does its unit fit the indicator, is its period near the
+report's year) and against its document (does the same document give another value
+for the same fact). Rows that fail move to the flagged_observations table with the
+check and the reason; the rest go on to observations and targets_vs_actuals. Only a
+flagged share above contract.MAX_FLAGGED_SHARE blocks the release (a suite parameter
+of the Great Expectations gate), since that means extraction failed as a whole.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pandas as pd
+import pyarrow as pa
+
+from govreport.contract.codelist import load_codelist
+from govreport.contract.model import (
+    FLAGGED_OBSERVATIONS,
+    MAX_FLAGGED_SHARE,
+    PERIOD_YEARS_AFTER_REPORT,
+    PERIOD_YEARS_BEFORE_REPORT,
+    ROW_CHECKS,
+)
+from govreport.contract.render import read_plausibility
+from govreport.tables.arrow import sort_rows, to_arrow
+
+FACT = ["document_id", "indicator", "measure", "kind", "period", "basis"]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def plausibility_failures(df: pd.DataFrame) -> dict:
+    """index -> reason, for values outside a critical bound of schemas/plausibility.csv."""
+    out: dict = {}
+    for bound in read_plausibility():
+        if bound["severity"] != "critical":  # warning bounds stay warnings of the gate
+            continue
+        low, high = float(bound["min"]), float(bound["max"])
+        applies = df["measure"] == bound["measure"]
+        if bound["indicator"] != "*":
+            applies &= df["indicator"] == bound["indicator"]
+        outside = applies & ((df["value"] < low) | (df["value"] > high))
+        for ix in df.index[outside]:
+            why = f" ({bound['why']})" if bound["why"] else ""
+            out.setdefault(ix, f"{df.at[ix, 'indicator']} {df.at[ix, 'measure']} {_fmt(df.at[ix, 'value'])} is "
+                               f"outside [{_fmt(low)}, {_fmt(high)}]{why}")
+    return out
+
+
+def unit_failures(df: pd.DataFrame) -> dict:
+    """index -> reason, where growth is not in percent, change not in percentage points, or a level not in
+    its indicator's codelist unit."""
+    codes = {c: ind.unit for c, ind in load_codelist().items()}
+    expected = df["indicator"].map(codes).where(df["measure"] == "level")
+    expected = expected.mask(df["measure"] == "growth", "percent").mask(df["measure"] == "change",
+                                                                        "percentage_points")
+    wrong = expected.notna() & (df["unit"] != expected)
+    return {ix: f"unit {df.at[ix, 'unit']} does not fit the {df.at[ix, 'measure']} of {df.at[ix, 'indicator']} "
+                f"(expected {expected[ix]})" for ix in df.index[wrong]}
+
+
+def period_failures(df: pd.DataFrame, report_years: dict[str, int]) -> dict:
+    """index -> reason, for periods starting more than PERIOD_YEARS_BEFORE_REPORT years before the report's
+    year or ending more than PERIOD_YEARS_AFTER_REPORT after it (a misread year, or another text's number)."""
+    year = df["document_id"].map(report_years)
+    first = pd.to_datetime(df["period_start"]).dt.year
+    last = pd.to_datetime(df["period_end"]).dt.year
+    wrong = year.notna() & ((first < year - PERIOD_YEARS_BEFORE_REPORT) | (last > year + PERIOD_YEARS_AFTER_REPORT))
+    return {ix: f"period {df.at[ix, 'period']} is not within {PERIOD_YEARS_BEFORE_REPORT} years before to "
+                f"{PERIOD_YEARS_AFTER_REPORT} years after the report year {int(year[ix])}" for ix in df.index[wrong]}
+
+
+def conflict_failures(df: pd.DataFrame) -> dict:
+    """index -> reason, for facts (indicator, measure, kind, period) one document states with different bounds:
+    which of them is right cannot be told from the document, so all of them are held back."""
+    if df.empty:
+        return {}
+    bounds = df["value_low"].astype("string").fillna("") + ".." + df["value_high"].astype("string").fillna("")
+    n_bounds = bounds.groupby([df[c] for c in FACT]).transform("nunique")
+    out = {}
+    for ix in df.index[n_bounds > 1]:
+        same = (df[FACT] == df.loc[ix, FACT]).all(axis=1) & (bounds != bounds[ix])
+        others = sorted({_fmt(v) for v in df.loc[same, "value"]})
+        out[ix] = (f"the same document also gives {', '.join(others)} for {df.at[ix, 'indicator']} "
+                   f"{df.at[ix, 'measure']} {df.at[ix, 'kind']} {df.at[ix, 'period']} ({df.at[ix, 'basis']})")
+    return out
+
+
+def quarantine(observations: pa.Table, documents: list[dict]) -> tuple[pa.Table, pa.Table]:
+    """The observations that pass every row check, and the flagged ones (with check and reason)."""
+    if observations.num_rows == 0:
+        return observations, to_arrow(FLAGGED_OBSERVATIONS, [])
+    df = observations.to_pandas()
+    report_years = {d["document_id"]: d["report_year"] for d in documents}
+    failed: dict[int, list[tuple[str, str]]] = {}
+    for check, found in (("plausibility", plausibility_failures(df)), ("unit_fits", unit_failures(df)),
+                         ("period_near_report", period_failures(df, report_years))):
+        for ix, reason in found.items():
+            failed.setdefault(ix, []).append((check, reason))
+    # Conflicts among the rows that passed: an absurd misreading beside the right number is not a conflict.
+    passing = df.drop(index=list(failed))
+    for ix, reason in conflict_failures(passing).items():
+        failed.setdefault(ix, []).append(("conflict_in_document", reason))
+    assert all(c in ROW_CHECKS for fails in failed.values() for c, _ in fails)
+    flagged_ix = sorted(failed)
+    keep = pa.array([ix not in failed for ix in range(observations.num_rows)])
+    kept = observations.filter(keep) if flagged_ix else observations
+    flagged_rows = observations.take(pa.array(flagged_ix, pa.int64())).to_pylist() if flagged_ix else []
+    for row, ix in zip(flagged_rows, flagged_ix, strict=True):
+        row["check"] = failed[ix][0][0]
+        row["reason"] = "; ".join(reason for _, reason in failed[ix])
+    return kept, sort_rows(FLAGGED_OBSERVATIONS, to_arrow(FLAGGED_OBSERVATIONS, flagged_rows, sort=False))
+
+
+def flagged_ceiling(n_observations: int, n_flagged: int, share: float = MAX_FLAGGED_SHARE) -> int:
+    """Suite parameter max_rows_flagged_observations: the most flagged rows a release may have."""
+    return math.floor((n_observations + n_flagged) * share)
+
+
+def flagged_summary(flagged: pd.DataFrame, n_observations: int) -> dict:
+    """For the release report and the run summary: how many rows were flagged, by which check, and the share."""
+    n = len(flagged)
+    total = n + n_observations
+    return {"rows": n, "share": round(n / total, 4) if total else 0.0, "max_share": MAX_FLAGGED_SHARE,
+            "by_check": dict(sorted(Counter(flagged["check"]).items())) if n else {},
+            "examples": [f"{r.source_file}: {r.reason}" for r in flagged.head(5).itertuples()]}
+
