@@ -257,19 +257,45 @@ def document(index: int, seed: int = 0, seed_dir: Path = SEED_DIR) -> tuple[str,
     ]
     fixed = sum(len(line.encode("utf-8")) + 1 for line in head + plan_head + [closing])
     fill = max(0, budget - fixed)
-    review_lines = _paragraphs(review, rng, ctx, int(fill * rng.uniform(0.35, 0.55)))
+    # A real report states a fact once: each seed sentence at most once per document, and no two sentences about
+    # the same subject, so the synthetic documents do not contradict themselves (the gate quarantines that).
+    used_subjects: set[str] = set()
+    review_lines = _paragraphs(review, rng, ctx, int(fill * rng.uniform(0.35, 0.55)), used_subjects)
     used = sum(len(line.encode("utf-8")) + 1 for line in review_lines)
-    plan_lines = _paragraphs(plan, rng, ctx, max(0, fill - used))
+    plan_lines = _paragraphs(plan, rng, ctx, max(0, fill - used), used_subjects)
     text = "\n".join(head + review_lines + plan_head + plan_lines + [closing]) + "\n"
     facts = {"title": f"{year}年{region}政府工作报告", "region_name": region,
              "document_type": "government_work_report", "report_year": year, "script": "zh-Hans"}
     return text, facts
 
 
-def _paragraphs(pool, rng: random.Random, ctx: dict, n_bytes: int) -> list[str]:
+def _subjects(sentence: _Sentence) -> set[str]:
+    """What a sentence's numbers are about, roughly: the last few characters before each number."""
+    out, before = set(), ""
+    for part in sentence.parts:
+        if isinstance(part, str):
+            before = (before + part)[-6:]
+        elif part[0] in ("num", "pct"):
+            out.add(re.sub(r"[\W\d]", "", before)[-4:])
+    return out - {""}
+
+
+def _paragraphs(pool, rng: random.Random, ctx: dict, n_bytes: int, used_subjects: set[str]) -> list[str]:
+    order = list(pool)
+    rng.shuffle(order)
+    fresh = iter(s for s in order if not (_subjects(s) & used_subjects))
     lines, size = [], 0
     while size < n_bytes:
-        paragraph = "".join(_render(rng.choice(pool), rng, ctx) for _ in range(rng.randint(2, 6)))
+        chosen = []
+        for _ in range(rng.randint(2, 6)):
+            sentence = next(fresh, None)
+            if sentence is None:
+                break
+            used_subjects |= _subjects(sentence)
+            chosen.append(sentence)
+        if not chosen:  # the pool is spent: repeat sentences without numbers to reach the size
+            chosen = [s for s in order if not _subjects(s)][:1] or order[:1]
+        paragraph = "".join(_render(s, rng, ctx) for s in chosen)
         lines.append(paragraph)
         size += len(paragraph.encode("utf-8")) + 1
     return lines
