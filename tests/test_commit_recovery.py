@@ -60,7 +60,9 @@ def assert_consistent_local(out: Path, versions: list[str]):
     assert latest == versions[0]
     catalog = json.loads((out / "catalog.json").read_text(encoding="utf-8"))
     assert [v["version"] for v in catalog["packages"][0]["versions"]] == versions
-    assert sorted(p.name for p in package.iterdir() if p.is_dir() and not p.name.startswith(".")) == sorted(versions)
+    folders = [p for p in package.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
+    assert sorted(p.name for p in folders) == sorted(versions)
+    assert os.readlink(package / "latest") == versions[0]  # latest/ follows the commit point
     for v in versions:
         assert verify_release(package / v) == []
     leftovers = [p for p in out.rglob("*") if p.name.startswith(".staging-") or p.name.endswith(".tmp")]

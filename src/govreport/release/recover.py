@@ -12,6 +12,7 @@ Called under the publish lock, so no live publisher is writing.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from govreport.contract.model import PACKAGE_NAME
 from govreport.release.commit import atomic_write, fsync_path, verify_release
+from govreport.release.latest import LATEST, point_latest
 
 VERSION_NAME = re.compile(r"^\d+\.\d+\.\d+$")
 ASIDE = ".aside"  # where unusable version folders are moved, under the published folder
@@ -73,6 +75,13 @@ def move_aside(out_dir: Path, release: Path, why: list[str]) -> Path:
     return target
 
 
+def _link_target(link: Path) -> str | None:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return None
+
+
 def recover(out_dir: Path) -> list[str]:
     """Bring out_dir to a consistent state; return what was done, one line each (empty: nothing to do)."""
     from govreport.release.publish import _json_bytes, catalog_of
@@ -108,6 +117,8 @@ def recover(out_dir: Path) -> list[str]:
         atomic_write(pointer_file, pointer_bytes(newest))
     elif newest is None and pointer_file.exists():
         pointer_file.unlink()
+    if newest is not None and _link_target(package_dir / LATEST) != newest:
+        point_latest(package_dir, newest)  # latest/ follows the commit point, even after a crash between them
     if not out_dir.is_dir():
         return notes
     catalog_file = out_dir / "catalog.json"
