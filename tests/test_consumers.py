@@ -60,6 +60,10 @@ def test_csv_and_parquet_read_with_the_same_column_types(release, root, name):
 
     by_pandas = pd.read_csv(csv, dtype=dict.fromkeys(text, str), parse_dates=dates)
     from_parquet = pd.read_parquet(parquet)
+    if from_parquet.empty:  # a header row carries no types (the seeds flag no rows): the columns at least agree
+        assert list(by_pandas.columns) == list(from_parquet.columns)
+        assert pl.read_csv(csv).columns == pl.read_parquet(parquet).columns
+        return
     for col in from_parquet.columns:
         if col in dates:  # Parquet dates come to pandas as Python dates, parsed CSV dates as datetime64
             assert from_parquet[col].map(lambda d: None if pd.isna(d) else str(d)).tolist() == \
