@@ -71,13 +71,18 @@ def test_csv_and_parquet_read_with_the_same_column_types(release, root, name):
         else:
             assert by_pandas[col].dtype == from_parquet[col].dtype, col
 
+    # A column with no value at all in this release carries no type in a CSV: it must be empty there too.
+    typed = [c for c in from_parquet.columns if from_parquet[c].notna().any()]
+    assert all(by_pandas[c].isna().all() for c in from_parquet.columns if c not in typed)
+
     by_polars = pl.read_csv(csv, schema_overrides=dict.fromkeys(text, pl.String), try_parse_dates=True)
-    assert by_polars.schema == pl.read_parquet(parquet).schema
+    assert by_polars.select(typed).schema == pl.read_parquet(parquet).select(typed).schema
 
     types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in text) + "}"
     csv_types = duckdb.sql(f"describe select * from read_csv('{csv}', types={types})").fetchall()
     parquet_types = duckdb.sql(f"describe select * from read_parquet('{parquet}')").fetchall()
-    assert [r[:2] for r in csv_types] == [r[:2] for r in parquet_types]
+    assert [r[:2] for r in csv_types if r[0] in typed] == [r[:2] for r in parquet_types if r[0] in typed]
+    assert [r[0] for r in csv_types] == [r[0] for r in parquet_types]
 
 
 def test_without_hints_codes_would_be_numbers(release):
