@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.errors import UserError
 from govreport.release.locate import release_dir, shipped_suites_dir
 from govreport.release.publish import PACKAGE_NAME
@@ -43,8 +44,8 @@ def test_a_release_is_found_by_folder_version_or_latest(tmp_path, monkeypatch):
 def test_old_releases_are_checked_against_the_suites_they_shipped_with():
     # 1.0.0's codelist had no `better` column; today's suite requires one.
     suites = shipped_suites_dir(PACKAGE / "1.0.0")
-    shipped = json.loads((suites / "expectations" / "indicators.json").read_text(encoding="utf-8"))
-    today = json.loads((PROJECT / "schemas" / "expectations" / "indicators.json").read_text(encoding="utf-8"))
+    shipped = json.loads((suites / "indicators.json").read_text(encoding="utf-8"))
+    today = json.loads((EXPECTATIONS_DIR / "indicators.json").read_text(encoding="utf-8"))
     columns = [e["kwargs"]["column_list"] for e in shipped["expectations"]
                if e["type"] == "expect_table_columns_to_match_ordered_list"]
     assert "better" not in columns[0] and "better" in json.dumps(today)
@@ -64,17 +65,21 @@ def test_validate_latest_by_name():
 
 
 def test_diff_takes_latest_and_tells_tables_and_fields_added():
-    done = govreport("diff", "1.1.0", "latest", "--json")
+    done = govreport("diff", "1.1.0", "1.2.0", "--json")
     assert done.returncode == 0, done.stderr
     changes = json.loads(done.stdout)
     assert changes["tables"] == {"added": ["targets_vs_actuals"], "removed": []}
     assert changes["fields"]["added"] == ["indicators.better"] and changes["fields"]["removed"] == []
-    text = govreport("diff", "1.1.0", "latest", cwd=PROJECT / "raw")  # from another folder: the default --out
+    text = govreport("diff", "1.1.0", "1.2.0", "--out", str(PUBLISHED), cwd=PROJECT / "raw")  # from another folder
     assert text.returncode == 0, text.stderr
     assert "- Tables: added `targets_vs_actuals`." in text.stdout
     assert "- Fields: added `indicators.better`." in text.stdout
-    back = json.loads(govreport("diff", "latest", "1.0.0", "--json").stdout)
+    back = json.loads(govreport("diff", "1.2.0", "1.0.0", "--json").stdout)
     assert back["tables"]["removed"] == ["quantities", "targets_vs_actuals"]
+    # latest is the newest version, by name
+    newest = json.loads((PACKAGE / "latest.json").read_text(encoding="utf-8"))["version"]
+    assert json.loads(govreport("diff", "1.1.0", "latest", "--json").stdout) == \
+        json.loads(govreport("diff", "1.1.0", newest, "--json").stdout)
 
 
 def test_the_page_tells_tables_and_fields_added():
