@@ -75,5 +75,8 @@ def test_a_dask_cluster_of_two_workers_publishes_the_same_release(raw_copy, tmp_
     assert default.version == on_dask.version == "1.0.0"
 
     def product(root):
-        return {k: v for k, v in tree_bytes(root).items() if "/validation/" not in k and not k.startswith(".")}
+        # The DuckDB file is left out: DuckDB writes a random header into each new file (a known gap, #13);
+        # its tables are compared by tests/test_releases.py.
+        return {k: v for k, v in tree_bytes(root).items()
+                if "/validation/" not in k and not k.startswith(".") and not k.endswith(".duckdb")}
     assert product(tmp_path / "default") == product(tmp_path / "dask")

@@ -66,7 +66,7 @@ def test_a_killed_run_leaves_no_server_behind(tmp_path, how):
         wait_for_server(proc, home)
         proc.send_signal(how)
         proc.wait(timeout=60)
-        assert gone_within(home, 30), [p.pid for p in servers_of(home)]
+        assert gone_within(home, 120), [p.pid for p in servers_of(home)]
     finally:
         for p in servers_of(home):
             p.kill()
@@ -79,4 +79,4 @@ def test_a_finished_run_leaves_no_server_behind(tmp_path):
     out, err = proc.communicate(timeout=900)
     assert proc.returncode == 0, err[-3000:]
     assert "Published 1.0.0" in out
-    assert gone_within(home, 30)
+    assert gone_within(home, 120)

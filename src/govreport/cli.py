@@ -53,6 +53,9 @@ def _start_prefect_api_early():
     """Start Prefect's embedded API server (seconds of start-up) while this process imports the rest."""
     import threading
 
+    import prefect  # noqa: F401 - imported whole here, before two threads import parts of it at once (a partly
+    # initialised prefect.settings seen by the other thread failed Prefect's plugin start-up)
+
     def start():
         try:
             from govreport.server_watch import start_embedded_server
