@@ -68,6 +68,8 @@ class Deadline:
 
 
 class _HTTPConnection(http.client.HTTPConnection):
+    """A connection whose socket the request's deadline guards from the moment it is connected."""
+
     def __init__(self, *args, deadline: Deadline, **kwargs):
         super().__init__(*args, **kwargs)
         self._deadline = deadline
@@ -77,14 +79,8 @@ class _HTTPConnection(http.client.HTTPConnection):
         self._deadline.guard(self.sock)
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, deadline: Deadline, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._deadline = deadline
-
-    def connect(self):
-        super().connect()
-        self._deadline.guard(self.sock)
+class _HTTPSConnection(_HTTPConnection, http.client.HTTPSConnection):
+    """The same over TLS: HTTPSConnection.connect wraps the socket, then the deadline guards it."""
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
