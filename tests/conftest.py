@@ -69,3 +69,28 @@ def database_tables(path: Path) -> dict:
     with duckdb.connect(str(path), read_only=True) as con:
         names = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
         return {n: con.execute(f'select * from "{n}"').fetchall() for n in names}
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """An S3-compatible server on loopback (moto's server mode) with an empty bucket `open-data`."""
+    import urllib.request
+
+    import boto3
+    import s3fs
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for k, v in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    # moto keeps its buckets in process-wide state: an earlier test's server left its objects there
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="open-data")
+    s3fs.S3FileSystem.clear_instance_cache()  # no client cached for the previous test's server
+    yield "s3://open-data/govreport"
+    s3fs.S3FileSystem.clear_instance_cache()
+    server.stop()

@@ -18,7 +18,6 @@ from govreport.release.commit import CRASH_AT, ENOSPC_AT, PAUSE_AT, ReleaseDamag
 from govreport.release.publish import PACKAGE_NAME, publish
 from govreport.release.storage import publish_to
 from test_storage import remote_tree
-from test_storage import s3 as s3_server  # noqa: F401 - the moto server fixture
 
 from conftest import RAW, process_folder, publish_folder
 
@@ -163,24 +162,7 @@ def test_a_changed_byte_in_the_latest_release_stops_the_next_and_validate_says_s
 
 
 # --- an S3-compatible server ---------------------------------------------------------------------------------
-@pytest.fixture
-def s3(s3_server):  # noqa: F811
-    """A fresh moto server per test, and no s3fs instance cached from the previous test's server."""
-    import urllib.request
-
-    import boto3
-    import s3fs
-
-    # moto keeps its buckets in process-wide state, shared by every server started in this process
-    endpoint = os.environ["AWS_ENDPOINT_URL"]
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="open-data")
-    s3fs.S3FileSystem.clear_instance_cache()
-    yield s3_server
-    s3fs.S3FileSystem.clear_instance_cache()
-
-
-def s3_first_release(world, s3):  # noqa: F811
+def s3_first_release(world, s3):
     results = process_folder(world / "raw")
     (world / "raw" / "020_new.txt").rename(world / "020_new.txt.hold")
     assert publish_to(process_folder(world / "raw"), s3, world / "raw", world / "state").version == "1.0.0"
@@ -204,7 +186,7 @@ def assert_consistent_remote(url: str, versions: list[str]):
 
 @pytest.mark.parametrize("at", ["staged", "remote claimed", "remote pushed", "remote committed",
                                 "remote catalog.json"])
-def test_on_s3_a_run_killed_at_each_step_is_completed_by_the_next(world, s3, at, monkeypatch):  # noqa: F811
+def test_on_s3_a_run_killed_at_each_step_is_completed_by_the_next(world, s3, at, monkeypatch):
     results = s3_first_release(world, s3)
     monkeypatch.setenv("GOVREPORT_CLAIM_TTL", "0")  # the killed run is dead: its claim may be taken over
     killed = run_in_subprocess(world, s3, {CRASH_AT: at})
@@ -214,7 +196,7 @@ def test_on_s3_a_run_killed_at_each_step_is_completed_by_the_next(world, s3, at,
     assert_consistent_remote(s3, ["1.1.0", "1.0.0"])
 
 
-def test_on_s3_a_full_disk_mid_push_is_completed_by_the_next_run(world, s3, monkeypatch):  # noqa: F811
+def test_on_s3_a_full_disk_mid_push_is_completed_by_the_next_run(world, s3, monkeypatch):
     results = s3_first_release(world, s3)
     monkeypatch.setenv(ENOSPC_AT, "remote pushed")
     with pytest.raises(OSError):
@@ -224,7 +206,7 @@ def test_on_s3_a_full_disk_mid_push_is_completed_by_the_next_run(world, s3, monk
     assert_consistent_remote(s3, ["1.1.0", "1.0.0"])
 
 
-def test_on_s3_two_publishers_cannot_both_publish_one_version(world, s3, tmp_path):  # noqa: F811
+def test_on_s3_two_publishers_cannot_both_publish_one_version(world, s3, tmp_path):
     """The first claims 1.1.0 and is held there; the second loses the claim, waits for the first's commit,
     and publishes its own extra document as 1.2.0 on top of it. No document is lost."""
     s3_first_release(world, s3)

@@ -1,10 +1,8 @@
 """Publishing to an S3-compatible server on loopback (moto's server mode) gives the files a folder gets."""
 import json
 
-import boto3
 import fsspec
 import pytest
-from moto.server import ThreadedMotoServer
 
 from govreport.release.publish import PACKAGE_NAME
 from govreport.release.storage import publish_to
@@ -13,21 +11,6 @@ from govreport.tables.database import DATABASE_NAME
 from conftest import database_tables, process_folder, publish_folder, tree_bytes
 
 pytestmark = [pytest.mark.slow]
-
-
-@pytest.fixture
-def s3(monkeypatch):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for k, v in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(k, v)
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="open-data")
-    fsspec.filesystem("s3").invalidate_cache()
-    yield "s3://open-data/govreport"
-    server.stop()
 
 
 def remote_tree(url):
