@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from govreport.extract.pipeline import list_raw_files, process_file
+from govreport.extract.pipeline import process_file
 from govreport.sources.fetch import USER_AGENT, FetchResult, decode_html, fetch_to_raw, html_to_text
+from govreport.sources.raw_folder import list_raw_files
 
 SENTENCE = "今年全区地区生产总值增长6%左右"
 REPORT_HTML = f"""<!DOCTYPE html>
@@ -291,3 +292,20 @@ def test_html_helpers():
     assert SENTENCE in html
     # A source line break between Chinese characters disappears; between Latin words it is a space.
     assert html_to_text("<p>地区生产\n  总值 growth\nrate</p><div>下一段</div>") == "地区生产总值 growth rate\n下一段\n"
+
+
+def test_a_manifest_url_for_a_file_not_yet_in_raw_is_fetched_by_the_run(server, tmp_path):
+    """The manifest may name a document by its URL before it was ever downloaded: the run's first step
+    fetches it into raw/, and the entry (its metadata) then describes the fetched file."""
+    from govreport.flows.publish import load_inputs
+
+    base, _ = server
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "sources.yaml").write_text(
+        f"documents:\n  - file: report.txt\n    url: {base}/report\n    region_name: 罗湖区\n", encoding="utf-8")
+    files, entries, problems, fetch_problems = load_inputs.fn(str(raw), str(tmp_path / "state"))
+    assert (problems, fetch_problems) == ([], [])
+    assert files == [str(raw / "report.txt")]
+    assert entries["report.txt"].url == f"{base}/report" and entries["report.txt"].region_name == "罗湖区"
+    assert process_file(raw / "report.txt", entries["report.txt"]).error is None

@@ -173,7 +173,7 @@ def _parse_entry(item: Any, raw: Path, problems: list[str]) -> SourceEntry | Non
     if not _is_plain_name(name, raw):
         problems.append("path escapes raw/ ('file' must be a bare file name inside raw/); entry refused")
         return None
-    if not (raw / name).is_file():
+    if not (raw / name).is_file() and not item.get("url"):  # with a URL, the run fetches it into raw/ first
         problems.append("listed file missing from raw/; entry dropped")
         return None
 
