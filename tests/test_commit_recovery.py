@@ -130,13 +130,13 @@ def test_an_incomplete_uncommitted_folder_is_moved_aside_not_adopted(world):
 
 
 def test_a_torn_state_file_costs_a_shortcut_not_the_run(tmp_path):
-    from govreport.flows import publish as flows
+    from govreport.release import unchanged
 
     state = tmp_path / "state"
-    flows.remember_inputs(str(state), "abc", "1.0.0")
-    assert flows.known_inputs(str(state), {"version": "1.0.0", "govreport": {}}) == {"abc"}
+    unchanged.remember_inputs(str(state), "abc", "1.0.0")
+    assert unchanged.known_inputs(str(state), {"version": "1.0.0", "govreport": {}}) == {"abc"}
     (state / "inputs.json").write_bytes(b'{"inputs": "ab')
-    assert flows.known_inputs(str(state), {"version": "1.0.0", "govreport": {}}) == set()
+    assert unchanged.known_inputs(str(state), {"version": "1.0.0", "govreport": {}}) == set()
     assert not list(state.glob(".*.tmp"))
 
 
@@ -233,7 +233,8 @@ def test_on_s3_two_publishers_cannot_both_publish_one_version(world, s3, tmp_pat
         assert thread.is_alive(), "the second publisher did not wait for the first's claim"
     finally:
         gate.touch()
-    assert first.wait(timeout=600) == 0, first.communicate()
+    _, first_stderr = first.communicate(timeout=900)  # read while waiting: a full pipe would stall it
+    assert first.returncode == 0, first_stderr
     thread.join(timeout=600)
     assert second["outcome"].version == "1.2.0"
     assert_consistent_remote(s3, ["1.2.0", "1.1.0", "1.0.0"])

@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 
 from govreport.contract.model import TABLES
+from govreport.release.lock import PublishLocked
 from govreport.release.publish import (
     PACKAGE_NAME,
-    PublishLocked,
     build_tables,
     content_hash,
     read_latest,
@@ -77,7 +77,8 @@ def test_two_publishers_at_once_cannot_both_write(raw_copy, tmp_path):
     wait_for_staging(out, proc)  # the first holds the lock while it writes
     with pytest.raises(PublishLocked, match="another publish run"):
         publish_folder(raw_copy, out)
-    assert proc.wait(timeout=120) == 0, proc.communicate()
+    _, stderr = proc.communicate(timeout=900)  # read while waiting: a full pipe would stall the publisher
+    assert proc.returncode == 0, stderr
     assert json.loads((out / PACKAGE_NAME / "latest.json").read_text())["version"] == "1.1.0"
     assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if p.is_dir() and not p.is_symlink()) == \
         ["1.0.0", "1.1.0"]
