@@ -18,8 +18,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pytest
 
-from govreport.extract.pipeline import process_all, read_inputs, refuse_unusable_manifest
+from govreport.extract.pipeline import process_all, refuse_unusable_manifest
 from govreport.release.publish import PACKAGE_NAME, publish
+from govreport.sources.raw_folder import read_inputs
 
 REPO = Path(__file__).resolve().parents[1]  # the checkout: its raw/ and published/ are the project's data
 RAW = REPO / "raw"

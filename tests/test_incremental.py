@@ -1,13 +1,18 @@
 """Incremental and distributed runs: only changed documents are extracted; Dask gives the same release."""
 import shutil
+import subprocess
+import sys
 
 import pytest
 
+from govreport import fingerprint
 from govreport.extract.cache import ExtractionCache
-from govreport.extract.pipeline import read_inputs
+from govreport.fingerprint import inputs_fingerprint
 from govreport.flows.publish import run
+from govreport.release.unchanged import unchanged_release
+from govreport.sources.raw_folder import read_inputs
 
-from conftest import tree_bytes
+from conftest import publish_folder, tree_bytes
 
 
 def extract_all(raw, state):
@@ -80,3 +85,53 @@ def test_a_dask_cluster_of_two_workers_publishes_the_same_release(raw_copy, tmp_
         return {k: v for k, v in tree_bytes(root).items()
                 if "/validation/" not in k and not k.startswith(".") and not k.endswith(".duckdb")}
     assert product(tmp_path / "default") == product(tmp_path / "dask")
+
+
+# --- a run with nothing new stops before Prefect, pyarrow or the extractor is loaded ----------------------------
+HEAVY = ("prefect", "pyarrow", "great_expectations", "govreport.extract.rules")
+CLI_THEN_LIST_HEAVY = ("import sys; from govreport.cli import app; app(sys.argv[1:], standalone_mode=False); "
+                       f"print('loaded:', sorted(m for m in {HEAVY!r} if m in sys.modules))")
+
+
+def published_with_inputs(raw, out, state):
+    files, entries, _ = read_inputs(raw)
+    publish_folder(raw, out, state, inputs=inputs_fingerprint(files, entries))
+
+
+@pytest.mark.slow
+def test_a_cli_run_with_nothing_new_stops_before_anything_heavy_is_loaded(raw_copy, tmp_path):
+    out, state = tmp_path / "out", tmp_path / "state"
+    published_with_inputs(raw_copy, out, state)
+    before = tree_bytes(out)
+    done = subprocess.run([sys.executable, "-c", CLI_THEN_LIST_HEAVY, "publish", "--raw", str(raw_copy),
+                           "--out", str(out), "--state", str(state)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "Nothing changed since 1.0.0" in done.stdout and "loaded: []" in done.stdout, done.stdout
+    assert tree_bytes(out) == before
+
+    seed = raw_copy / "003_289cf3d100bc3f5f.txt"  # any changed input: the full run decides
+    seed.write_bytes(seed.read_bytes() + b"\n")
+    assert unchanged_release(raw_copy, out, state) is None
+    seed.write_bytes(seed.read_bytes()[:-1])
+    assert unchanged_release(raw_copy, out, state) is not None
+    with (raw_copy / "sources.yaml").open("a", encoding="utf-8") as manifest:  # a URL: to be fetched first
+        manifest.write("  - file: fetched.txt\n    url: http://127.0.0.1:9/report.txt\n")
+    assert unchanged_release(raw_copy, out, state) is None
+
+
+def test_no_release_yet_means_a_full_run(raw_copy, tmp_path):
+    assert unchanged_release(raw_copy, tmp_path / "out", tmp_path / "state") is None
+
+
+def test_the_code_checksum_covers_word_lists_and_templates(tmp_path, monkeypatch):
+    """A change to a word list (lexicon.yaml) or a page template changes what a release holds: it must
+    change the fingerprint, or the next run would wrongly find nothing to do."""
+    copy = tmp_path / "govreport"
+    shutil.copytree(fingerprint.PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "PACKAGE_ROOT", copy)
+    checksums = set()
+    for changed in [None, copy / "extract" / "lexicon.yaml", *sorted((copy / "site" / "templates").glob("*.j2"))[:1]]:
+        if changed is not None:
+            changed.write_bytes(changed.read_bytes() + b"\n")
+        checksums.add(fingerprint.code_checksum.__wrapped__())
+    assert len(checksums) == 3

@@ -82,18 +82,21 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     Runs as a Prefect flow on Prefect's embedded local API (no server needed). A blocked or failed run says
     why in a few lines and exits non-zero.
     """
-    from govreport.extract.pipeline import ManifestUnusable
-    from govreport.release.commit import ReleaseDamaged
-    from govreport.release.publish import PublishBlocked, PublishLocked
-    from govreport.release.storage import is_remote
+    from govreport.paths import is_remote
 
     if not raw.is_dir():
         raise UserError(f"{raw}: raw folder does not exist")
     if not is_remote(out_dir):
         _folder_option(Path(out_dir.removeprefix("file://")), "--out")
     _folder_option(state, "--state")
+    if not is_remote(out_dir) and _nothing_changed(raw, Path(out_dir.removeprefix("file://")), state):
+        return  # said so; neither Prefect nor the extractor was started
     started = _start_prefect_api_early()
+    from govreport.extract.pipeline import ManifestUnusable
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
+    from govreport.release.commit import ReleaseDamaged
+    from govreport.release.lock import PublishLocked
+    from govreport.release.publish import PublishBlocked
 
     started.join()
     from govreport.extract.budget import stop_cleanly
@@ -125,7 +128,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
         err.print(f"nothing was published; run again with --debug for the traceback (state: {state})",
                   highlight=False)
         raise typer.Exit(1) from None
-    counts = ", ".join(f"{n} {t}" for t, n in outcome.row_counts.items())
+    counts = _counts(outcome.row_counts)
     if Settings.quiet:
         return
     if outcome.summary is not None:
@@ -134,6 +137,26 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
         out.print(f"Nothing changed since {outcome.previous}; nothing published. ({counts})")
     else:
         out.print(f"Published [bold]{outcome.version}[/] at {outcome.path} ({counts})")
+
+
+def _counts(row_counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {t}" for t, n in row_counts.items())
+
+
+def _nothing_changed(raw: Path, out_dir: Path, state: Path) -> bool:
+    """True, having said so, when the latest release in out_dir was made from these very inputs (raw files,
+    manifest, code): a run would publish nothing, so it is not started. Checked before Prefect is imported."""
+    from govreport.release.unchanged import unchanged_release
+
+    same = unchanged_release(raw, out_dir, state)
+    if same is None:
+        return False
+    for note in same.notes:
+        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+    if not Settings.quiet:
+        out.print(f"Nothing changed since {same.version}: its {same.documents} raw files, manifest and code are "
+                  f"unchanged; nothing published. ({_counts(same.row_counts)})", highlight=False)
+    return True
 
 
 @app.command()
@@ -255,8 +278,9 @@ def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default
     from collections import Counter
 
     from govreport.contract.codelist import mention_regex
-    from govreport.extract.pipeline import list_raw_files, process_file
+    from govreport.extract.pipeline import process_file
     from govreport.sources.manifest import load_manifest
+    from govreport.sources.raw_folder import list_raw_files
 
     files = paths or list_raw_files(RAW_DIR)
     names = mention_regex()[0]
@@ -285,8 +309,9 @@ def expect(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report
 
     Review the diff: a release whose counts differ for an unchanged document is blocked."""
     from govreport.checks.cross_table import EXPECTED_COUNTS_PATH, write_expected_counts
-    from govreport.extract.pipeline import drop_duplicate_documents, list_raw_files, process_file
+    from govreport.extract.pipeline import drop_duplicate_documents, process_file
     from govreport.sources.manifest import load_manifest
+    from govreport.sources.raw_folder import list_raw_files
 
     entries = load_manifest(raw)[0]
     results = drop_duplicate_documents([process_file(p, entries.get(p.name)) for p in list_raw_files(raw)])

@@ -2,7 +2,7 @@
 
 Frictionless table schemas, the pyarrow schemas used to write Parquet, the
 structural part of the Great Expectations suites and the data dictionary are
-all generated from the definitions below (see `govreport.schemas_gen`).
+all generated from the definitions below (see `govreport.contract.render`).
 """
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # The package's metadata, as every release's datapackage.json states it.
 PACKAGE_NAME = "china-local-government-report-indicators"
@@ -78,8 +80,9 @@ PERIOD_PATTERN = (r"^\d{4}(-(S[12]|Q[1-4]|(0[1-9]|1[0-2])))?"
                   r"(/\d{4}(-(0[1-9]|1[0-2]))?)?$")
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 MISSING_VALUES = [""]  # how a CSV cell says "no value"
-ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-               "date": pa.date32()}
+# Arrow's type of each contract type, by pyarrow's factory name: pyarrow is imported only when a schema is
+# made, so reading the contract (the CLI's no-change check does) costs no pyarrow import.
+ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool_", "date": "date32"}
 
 
 def expectation(type_: str, severity: str = "critical", **kwargs) -> dict:
@@ -125,7 +128,9 @@ class Field:
 
     def to_pyarrow(self) -> pa.Field:
         """The field in the Parquet files' Arrow schema, with its descriptions as metadata."""
-        return pa.field(self.name, ARROW_TYPES[self.type], nullable=not self.required,
+        import pyarrow as pa
+
+        return pa.field(self.name, getattr(pa, ARROW_TYPES[self.type])(), nullable=not self.required,
                         metadata={"description": self.en, "description_zh": self.zh})
 
     def to_gx_expectations(self) -> list[dict]:
@@ -186,6 +191,8 @@ class Table:
 
     def to_pyarrow(self) -> pa.Schema:
         """The table's Arrow schema, which its Parquet file is written with."""
+        import pyarrow as pa
+
         return pa.schema([f.to_pyarrow() for f in self.fields])
 
     def to_gx_suite(self, derived_columns: tuple[str, ...] = (), domain: list[dict] | tuple = ()) -> dict:

@@ -17,6 +17,7 @@ from govreport.contract import codelist
 from govreport.contract import model as contract
 from govreport.contract.files import DATA_DIR
 from govreport.extract.pipeline import DocumentResult, process_file
+from govreport.fingerprint import code_checksum
 from govreport.sources.confine import outside_problem
 from govreport.sources.decode import MAX_BYTES
 from govreport.sources.manifest import SourceEntry
@@ -28,12 +29,8 @@ EXTRACTION_PACKAGES = ("sources", "extract", "contract")
 @lru_cache(maxsize=1)
 def extractor_checksum() -> str:
     h = hashlib.sha256(contract.EXTRACTOR_VERSION.encode())
-    root, data_dir = Path(__file__).resolve().parents[1], DATA_DIR.resolve()
-    for name in EXTRACTION_PACKAGES:
-        for path in sorted((root / name).rglob("*")):
-            # The contract's other data files (counts, bounds, suites) do not change what is extracted.
-            if path.is_file() and path.suffix != ".pyc" and data_dir not in path.parents:
-                h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    # The contract's data files (counts, bounds, suites) do not change what is extracted; its codelist does.
+    h.update(code_checksum(EXTRACTION_PACKAGES, skip=(DATA_DIR.resolve(),)).encode())
     h.update(Path(codelist.CODELIST_PATH).read_bytes())
     return h.hexdigest()
 

@@ -18,8 +18,8 @@ from govreport.extract.normalize import normalize
 from govreport.extract.rules import Extractor, extract_all
 from govreport.sources import regions
 from govreport.sources.confine import outside_problem
-from govreport.sources.decode import IngestError, file_sha256, read_document
-from govreport.sources.manifest import ManifestProblem, SourceEntry, load_manifest
+from govreport.sources.decode import IngestError, read_document
+from govreport.sources.manifest import ManifestProblem, SourceEntry
 
 
 @dataclass
@@ -52,12 +52,6 @@ def _bounds(p: str) -> tuple[date, date]:
         return date(year, last_month - 2, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
     month = int(rest)
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
-def list_raw_files(raw_dir: Path) -> list[Path]:
-    """Documents in raw/: every regular file except the manifest and hidden files, sorted by name."""
-    return sorted(p for p in Path(raw_dir).iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in (".yaml", ".yml"))
 
 
 def _title_from_text(text: str) -> str | None:
@@ -165,12 +159,6 @@ class ManifestUnusable(Exception):
     """raw/sources.yaml cannot be read at all: publishing with guessed metadata would degrade the release."""
 
 
-def read_inputs(raw_dir: Path) -> tuple[list[Path], dict[str, SourceEntry], list[ManifestProblem]]:
-    """The raw files to process, the manifest's entries, and the manifest's problems."""
-    entries, problems = load_manifest(raw_dir)
-    return list_raw_files(Path(raw_dir)), entries, problems
-
-
 def refuse_unusable_manifest(problems: list[ManifestProblem]) -> None:
     fatal = [p for p in problems if p.fatal]
     if fatal:
@@ -214,28 +202,3 @@ class RunSummary:
         return (f"run summary: {self.documents_read} documents read ({self.unchanged} unchanged, from cache), "
                 f"{len(self.failed)} failed: {failed}; {self.observations} observations, {self.quantities} "
                 f"quantities; validation {self.validation}; {published}; {self.seconds:.1f} s")
-
-
-def code_checksum() -> str:
-    """Everything besides the raw files that decides a release's content: the library's code and the
-    contract's data files."""
-    from govreport.contract.files import DATA_DIR
-
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")) + sorted(DATA_DIR.rglob("*.csv")) + sorted(DATA_DIR.rglob("*.json")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
-def inputs_fingerprint(paths: list[Path], entries: dict[str, SourceEntry]) -> str:
-    """A hash of every input of a release: the raw files' names, bytes and manifest entries, and the code.
-    Equal to the latest release's: nothing can have changed, and nothing needs extracting."""
-    h = hashlib.sha256(code_checksum().encode())
-    for path in sorted(paths):
-        try:
-            digest = file_sha256(path)
-        except OSError as err:
-            digest = repr(err)
-        h.update(path.name.encode() + b"\0" + repr(entries.get(path.name)).encode() + b"\0" + digest.encode())
-    return h.hexdigest()

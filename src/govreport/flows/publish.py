@@ -8,7 +8,6 @@ worker count, batches run on a Dask cluster; by default they run in-process.
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -19,18 +18,13 @@ from prefect.futures import as_completed
 from govreport.errors import retry_if_transient
 from govreport.extract.budget import BudgetedProcessor
 from govreport.extract.cache import ExtractionCache
-from govreport.extract.pipeline import (
-    DocumentResult,
-    RunSummary,
-    drop_duplicate_documents,
-    inputs_fingerprint,
-    read_inputs,
-    refuse_unusable_manifest,
-)
-from govreport.release.commit import atomic_write
+from govreport.extract.pipeline import DocumentResult, RunSummary, drop_duplicate_documents, refuse_unusable_manifest
+from govreport.fingerprint import inputs_fingerprint
 from govreport.release.publish import PublishOutcome, extracted_tables
 from govreport.release.storage import latest_descriptor, publish_to, recover_target
+from govreport.release.unchanged import known_inputs, remember_inputs
 from govreport.sources.fetch import fetch_to_raw
+from govreport.sources.raw_folder import read_inputs
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
@@ -96,15 +90,18 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
         log.info("%s", outcome.summary)
         return outcome
     batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
+
+    def entries_of(batch: list[str]) -> dict:  # a task's inputs stay small: only its own manifest entries
+        return {name: entries[name] for name in (Path(f).name for f in batch) if name in entries}
     futures: list = []  # in the order of the files
 
     def finished():
         if parallel:
-            futures.extend(extract_batch.submit(b, entries, state_dir) for b in batches)
+            futures.extend(extract_batch.submit(b, entries_of(b), state_dir) for b in batches)
             yield from as_completed(futures)
         else:
             for b in batches:
-                futures.append(extract_batch.submit(b, entries, state_dir))
+                futures.append(extract_batch.submit(b, entries_of(b), state_dir))
                 futures[-1].wait()
                 yield futures[-1]
 
@@ -131,26 +128,6 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
     log.info("%s", summary)
     outcome.summary = summary
     return outcome
-
-
-def known_inputs(state_dir: str, latest: dict) -> set[str]:
-    """Input fingerprints known to give the latest release's content: its own, and those of later runs
-    that found nothing to publish (a code change that changed no data, say)."""
-    known = {latest.get("govreport", {}).get("inputs_sha256")}
-    path = Path(state_dir) / "inputs.json"
-    try:
-        recorded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # missing or torn: only a shortcut is lost; this run rewrites it
-        recorded = None
-    if isinstance(recorded, dict) and recorded.get("version") == latest["version"]:
-        known.add(recorded.get("inputs"))
-    return known - {None}
-
-
-def remember_inputs(state_dir: str, inputs: str, version: str | None) -> None:
-    Path(state_dir).mkdir(parents=True, exist_ok=True)
-    atomic_write(Path(state_dir) / "inputs.json", (json.dumps({"inputs": inputs, "version": version}) + "\n")
-                 .encode("utf-8"))
 
 
 def task_runner(workers: int | None = None, scheduler: str | None = None):

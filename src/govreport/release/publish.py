@@ -11,14 +11,11 @@ replaced only after that. A lock file keeps two publishers apart.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,8 +49,10 @@ from govreport.contract.model import (
 from govreport.contract.render import data_dictionary
 from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
+from govreport.release.catalog import catalog_of, json_bytes
 from govreport.release.commit import ReleaseDamaged, atomic_write, fsync_path, fsync_tree, step, verify_release
-from govreport.release.latest import is_pointer, point_latest
+from govreport.release.latest import point_latest
+from govreport.release.lock import publish_lock
 from govreport.release.versions import parse_version
 from govreport.site import build_catalog_site, build_release_site
 from govreport.sources.decode import file_sha256
@@ -61,8 +60,6 @@ from govreport.sources.regions import REGION_CODES_EDITION
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from govreport.tables.database import DATABASE_NAME, write_database
 from govreport.tables.panel import targets_vs_actuals, tidy_panel
-
-LOCK_NAME = ".publish.lock"
 
 
 class PublishBlocked(Exception):
@@ -91,10 +88,6 @@ def _short(failure) -> str:
     rows = failure.rows
     shown = f" rows: {', '.join(str(r) for r in rows[:3])}{' …' if len(rows) > 3 else ''}" if rows else ""
     return f"{failure.table}: {failure.check} {failure.message[:160]}{shown}".rstrip()
-
-
-class PublishLocked(Exception):
-    pass
 
 
 @dataclass
@@ -229,10 +222,6 @@ def code_version() -> dict:
 _atomic_write = atomic_write  # durable: fsynced file and folder (release/commit.py)
 
 
-def _json_bytes(obj) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
-
-
 def _resource(t: Table, path: str, fmt: str, file: Path) -> dict:
     """A descriptor entry. The CSV is the tabular resource Frictionless validates row by row; its Parquet
     twin is declared as a file (Frictionless checks its bytes and hash) carrying the same schema, which is
@@ -258,28 +247,6 @@ def _sources(results: list[DocumentResult]) -> list[dict]:
                     "hash": f"sha256:{d['document_id']}", "publisher": d["source"],
                     "region": d["region_name"], "licence": d["licence"]})
     return sorted(out, key=lambda s: s["path"])
-
-
-@contextmanager
-def publish_lock(out_dir: Path, wait_seconds: float = 0):
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(out_dir / LOCK_NAME, "a+")
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                fh.close()
-                raise PublishLocked(f"{out_dir}: another publish run holds {LOCK_NAME}; try again when it ends") \
-                    from None
-            time.sleep(0.2)
-    try:
-        yield
-    finally:
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
 
 
 def read_latest(package_dir: Path) -> dict | None:
@@ -380,7 +347,7 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
         step("renamed")
         # The commit point: from here on, version is the latest. A crash before it leaves a complete folder
         # that the next run's recovery adopts; after it, a catalog that recovery rebuilds.
-        _atomic_write(package_dir / "latest.json", _json_bytes({"name": PACKAGE_NAME, "version": version,
+        _atomic_write(package_dir / "latest.json", json_bytes({"name": PACKAGE_NAME, "version": version,
                                                                 "path": f"{version}/"}))
         step("committed")
         point_latest(package_dir, version)
@@ -398,7 +365,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
     resources = []
     for t in TABLES:
         write_parquet(t, tables[t.name], stage / "data" / f"{t.name}.parquet", version)
-        (stage / "schemas" / f"{t.name}.schema.json").write_bytes(_json_bytes(t.to_frictionless()))
+        (stage / "schemas" / f"{t.name}.schema.json").write_bytes(json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
     write_database(tables, TABLES, stage / "data" / DATABASE_NAME)
@@ -429,7 +396,7 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
     if not problems.valid:  # Frictionless's metadata validation, before anything is released
         raise ValueError("datapackage.json is not a valid descriptor: " +
                          "; ".join(e.message for e in problems.errors))
-    (stage / "datapackage.json").write_bytes(_json_bytes(descriptor))
+    (stage / "datapackage.json").write_bytes(json_bytes(descriptor))
     diff = changes.diff_tables(changes.release_tables(previous_dir) if previous_dir else None, tables)
     changes.write(stage, diff)
     old_log = (previous_dir / "CHANGELOG.md").read_text(encoding="utf-8") \
@@ -443,29 +410,5 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
 def update_catalog(out_dir: Path) -> dict:
     """Rewrite published/catalog.json from the release folders on disk."""
     catalog = catalog_of(out_dir)
-    _atomic_write(Path(out_dir) / "catalog.json", _json_bytes(catalog))
+    _atomic_write(Path(out_dir) / "catalog.json", json_bytes(catalog))
     return catalog
-
-
-def catalog_of(out_dir: Path) -> dict:
-    """The catalog the release folders on disk make."""
-    from govreport.release.recover import VERSION_NAME
-
-    packages = []
-    for package_dir in sorted(p for p in Path(out_dir).iterdir() if p.is_dir() and not p.name.startswith(".")):
-        versions = []
-        for release in package_dir.iterdir():
-            descriptor_path = release / "datapackage.json"
-            if not VERSION_NAME.match(release.name) or is_pointer(release) or not descriptor_path.exists():
-                continue
-            d = json.loads(descriptor_path.read_text(encoding="utf-8"))
-            versions.append({"version": d["version"], "created": d["created"],
-                             "path": f"{package_dir.name}/{release.name}/",
-                             "row_counts": d["govreport"]["row_counts"],
-                             "content_sha256": d["govreport"]["content_sha256"],
-                             "reason": d["govreport"].get("version_reason"),
-                             "resources": {r["name"]: r["hash"] for r in d["resources"]}})
-        versions.sort(key=lambda v: parse_version(v["version"]), reverse=True)
-        if versions:
-            packages.append({"name": package_dir.name, "latest": versions[0]["version"], "versions": versions})
-    return {"packages": packages}

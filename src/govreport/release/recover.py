@@ -13,29 +13,25 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 from pathlib import Path
 
 from govreport.contract.model import PACKAGE_NAME
+from govreport.release.catalog import catalog_of, json_bytes
 from govreport.release.commit import atomic_write, fsync_path, verify_release
 from govreport.release.latest import LATEST, point_latest
+from govreport.release.versions import VERSION_NAME, parse_version
 
-VERSION_NAME = re.compile(r"^\d+\.\d+\.\d+$")
 ASIDE = ".aside"  # where unusable version folders are moved, under the published folder
-
-
-def semver(version: str) -> tuple[int, int, int]:
-    major, minor, patch = (int(x) for x in version.split("."))
-    return major, minor, patch
 
 
 def version_folders(package_dir: Path) -> list[str]:
     """The package's version folders, oldest first."""
     if not package_dir.is_dir():
         return []
-    return sorted((p.name for p in package_dir.iterdir() if p.is_dir() and VERSION_NAME.match(p.name)), key=semver)
+    names = (p.name for p in package_dir.iterdir() if p.is_dir() and VERSION_NAME.match(p.name))
+    return sorted(names, key=parse_version)
 
 
 def read_pointer(package_dir: Path) -> str | None:
@@ -84,9 +80,6 @@ def _link_target(link: Path) -> str | None:
 
 def recover(out_dir: Path) -> list[str]:
     """Bring out_dir to a consistent state; return what was done, one line each (empty: nothing to do)."""
-    from govreport.release.publish import _json_bytes, catalog_of
-    from govreport.site import build_catalog_site
-
     out_dir = Path(out_dir)
     package_dir = out_dir / PACKAGE_NAME
     notes: list[str] = []
@@ -99,7 +92,7 @@ def recover(out_dir: Path) -> list[str]:
     newest = pointer
     # Folders above the pointer were renamed into place by a run that died before its commit.
     for version in reversed(version_folders(package_dir)):
-        if pointer is not None and semver(version) <= semver(pointer):
+        if pointer is not None and parse_version(version) <= parse_version(pointer):
             break
         release = package_dir / version
         problems = verify_release(release)
@@ -107,7 +100,7 @@ def recover(out_dir: Path) -> list[str]:
             moved = move_aside(out_dir, release, problems)
             notes.append(f"{version} was incomplete or damaged ({problems[0]}); moved aside to {moved}")
             continue
-        if newest is None or semver(version) > semver(newest):
+        if newest is None or parse_version(version) > parse_version(newest):
             newest = version
             if version != pointer:
                 notes.append(f"{version} was complete but not committed; adopted after checking its hashes")
@@ -122,7 +115,7 @@ def recover(out_dir: Path) -> list[str]:
     if not out_dir.is_dir():
         return notes
     catalog_file = out_dir / "catalog.json"
-    wanted = _json_bytes(catalog_of(out_dir))
+    wanted = json_bytes(catalog_of(out_dir))
     try:
         current = catalog_file.read_bytes()
     except OSError:
@@ -130,6 +123,11 @@ def recover(out_dir: Path) -> list[str]:
     if current != wanted and (current is not None or newest is not None):
         atomic_write(catalog_file, wanted)
         notes.append(f"{catalog_file} was {'missing' if current is None else 'out of date or damaged'}; rebuilt")
-    if newest is not None:
-        build_catalog_site(out_dir)  # cheap and byte-identical for the same catalog; repairs a torn page
+    index = out_dir / "index.html"
+    if newest is not None and (notes or not index.exists() or index.stat().st_mtime < catalog_file.stat().st_mtime):
+        # The page follows the catalog: a run that died between writing the two left it behind (it is
+        # written atomically, so never torn). Rendering it needs Jinja: not loaded when nothing is wrong.
+        from govreport.site.catalog_page import build_catalog_site
+
+        build_catalog_site(out_dir)
     return notes

@@ -25,18 +25,17 @@ from pathlib import Path
 import fsspec
 
 from govreport.extract.pipeline import DocumentResult
+from govreport.paths import is_remote
 from govreport.release.commit import step, verify_release
-from govreport.release.publish import PACKAGE_NAME, PublishLocked, PublishOutcome, publish, publish_lock
-from govreport.release.recover import ASIDE, VERSION_NAME, pointer_bytes, recover, semver
+from govreport.release.lock import PublishLocked, publish_lock
+from govreport.release.publish import PACKAGE_NAME, PublishOutcome, publish
+from govreport.release.recover import ASIDE, pointer_bytes, recover
+from govreport.release.versions import VERSION_NAME, parse_version
 
 CLAIMS = ".claims"
 CLAIM_TTL = "GOVREPORT_CLAIM_TTL"  # seconds after which an unfinished claim is taken to be a dead run's
 DEFAULT_CLAIM_TTL = 3600.0
 CLAIM_WAIT_SECONDS = 300.0  # how long a publisher that lost a claim waits for the winner's commit
-
-
-def is_remote(target: str | Path) -> bool:
-    return "://" in str(target) and not str(target).startswith("file://")
 
 
 def _pull(fs, root: str, mirror: Path) -> None:
@@ -85,7 +84,7 @@ def _remote_versions(fs, package: str) -> list[str]:
     if not fs.exists(package):
         return []
     names = [e.rstrip("/").rsplit("/", 1)[-1] for e in fs.ls(package, detail=False)]
-    return sorted((n for n in names if VERSION_NAME.match(n)), key=semver)
+    return sorted((n for n in names if VERSION_NAME.match(n)), key=parse_version)
 
 
 def _claim(root: str, version: str) -> str:
@@ -115,7 +114,7 @@ def recover_remote(fs, root: str) -> list[str]:
         notes.append(f"{package}/latest.json was unreadable or named no release; rebuilt from the version folders")
     newest = pointer
     for version in reversed(_remote_versions(fs, package)):
-        if pointer is not None and semver(version) <= semver(pointer):
+        if pointer is not None and parse_version(version) <= parse_version(pointer):
             break
         folder = f"{package}/{version}"
         problems = verify_release(folder, read=lambda rel, folder=folder: _cat(fs, f"{folder}/{rel}"))
@@ -131,7 +130,7 @@ def recover_remote(fs, root: str) -> list[str]:
                 fs.rm(_claim(root, version))  # the dead run's claim: the version can be written again
             notes.append(f"{version} was incomplete ({problems[0]}); moved aside to {aside}")
             continue
-        if newest is None or semver(version) > semver(newest):
+        if newest is None or parse_version(version) > parse_version(newest):
             newest = version
             notes.append(f"{version} was complete but not committed; adopted after checking its hashes")
         if pointer is None:
@@ -157,7 +156,7 @@ def _wait_for_commit(fs, root: str, version: str, deadline: float) -> None:
     while time.monotonic() < deadline:
         fs.invalidate_cache()
         pointer = _remote_pointer(fs, package)
-        if pointer is not None and semver(pointer) >= semver(version):
+        if pointer is not None and parse_version(pointer) >= parse_version(version):
             return
         age = _claim_age(fs, _claim(root, version))
         if age is None:

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from govreport.contract.model import PACKAGE_NAME, PACKAGE_TITLE_ZH
+from govreport.release.commit import atomic_write
 from govreport.release.versions import is_version, parse_version
 from govreport.site.release_files import read_json
 from govreport.site.templating import render, static_text
@@ -40,6 +41,6 @@ def build_catalog_site(published_dir: Path) -> Path:
                          "title_zh": PACKAGE_TITLE_ZH if name == PACKAGE_NAME else "", "latest": latest,
                          "versions": rows})
     index = published_dir / "index.html"
-    index.write_text(render("catalog.html.j2", packages=packages, inline_css=static_text("style.css")),
-                     encoding="utf-8")
+    page = render("catalog.html.j2", packages=packages, inline_css=static_text("style.css"))
+    atomic_write(index, page.encode("utf-8"))  # never torn: recovery trusts a page newer than the catalog
     return index

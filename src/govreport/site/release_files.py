@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from govreport.site.text import clean
 
 
@@ -20,6 +18,8 @@ def read_json(path: Path):
 def read_rows(path: Path, columns: list[str] | None = None, limit: int | None = None) -> list[dict]:
     """A Parquet table's rows as JSON-safe dicts; [] when the file is not there. Only the columns the file has
     are read, so a page built from an older release (fewer columns) still renders."""
+    import pyarrow.parquet as pq  # here: the catalog page, rebuilt by every run's recovery, reads no Parquet
+
     if not Path(path).exists():
         return []
     if columns is not None:

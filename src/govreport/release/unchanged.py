@@ -1,0 +1,73 @@
+"""Whether a run has anything to publish: its inputs' fingerprint against the latest release's.
+
+The same raw files, manifest and code as the latest release give the same content, so a run whose
+inputs are known stops at once. The CLI asks before Prefect, the extractor or pyarrow are loaded (a
+no-change run then costs about a second); the flow asks the same question for scheduled runs.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govreport.contract.model import PACKAGE_NAME
+from govreport.fingerprint import inputs_fingerprint
+from govreport.release.commit import atomic_write
+from govreport.release.lock import PublishLocked, publish_lock
+from govreport.release.recover import read_pointer, recover
+from govreport.sources.raw_folder import read_inputs
+
+INPUTS_RECORD = "inputs.json"  # in the state folder: the last run's fingerprint and the release it matched
+
+
+@dataclass
+class Unchanged:
+    """The latest release, which a run with these inputs would publish again."""
+    version: str
+    row_counts: dict[str, int]
+    documents: int
+    notes: list[str] = field(default_factory=list)  # manifest problems and what recovery repaired
+
+
+def known_inputs(state_dir: str | Path, latest: dict) -> set[str]:
+    """Input fingerprints known to give the latest release's content: its own, and those of later runs
+    that found nothing to publish (a code change that changed no data, say)."""
+    known = {latest.get("govreport", {}).get("inputs_sha256")}
+    try:
+        recorded = json.loads((Path(state_dir) / INPUTS_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing or torn: only a shortcut is lost; this run rewrites it
+        recorded = None
+    if isinstance(recorded, dict) and recorded.get("version") == latest["version"]:
+        known.add(recorded.get("inputs"))
+    return known - {None}
+
+
+def remember_inputs(state_dir: str | Path, inputs: str, version: str | None) -> None:
+    Path(state_dir).mkdir(parents=True, exist_ok=True)
+    atomic_write(Path(state_dir) / INPUTS_RECORD,
+                 (json.dumps({"inputs": inputs, "version": version}) + "\n").encode("utf-8"))
+
+
+def unchanged_release(raw_dir: Path, out_dir: Path, state_dir: Path) -> Unchanged | None:
+    """The latest release in the folder out_dir when publishing raw_dir now would publish nothing new.
+    None when there may be work, or when only a full run can tell: no release yet, a manifest that is
+    unusable or names URLs to fetch, another run publishing."""
+    files, entries, problems = read_inputs(raw_dir)
+    if any(p.fatal for p in problems) or any(e.url for e in entries.values()):
+        return None
+    package = out_dir / PACKAGE_NAME
+    if not package.is_dir():
+        return None
+    try:
+        with publish_lock(out_dir):
+            recovered = recover(out_dir)  # a crashed run's leftovers, before trusting latest
+            version = read_pointer(package)
+            if version is None:
+                return None
+            latest = json.loads((package / version / "datapackage.json").read_text(encoding="utf-8"))
+    except PublishLocked:
+        return None
+    if inputs_fingerprint(files, entries) not in known_inputs(state_dir, latest):
+        return None
+    notes = [f"manifest: {p}" for p in problems] + [f"recovered: {note}" for note in recovered]
+    return Unchanged(version, latest["govreport"]["row_counts"], len(files), notes)
