@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""End-to-end pipeline benchmark on synthetic corpora of 100, 1 000 and 10 000 reports.
+"""End-to-end pipeline benchmark on synthetic corpora of 1 000 and 10 000 reports (30 000 when asked).
 
-    .venv/bin/python bench/pipeline_bench.py [--sizes 100 1000 10000] [--work /tmp/govreport-bench]
+    .venv/bin/python bench/pipeline_bench.py [--sizes 1000 10000 30000] [--work /tmp/govreport-bench] [--server]
 
-For each size, each in a fresh process (peak memory is that process's, from wait4):
-  prefect      `govreport publish` (the Prefect flow on the embedded API), fresh state: end-to-end time
+Runs on a fresh machine (it makes its own folders and Prefect homes). For each size, each command in a fresh
+process (peak memory and CPU seconds are that process's, from wait4):
+  prefect      `govreport publish` (the Prefect flow on the embedded API), fresh state: wall and CPU seconds
   plain        the same work without Prefect (library calls): the orchestration overhead is the difference
-  rerun        `govreport publish` again with nothing new (extraction cache, nothing published)
-  empty flow   an empty Prefect flow started the same way: Prefect's own start-up, the floor for a rerun
-  validate     Frictionless + GX on the release, after imports (and the import time of GX)
-  server       `govreport publish` against a long-running Prefect server (a deployment's case): no start-up
-Targets on the 2-core machine: 1 000 documents under 60 s; overhead under 25%; rerun within 1.5x the empty
-flow; validation of 1 000 documents under 10 s; peak memory under 1 GB at 10 000 documents.
+  no-change    `govreport publish` again with nothing new, against `python -c pass`
+  validate     Frictionless + GX on the release, after imports (GX's import time apart)
+  server       (--server) `govreport publish` against a long-running Prefect server (a deployment's case)
+Then Dask's cost per task: a flow of trivial tasks on a local two-process Dask cluster, 20 tasks against 220.
+Targets (issue #15, 2-core machine): 1 000 documents end to end <= 20 s; overhead < 15 %; no-change <= 1.5 s;
+peak RSS < 1 GB at 10 000 documents; validation of 10 000 documents < 5 s of checks.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,18 +34,30 @@ GOVREPORT = [PY, "-m", "govreport.cli"]
 PLAIN = """
 import sys
 from pathlib import Path
-from govreport.extract.pipeline import process_all, read_inputs
+from govreport.extract.pipeline import process_all
+from govreport.sources.raw_folder import read_inputs
 from govreport.release.publish import publish
 raw, out, state = map(Path, sys.argv[1:4])
 files, entries, _ = read_inputs(raw)
 print(publish(process_all(files, entries), out, raw, state).version)
 """
-EMPTY_FLOW = """
-from prefect import flow
-@flow
-def empty():
-    return 0
-empty()
+DASK_TASKS = """
+import sys, time
+from prefect import flow, task
+from prefect_dask import DaskTaskRunner
+
+@task
+def nothing(i):
+    return i
+
+@flow(task_runner=DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
+                                                 "dashboard_address": None}))
+def many(n):
+    t = time.perf_counter()
+    [f.result() for f in [nothing.submit(i) for i in range(n)]]
+    return time.perf_counter() - t
+
+print(many(int(sys.argv[1])))
 """
 VALIDATE = """
 import sys, time
@@ -58,18 +72,22 @@ print(f"{imported:.2f} {time.perf_counter() - t:.2f} {report.passed}")
 """
 
 
-def run(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """Seconds, peak RSS in MB, and stdout of one command in its own process."""
+def run(cmd: list[str], env: dict) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds, peak RSS in MB, and stdout of one command in its own process."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
-    out_text = proc.stdout.read()
-    err_text = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    streams: dict[str, str] = {}
+    readers = [threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()))
+               for name, pipe in (("out", proc.stdout), ("err", proc.stderr))]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)  # this process's own peak memory and CPU time
     seconds = time.perf_counter() - t
+    for reader in readers:
+        reader.join()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{err_text[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, out_text
-
+        raise SystemExit(f"{' '.join(str(c) for c in cmd[:4])} failed:\n{streams['err'][-3000:]}")
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, streams["out"]
 
 def start_server(work: Path, env: dict) -> tuple[subprocess.Popen, str]:
     """A Prefect server on loopback for the 'server' measurement."""
@@ -95,47 +113,54 @@ def start_server(work: Path, env: dict) -> tuple[subprocess.Popen, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--work", type=Path, default=Path("/tmp/govreport-bench"))
+    ap.add_argument("--server", action="store_true", help="also publish against a long-running Prefect server")
     args = ap.parse_args()
-    env = dict(os.environ, PREFECT_HOME=str(args.work / "prefect-home"), PREFECT_LOGGING_LEVEL="WARNING",
-               COLUMNS="200")
-    server, api_url = start_server(args.work, env)
-    server_env = dict(env, PREFECT_API_URL=api_url)
-    print(f"{'docs':>6} {'MB':>6} {'prefect s':>9} {'docs/s':>7} {'plain s':>8} {'overhead':>8} {'rerun s':>8} "
-          f"{'empty s':>8} {'rerun/empty':>11} {'validate s':>10} {'peak MB':>8} {'server s':>8} {'overhead':>8}")
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PREFECT_HOME=str(args.work / "prefect-home"), COLUMNS="200")
+    server = api_url = None
+    if args.server:
+        (args.work / "prefect-server-home").mkdir(exist_ok=True)
+        server, api_url = start_server(args.work, env)
+    print(f"{'docs':>6} {'MB':>5} {'prefect s':>9} {'cpu s':>6} {'docs/s':>6} {'plain s':>7} {'overhead':>8} "
+          f"{'no-change s':>11} {'pass s':>6} {'validate s':>10} {'GX import':>9} {'peak MB':>7}"
+          + (f" {'server s':>8}" if server else ""), flush=True)
     for n in args.sizes:
         corpus = args.work / f"corpus-{n}"
         if not corpus.exists():
             build_corpus(corpus, n_docs=n, seed=0)
         mb = sum(p.stat().st_size for p in corpus.glob("*.txt")) / 1e6
-        for sub in ("out", "state", "out-plain", "state-plain", "validation"):
+        for sub in ("out", "state", "out-plain", "state-plain", "validation", "out-server", "state-server"):
             shutil.rmtree(args.work / f"{sub}-{n}", ignore_errors=True)
         out, state = args.work / f"out-{n}", args.work / f"state-{n}"
         publish = GOVREPORT + ["publish", "--raw", str(corpus), "--out", str(out), "--state", str(state)]
-        t_prefect, mem_prefect, _ = run(publish, env)
-        t_plain, mem_plain, _ = run([PY, "-c", PLAIN, str(corpus), str(args.work / f"out-plain-{n}"),
-                                     str(args.work / f"state-plain-{n}")], env)
-        t_rerun, _, rerun_out = run(publish, env)
+        t_prefect, cpu_prefect, mem_prefect, _ = run(publish, env)
+        t_plain, _, mem_plain, _ = run([PY, "-c", PLAIN, str(corpus), str(args.work / f"out-plain-{n}"),
+                                        str(args.work / f"state-plain-{n}")], env)
+        t_rerun, _, _, rerun_out = run(publish, env)
         assert "Nothing changed" in rerun_out, rerun_out
-        t_empty, _, _ = run([PY, "-c", EMPTY_FLOW], env)
-        release = next((out / "china-local-government-report-indicators").glob("1.0.0"))
-        _, mem_validate, validated = run([PY, "-c", VALIDATE, str(release), str(corpus),
-                                          str(args.work / f"validation-{n}")], env)
+        t_pass = run([PY, "-c", "pass"], env)[0]
+        release = out / "china-local-government-report-indicators" / "1.0.0"
+        _, _, mem_validate, validated = run([PY, "-c", VALIDATE, str(release), str(corpus),
+                                             str(args.work / f"validation-{n}")], env)
         gx_import, t_validate, _passed = validated.split()
         overhead = (t_prefect - t_plain) / t_prefect
-        shutil.rmtree(args.work / f"out-server-{n}", ignore_errors=True)
-        shutil.rmtree(args.work / f"state-server-{n}", ignore_errors=True)
-        t_server, _, _ = run(GOVREPORT + ["publish", "--raw", str(corpus), "--out", str(args.work / f"out-server-{n}"),
-                                          "--state", str(args.work / f"state-server-{n}")], server_env)
-        print(f"{n:>6} {mb:>6.1f} {t_prefect:>9.1f} {n / t_prefect:>7.1f} {t_plain:>8.1f} {overhead:>8.0%} "
-              f"{t_rerun:>8.1f} {t_empty:>8.1f} {t_rerun / t_empty:>11.2f} {float(t_validate):>10.1f} "
-              f"{max(mem_prefect, mem_plain, mem_validate):>8.0f} {t_server:>8.1f} "
-              f"{(t_server - t_plain) / t_server:>8.0%}",
+        row = (f"{n:>6} {mb:>5.0f} {t_prefect:>9.1f} {cpu_prefect:>6.1f} {n / t_prefect:>6.0f} {t_plain:>7.1f} "
+               f"{overhead:>8.0%} {t_rerun:>11.2f} {t_pass:>6.2f} {float(t_validate):>10.1f} {float(gx_import):>9.1f} "
+               f"{max(mem_prefect, mem_plain, mem_validate):>7.0f}")
+        if server:
+            t_server = run(GOVREPORT + ["publish", "--raw", str(corpus), "--out", str(args.work / f"out-server-{n}"),
+                                        "--state", str(args.work / f"state-server-{n}")],
+                           dict(env, PREFECT_API_URL=api_url))[0]
+            row += f" {t_server:>8.1f}"
+        print(row, flush=True)
+        print(f"       (peak MB: prefect run {mem_prefect:.0f}, plain {mem_plain:.0f}, validate {mem_validate:.0f})",
               flush=True)
-        print(f"       (peak MB: prefect run {mem_prefect:.0f}, plain {mem_plain:.0f}, validate {mem_validate:.0f}; "
-              f"GX import {gx_import} s, not in 'validate s')", flush=True)
-    os.killpg(server.pid, 9)
+    few, many = (float(run([PY, "-c", DASK_TASKS, str(k)], env)[3]) for k in (20, 220))
+    print(f"Dask (2 local worker processes): {(many - few) / 200 * 1000:.1f} ms per task", flush=True)
+    if server:
+        os.killpg(server.pid, 9)
 
 
 if __name__ == "__main__":
