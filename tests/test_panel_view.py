@@ -12,6 +12,7 @@ import re
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pyarrow.parquet as pq
 import pytest
@@ -20,7 +21,7 @@ from govreport.site import build_release_site
 from govreport.site.panel_view import panel_view_data
 from govreport.site.templating import environment
 from govreport.site.text import with_unit
-from test_site import _QuietHandler, browser  # noqa: F401  (browser: the shared Chromium fixture)
+from test_site import ARTIFACTS, _QuietHandler, browser  # noqa: F401  (browser: the shared Chromium fixture)
 
 from conftest import publish_folder
 
@@ -269,6 +270,8 @@ def test_browser_choosing_region_and_indicator_redraws_the_series(view, panel_re
     assert view.get_attribute("#pv-chart", "role") == "img"
     assert str(series[0]["year"]) in view.text_content("#pv-chart desc")
     assert view.locator("label[for=pv-region]").count() == 1 and view.locator("label[for=pv-indicator]").count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)  # for people to look at (git-ignored)
+    view.locator("#panel-view").screenshot(path=str(ARTIFACTS / "panel-view.png"))
 
 
 @pytest.mark.slow
@@ -290,6 +293,15 @@ def test_browser_find_region_narrows_the_list_and_csv_has_the_series(view, panel
     shown = _shown(view)["rows"]
     assert [int(r["year"]) for r in tidy] == [r["year"] for r in shown]
     assert [r["met"] for r in tidy] == [r["met"] for r in shown]  # true, false or empty alike
+    # The address names the series chosen: opened again (or sent to someone), the page shows that series.
+    key = _shown(view)["series"]
+    assert key.startswith("440303|gdp|") and view.url.endswith("#panel=" + quote(key, safe=""))
+    cpi = _series(_table(panel_release), "440303", "consumer_price_index")
+    cpi_key = "|".join(["440303", "consumer_price_index", cpi[0]["measure"], cpi[0]["basis"], cpi[0]["unit"]])
+    view.goto("about:blank")
+    view.goto(f"{panel_server}/index.html#panel={quote(cpi_key, safe='')}")
+    view.wait_for_selector("#panel-view:not([hidden]) #pv-table tbody tr")
+    _expect(view, cpi)
 
 
 @pytest.mark.slow

@@ -256,7 +256,7 @@
       return row[C.year] + ": target 目标 " + (targetText(s, row) || "—") + ", outcome 实际 " +
         (outcomeText(s, row) || "—") + (row[C.met] === false ? " missed 未达成" : row[C.met] === true ? " met 达成" : "");
     }).join("; ");
-    svg.setAttribute("data-series", data.regions[s.r][0] + "|" + data.indicators[s.i][0] + "|" + s.m + "|" + s.b);
+    svg.setAttribute("data-series", seriesKey(s));
     caption.textContent = title;
     var body = table.tBodies[0];
     body.textContent = "";
@@ -275,7 +275,26 @@
     });
   }
 
-  var current = data.first;
+  // A chosen series is kept in the address (#panel=region|indicator|measure|basis|unit): a link to it opens it.
+  function seriesKey(s) {
+    return [data.regions[s.r][0], data.indicators[s.i][0], s.m, s.b, s.u].join("|");
+  }
+  function fromHash() {
+    var m = /^#panel=(.+)$/.exec(window.location.hash);
+    if (!m) return null;
+    var key;
+    try { key = decodeURIComponent(m[1]); } catch (e) { return null; }
+    for (var i = 0; i < data.series.length; i++) { if (seriesKey(data.series[i]) === key) return i; }
+    return null;
+  }
+  function remember() {
+    try {
+      window.history.replaceState(null, "", "#panel=" + encodeURIComponent(seriesKey(data.series[current])));
+    } catch (e) { /* some file:// pages refuse; the view works the same */ }
+  }
+
+  var linked = fromHash();
+  var current = linked !== null ? linked : data.first;
   function select(si) {
     current = si;
     var s = data.series[si];
@@ -291,15 +310,18 @@
     fillMeasures(region, Number(indicatorSel.value), current);
     current = Number(measureSel.value);
     show(current);
+    remember();
   });
   indicatorSel.addEventListener("change", function () {
     fillMeasures(Number(regionSel.value), Number(indicatorSel.value), current);
     current = Number(measureSel.value);
     show(current);
+    remember();
   });
   measureSel.addEventListener("change", function () {
     current = Number(measureSel.value);
     show(current);
+    remember();
   });
   find.addEventListener("input", function () {
     // Narrow the region list; the chosen region stays listed until another is chosen.
@@ -308,4 +330,5 @@
 
   view.hidden = false;
   select(current);
+  if (linked !== null) view.scrollIntoView();
 })();
