@@ -103,8 +103,8 @@ def _panel_csv(downloads: dict) -> list[dict]:
     download paths, for the panel view to point spreadsheet users at."""
     wanted = {"panel.csv": "tidy: one row per region, indicator, measure and year 整洁格式",
               "targets_vs_actuals.csv": "with sources, ids and counts 含来源与编号"}
-    return [{"path": f["path"], "name": f["name"], "label": wanted[f["name"]]}
-            for f in downloads["files"] if f["name"] in wanted and f["format"] == "csv"]
+    found = {f["name"]: f for f in downloads["files"] if f["name"] in wanted and f["format"] == "csv"}
+    return [{"path": found[n]["path"], "name": n, "label": label} for n, label in wanted.items() if n in found]
 
 
 def _panel_rows(panel: list[dict], names: dict) -> list[dict]:
