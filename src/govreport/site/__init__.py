@@ -2,7 +2,10 @@
 
     published/index.html                          every package and version (catalog_page)
     published/<package>/<version>/index.html      the release page (release_page)
-    published/<package>/<version>/site/           its stylesheet, script and per-document pages (source_page)
+    published/<package>/<version>/site/           its stylesheet, scripts and per-document pages (source_page)
+
+The release page's panel view (panel_view, static/panel.js) picks one region, indicator and measure of
+targets_vs_actuals and draws its targets against its outcomes over the years, from data embedded in the page.
 
 The pages make no network request of their own (no CDN, no web fonts): they work from a file server or
 straight from disk. A Content-Security-Policy forbids inline script and any request off the page's own

@@ -14,9 +14,17 @@ from govreport.site.text import UNIT_EN, UNIT_ZH, num, value_display
 _YEAR = re.compile(r"^\d{4}$")
 
 # Columns of targets_vs_actuals the charts read.
-PANEL_COLUMNS = ["region_key", "region_code", "region_name", "indicator", "year", "measure", "unit",
+PANEL_COLUMNS = ["region_key", "region_code", "region_name", "indicator", "period", "year", "measure", "unit",
                  "target_comparator", "target_low", "target_high", "target_value", "actual_comparator",
                  "actual_value", "met"]
+
+
+def is_yearly(row: dict) -> bool:
+    """A row about one whole year (not a plan's span such as 2021/2025, whose `year` is its last); rows of older
+    releases, which have no period column, are yearly."""
+    period = row.get("period")
+    return row.get("year") is not None and (period is None or (bool(_YEAR.match(str(period)))
+                                                                and int(period) == int(row["year"])))
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -33,12 +41,12 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def chart_series(panel: list[dict]) -> list[dict]:
-    """One series per region, indicator, measure and unit, over the years of targets_vs_actuals rows; kept
+    """One series per region, indicator, measure and unit, over the one-year rows of targets_vs_actuals; kept
     when it has both targets and outcomes, or at least two points. An outcome is "missed" exactly when the
     row's `met` is false."""
     groups: dict[tuple, dict] = {}
     for r in panel:
-        if r.get("year") is None:
+        if not is_yearly(r):
             continue
         region = r.get("region_name") or r.get("region_code") or r.get("region_key") or ""
         key = (region, r["indicator"], r["measure"], r["unit"])

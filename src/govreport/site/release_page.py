@@ -15,6 +15,7 @@ from pathlib import Path
 from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, UNITS
 from govreport.site.changes_view import changes_view
 from govreport.site.charts import PANEL_COLUMNS, chart_series, coverage_figure, series_figure, years_figure
+from govreport.site.panel_view import VIEW_COLUMNS, panel_view_data
 from govreport.site.release_files import read_rows
 from govreport.site.source_page import HEX16, HEX64, page_name, write_document_pages
 from govreport.site.templating import copy_static, render
@@ -97,6 +98,15 @@ def _downloads(release_dir: Path, descriptor: dict) -> dict:
             "extras": [{"href": p, "label": label} for p, label in extras if (release_dir / p).exists()]}
 
 
+def _panel_csv(downloads: dict) -> list[dict]:
+    """The tidy panel's CSV (and targets_vs_actuals', with ids and counts), among the release's checked
+    download paths, for the panel view to point spreadsheet users at."""
+    wanted = {"panel.csv": "tidy: one row per region, indicator, measure and year 整洁格式",
+              "targets_vs_actuals.csv": "with sources, ids and counts 含来源与编号"}
+    found = {f["name"]: f for f in downloads["files"] if f["name"] in wanted and f["format"] == "csv"}
+    return [{"path": found[n]["path"], "name": n, "label": label} for n, label in wanted.items() if n in found]
+
+
 def _panel_rows(panel: list[dict], names: dict) -> list[dict]:
     """targets_vs_actuals rows with both a target and an outcome, as the page's table shows them."""
     out = []
@@ -155,7 +165,7 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
     shown = read_rows(data / "observations.parquet", limit=MAX_TABLE_ROWS)
     documents = read_rows(data / "documents.parquet")
     names = {r["code"]: r for r in read_rows(data / "indicators.parquet")}
-    panel = read_rows(data / "targets_vs_actuals.parquet", columns=PANEL_COLUMNS)
+    panel = read_rows(data / "targets_vs_actuals.parquet", columns=list(dict.fromkeys(PANEL_COLUMNS + VIEW_COLUMNS)))
     version = str(descriptor.get("version") or release_dir.name)
     site = release_dir / SITE_DIR
     copy_static(site)
@@ -175,6 +185,7 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
     created = str(descriptor.get("created") or "")
     licence = (descriptor.get("licenses") or [LICENSE])[0]
     panel_rows = _panel_rows(panel, names)
+    downloads = _downloads(release_dir, descriptor)
     page = render(
         "release.html.j2",
         release_title=release_title, package_title_zh=PACKAGE_TITLE_ZH, name=descriptor.get("name"),
@@ -187,7 +198,7 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
                 "documents": (meta.get("row_counts") or {}).get("documents", len(documents)),
                 "indicators": (meta.get("row_counts") or {}).get("indicators", len(names))},
         reason=meta.get("version_reason"), content_sha256=meta.get("content_sha256"),
-        downloads=_downloads(release_dir, descriptor),
+        downloads=downloads, panel_csv=_panel_csv(downloads), panel_view=panel_view_data(panel, names),
         validation=validation_view(release_dir),
         changes=changes_view(release_dir, descriptor),
         charts=[series_figure(s, names, f"c{i}") for i, s in enumerate(series[:MAX_CHARTS])],

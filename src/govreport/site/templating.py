@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from govreport.site.text import human_bytes, num, value_display, with_unit
 
-STATIC_FILES = ("style.css", "release.js")
+STATIC_FILES = ("style.css", "release.js", "panel.js")
 
 
 def static_text(name: str) -> str:
