@@ -428,6 +428,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+    # The folder too, so that the rename itself survives a power cut.
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_json(path: Path, obj: dict) -> None:
