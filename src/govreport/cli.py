@@ -84,7 +84,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     """
     from govreport.extract.pipeline import ManifestUnusable
     from govreport.release.commit import ReleaseDamaged
-    from govreport.release.publish import PublishBlocked, PublishLocked
+    from govreport.release.publish import InputChanged, PublishBlocked, PublishLocked
     from govreport.release.storage import is_remote
 
     if not raw.is_dir():
@@ -111,7 +111,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     except PublishBlocked as blocked:
         err.print(f"[red]{escape(str(blocked))}[/]", highlight=False)
         raise typer.Exit(1) from None
-    except (ManifestUnusable, ReleaseDamaged) as bad:
+    except (ManifestUnusable, ReleaseDamaged, InputChanged) as bad:
         err.print(f"[red]error:[/] {escape(str(bad))}")
         raise typer.Exit(1) from None
     except PublishLocked as locked:
