@@ -241,3 +241,29 @@ def test_on_s3_two_publishers_cannot_both_publish_one_version(world, s3, tmp_pat
     tree = remote_tree(s3)
     sources = json.loads(tree[f"{PACKAGE_NAME}/1.2.0/datapackage.json"])["sources"]
     assert {"raw/020_new.txt", "raw/021_more.txt"} <= {s["path"] for s in sources}
+
+
+def test_on_s3_two_publishers_sharing_a_state_folder_do_not_empty_each_others_mirror(world, s3, tmp_path):
+    """Both runs would build in the same local mirror of the bucket, which each run empties first. The first
+    is held after claiming 1.1.0, its release still in the mirror; the second is refused at once, naming the
+    state folder, and the mirror is left alone, so the first pushes its whole release and commits."""
+    from govreport.release.publish import PublishLocked
+
+    results = s3_first_release(world, s3)
+    gate = tmp_path / "go"
+    first = subprocess.Popen([sys.executable, "-c", RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3,
+                                                               state=str(world / "state"))],
+                             env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not (tmp_path / "go.waiting").exists():
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.1)
+        with pytest.raises(PublishLocked) as locked:
+            publish_to(results, s3, world / "raw", world / "state")
+        assert str(locked.value).startswith(f"{world / 'state'}: another publish run to {s3} uses this state folder")
+    finally:
+        gate.touch()
+    assert first.wait(timeout=600) == 0, first.communicate()
+    assert_consistent_remote(s3, ["1.1.0", "1.0.0"])
+    assert publish_to(results, s3, world / "raw", world / "state").version is None  # the next run: nothing new

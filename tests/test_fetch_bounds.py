@@ -114,3 +114,34 @@ def test_a_server_sending_a_byte_at_a_time_cannot_hold_a_fetch(server, tmp_path)
 def test_a_normal_page_still_arrives(server, tmp_path):
     result = get(server, "/page", tmp_path)
     assert result.error is None and (tmp_path / "raw" / "doc.txt").read_bytes() == PAGE
+
+
+def manifest_run(server, tmp_path, extra=""):
+    """The flow's input step (manifest -> fetcher) on a manifest whose entry's url redirects to localhost."""
+    from govreport.flows.publish import load_inputs
+
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    (raw / "sources.yaml").write_text(f"documents:\n  - file: doc.txt\n    url: {server}/to-other-host\n{extra}",
+                                      encoding="utf-8")
+    files, entries, problems, fetch_problems = load_inputs.fn(str(raw), str(tmp_path / "state"))
+    return raw, files, entries, problems, fetch_problems
+
+
+def test_the_manifest_entry_decides_which_other_hosts_a_redirect_may_reach(server, tmp_path):
+    # No redirect_hosts: the hop from 127.0.0.1 to localhost is refused, and the message says where it led.
+    raw, files, entries, problems, fetch_problems = manifest_run(server, tmp_path)
+    assert problems == [] and entries["doc.txt"].redirect_hosts == ()
+    assert len(fetch_problems) == 1 and fetch_problems[0].startswith("doc.txt: ")
+    assert "/to-other-host: redirected (HTTP 302) to another host, localhost: not followed" in fetch_problems[0]
+    assert files == [] and not (raw / "doc.txt").exists()
+    # The entry allows localhost: followed, and the page is in raw/.
+    raw, files, entries, problems, fetch_problems = manifest_run(server, tmp_path,
+                                                                 "    redirect_hosts: [LocalHost]\n")
+    assert problems == [] and fetch_problems == [] and entries["doc.txt"].redirect_hosts == ("localhost",)
+    assert files == [str(raw / "doc.txt")] and (raw / "doc.txt").read_bytes() == PAGE
+    # Another host than the one allowed is still refused.
+    (raw / "doc.txt").unlink()
+    raw, files, entries, problems, fetch_problems = manifest_run(server, tmp_path,
+                                                                 "    redirect_hosts: [www.gov.cn]\n")
+    assert "to another host, localhost: not followed (allowed: 127.0.0.1, www.gov.cn)" in fetch_problems[0]

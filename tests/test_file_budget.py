@@ -79,7 +79,8 @@ except KeyboardInterrupt:
 """
 
 
-def test_sigterm_stops_a_run_promptly_and_leaves_no_helper(tmp_path):
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_sigterm_stops_a_run_promptly_and_leaves_no_helper(tmp_path, how):
     slow = slow_file(tmp_path)
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(slow)], stdout=subprocess.PIPE, text=True,
                             env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)})
@@ -92,7 +93,7 @@ def test_sigterm_stops_a_run_promptly_and_leaves_no_helper(tmp_path):
     assert workers, "the helper process never started"
     time.sleep(5)  # let the helper get stuck in the file
     sent = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(how)
     assert proc.wait(timeout=30) == 130
     assert time.monotonic() - sent < 30
     assert proc.stdout.read().strip() == "stopped"

@@ -213,3 +213,24 @@ def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
     assert entries == {}
     [problem] = problems
     assert problem.fatal and "alias *a0 at line 2" in problem.problem and "not allowed" in problem.problem
+
+
+def test_redirect_hosts_are_host_names(tmp_path):
+    raw = make_raw(tmp_path, "documents:\n" + GOOD_ENTRY + "    redirect_hosts: [www.GOV.cn, 10.0.0.1, www.gov.cn.]\n")
+    entries, problems = load_manifest(raw)
+    assert problems == [] and entries["a.txt"].redirect_hosts == ("10.0.0.1", "www.gov.cn")
+
+
+@pytest.mark.parametrize("value", ["www.gov.cn", "[http://www.gov.cn]", "[www.gov.cn:8080]", "[www.gov.cn/x]",
+                                   "[]", "[1]", "[user@www.gov.cn]"])
+def test_redirect_hosts_that_are_not_a_list_of_host_names_are_refused(tmp_path, value):
+    raw = make_raw(tmp_path, "documents:\n" + GOOD_ENTRY + f"    redirect_hosts: {value}\n")
+    entries, problems = load_manifest(raw)
+    assert entries["a.txt"].redirect_hosts == ()
+    assert "redirect_hosts: expected a list of host names" in only_problem(problems).problem
+
+
+def test_a_listed_file_with_a_url_is_kept_for_the_run_to_fetch(tmp_path):
+    raw = make_raw(tmp_path, "documents:\n" + GOOD_ENTRY + "  - file: new.txt\n    url: https://www.gov.cn/a.htm\n")
+    entries, problems = load_manifest(raw)
+    assert problems == [] and entries["new.txt"].url == "https://www.gov.cn/a.htm"

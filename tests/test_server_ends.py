@@ -80,3 +80,61 @@ def test_a_finished_run_leaves_no_server_behind(tmp_path):
     assert proc.returncode == 0, err[-3000:]
     assert "Published 1.0.0" in out
     assert gone_within(home, 120)
+
+
+def test_two_runs_set_up_a_fresh_prefect_home_at_once(tmp_path):
+    """Two runs starting together on one fresh PREFECT_HOME: the embedded database is created and migrated
+    once, under the lock, and both runs publish (no "duplicate column name", no "database is locked")."""
+    home = tmp_path / "prefect-home"  # does not exist yet: both runs find it fresh
+    runs = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        (folder / "raw").mkdir(parents=True)
+        shutil.copy(RAW / SEED, folder / "raw" / SEED)
+        env = os.environ | {"PREFECT_HOME": str(home), "PYTHONPATH": os.pathsep.join(sys.path)}
+        env.pop("PREFECT_API_URL", None)
+        runs.append(subprocess.Popen([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(folder / "raw"),
+                                      "--out", str(folder / "published"), "--state", str(folder / "state")],
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    try:
+        outputs = [proc.communicate(timeout=1200) for proc in runs]
+    finally:
+        for proc in runs:
+            if proc.poll() is None:
+                proc.kill()
+        for p in servers_of(home):
+            p.kill()
+    for proc, (out, err) in zip(runs, outputs, strict=True):
+        assert proc.returncode == 0, err[-3000:]
+        assert "Published 1.0.0" in out
+        assert "duplicate column" not in err and "database is locked" not in err, err[-3000:]
+    assert (home / ".govreport-server-start.lock").exists()  # the setup went through the lock
+
+
+def test_the_embedded_server_starts_under_the_prefect_home_lock(tmp_path, monkeypatch):
+    """Deterministic half of the test above: while the server starts (and migrates its database), the lock
+    in PREFECT_HOME is held, so a second run's start waits for it."""
+    import fcntl
+
+    import prefect.server.api.server as prefect_server
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
+    from govreport import server_watch
+
+    held = []
+
+    class FakeServer:
+        server_process = None
+
+        def start(self):
+            with open(tmp_path / "home" / ".govreport-server-start.lock", "a+") as other:
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held.append(False)
+                except BlockingIOError:
+                    held.append(True)
+
+    monkeypatch.setattr(prefect_server, "SubprocessASGIServer", FakeServer)
+    with temporary_settings(updates={PREFECT_HOME: str(tmp_path / "home")}, restore_defaults={PREFECT_API_URL}):
+        server_watch.start_embedded_server()
+    assert held == [True]

@@ -96,7 +96,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
     from govreport.release.commit import ReleaseDamaged
     from govreport.release.lock import PublishLocked
-    from govreport.release.publish import PublishBlocked
+    from govreport.release.publish import InputChanged, PublishBlocked
 
     started.join()
     from govreport.extract.budget import stop_cleanly
@@ -114,7 +114,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
     except PublishBlocked as blocked:
         err.print(f"[red]{escape(str(blocked))}[/]", highlight=False)
         raise typer.Exit(1) from None
-    except (ManifestUnusable, ReleaseDamaged) as bad:
+    except (ManifestUnusable, ReleaseDamaged, InputChanged) as bad:
         err.print(f"[red]error:[/] {escape(str(bad))}")
         raise typer.Exit(1) from None
     except PublishLocked as locked:

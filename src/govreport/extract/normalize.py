@@ -8,12 +8,13 @@ in raw offsets.
 """
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from govreport.sources.html_text import markup_edits
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
@@ -107,11 +108,6 @@ class NormalizedText:
 # --- the steps ---------------------------------------------------------------
 
 _HTML_HINT = re.compile(r"<(?:html|body|div|p|br|span|table|td|meta|head|a\s)\b", re.I)
-_HTML_DROP = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
-_HTML_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|td|th|table|h[1-6]|section|article|header|footer"
-                         r"|title|blockquote|pre)\b[^>]*>", re.I)
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<!DOCTYPE[^>]*>", re.I)
-_HTML_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 
 
 def looks_like_html(text: str) -> bool:
@@ -119,19 +115,8 @@ def looks_like_html(text: str) -> bool:
 
 
 def _strip_html(text: str) -> list[tuple[int, int, str]]:
-    # One pass over all markup, so that edits never overlap.
-    combined = re.compile("|".join(f"(?:{p.pattern})" for p in (_HTML_DROP, _HTML_BLOCK, _HTML_TAG,
-                                                                _HTML_ENTITY)), re.I | re.S)
-
-    def repl(m: re.Match) -> str:
-        s = m.group(0)
-        if s.startswith("&"):
-            return html.unescape(s)
-        if _HTML_BLOCK.fullmatch(s):
-            return "\n"
-        return ""
-
-    return regex_edits(combined, text, repl)
+    # A real tokenizer, linear in the text whatever markup it holds (govreport.sources.html_text).
+    return markup_edits(text)
 
 
 @lru_cache(maxsize=1)

@@ -32,12 +32,18 @@ def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, li
     """Download the manifest's url entries into raw/ (conditional requests: an unchanged page costs a 304),
     then list the raw files. File-system and network I/O: retried."""
     files, entries, problems = read_inputs(Path(raw_dir))
-    to_fetch = [(e.url, e.file) for e in entries.values() if e.url]
+    to_fetch = [(e.url, e) for e in entries.values() if e.url]
     fetch_problems = []
-    for url, file in to_fetch:
-        result = fetch_to_raw(url, file, Path(raw_dir), state_dir=Path(state_dir))
+    for url, entry in to_fetch:
+        # Redirects stay on the url's host unless the entry names others (redirect_hosts).
+        try:
+            result = fetch_to_raw(url, entry.file, Path(raw_dir), state_dir=Path(state_dir),
+                                  allowed_hosts=entry.redirect_hosts)
+        except ValueError as err:  # a file name the fetcher may not write (hidden, or YAML)
+            fetch_problems.append(f"{entry.file}: {err}")
+            continue
         if result.error:
-            fetch_problems.append(f"{file}: {result.error}")
+            fetch_problems.append(f"{entry.file}: {result.error}")
     if to_fetch:  # the fetched files are in raw/ now, and the manifest no longer misses them
         files, entries, problems = read_inputs(Path(raw_dir))
     return [str(p) for p in files], entries, problems, fetch_problems

@@ -47,6 +47,7 @@ from govreport.contract.model import (
     Table,
 )
 from govreport.contract.render import data_dictionary
+from govreport.errors import UserError
 from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
 from govreport.release.catalog import catalog_of, json_bytes
@@ -88,6 +89,35 @@ def _short(failure) -> str:
     rows = failure.rows
     shown = f" rows: {', '.join(str(r) for r in rows[:3])}{' …' if len(rows) > 3 else ''}" if rows else ""
     return f"{failure.table}: {failure.check} {failure.message[:160]}{shown}".rstrip()
+
+
+class InputChanged(UserError):
+    """Raw files whose bytes are no longer those extracted: they changed (grew, were rewritten) during the run."""
+
+    exit_code = 1
+
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+        more = f" (and {len(paths) - 1} more: {', '.join(paths[1:4])}{', …' if len(paths) > 4 else ''})" \
+            if len(paths) > 1 else ""
+        super().__init__(f"{paths[0]}: changed while this run was reading it{more}; its rows would not match "
+                         "the file, so nothing was published: run again once it is complete")
+
+
+def changed_inputs(results: list[DocumentResult], raw_dir: Path) -> list[str]:
+    """The raw files of the results' documents whose bytes are no longer the ones extracted (or are gone)."""
+    changed = []
+    for r in results:
+        if r.document is None:
+            continue
+        path = Path(raw_dir) / r.document["source_file"]
+        try:
+            now = file_sha256(path)
+        except OSError:
+            now = None
+        if now != r.document["document_id"]:
+            changed.append(str(path))
+    return changed
 
 
 @dataclass
@@ -337,6 +367,9 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
                 shutil.rmtree(kept, ignore_errors=True)
                 kept.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(stage), kept)
+                # A raw file that changed since it was read fails the quote checks of all its rows: say which.
+                if changed := changed_inputs(results, raw_dir):
+                    raise InputChanged(changed)
                 raise PublishBlocked(report, kept)
             fsync_tree(stage)  # durable before it is visible
             step("staged")

@@ -191,8 +191,20 @@ def publish_to(results: list[DocumentResult], target: str | Path, raw_dir: Path,
         return publish(results, Path(str(target).removeprefix("file://")), raw_dir, state_dir, **kwargs)
     fs, root = fsspec.core.url_to_fs(str(target))
     root = root.rstrip("/")
-    package = f"{root}/{PACKAGE_NAME}"
     mirror = Path(state_dir) / "mirrors" / hashlib.sha1(str(target).encode()).hexdigest()[:16]
+    # Runs sharing a state folder share the mirror, which each run empties first: one at a time. The lock
+    # lies beside the mirror, not in it, so that emptying the mirror cannot take it from its holder.
+    try:
+        with publish_lock(mirror.with_name(mirror.name + ".lock"), kwargs.get("lock_wait", 0)):
+            return _publish_remote(results, target, fs, root, mirror, raw_dir, state_dir, **kwargs)
+    except PublishLocked:
+        raise PublishLocked(f"{state_dir}: another publish run to {target} uses this state folder; try again when "
+                            "it ends") from None
+
+
+def _publish_remote(results: list[DocumentResult], target: str | Path, fs, root: str, mirror: Path, raw_dir: Path,
+                    state_dir: Path, **kwargs) -> PublishOutcome:
+    package = f"{root}/{PACKAGE_NAME}"
     deadline = time.monotonic() + CLAIM_WAIT_SECONDS
     while True:
         recovered = recover_remote(fs, root)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import html as _html
 import http.client
 import json
 import os
@@ -38,7 +37,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
-from html.parser import HTMLParser
 from pathlib import Path, PureWindowsPath
 
 from govreport import __version__
@@ -52,6 +50,7 @@ from govreport.sources.guarded_http import (
     opener,
     read_body,
 )
+from govreport.sources.html_text import html_to_text, title_of
 
 USER_AGENT = f"govreport/{__version__} (+open-data research; polite crawler)"
 
@@ -170,7 +169,7 @@ def fetch_to_raw(
         if is_html:
             html, encoding = decode_html(body, content_type)
             text = html_to_text(html)
-            html_title = _title_of(html)
+            html_title = title_of(html)
         else:
             text, encoding = _decode_text(body, content_type)
             text = text.replace("\r\n", "\n")
@@ -386,126 +385,7 @@ def _decode_text(data: bytes, content_type: str | None) -> tuple[str, str]:
 
 
 # --------------------------------------------------------------------------- HTML to text
-
-_SKIP = frozenset({"script", "style", "noscript", "nav", "header", "footer", "head", "template",
-                   "iframe", "svg", "canvas", "object", "select", "button", "aside", "form"})
-_BLOCK = frozenset({
-    "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "html",
-    "legend", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot",
-    "tr", "ul",
-})
-_CELL = frozenset({"td", "th"})
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "param", "source", "track", "wbr"})
-_WS = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200b\u3000]+")
-_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.buffer: list[str] = []
-        self.skip: list[str] = []  # open elements whose content is dropped
-        self.pre = 0
-
-    def flush(self) -> None:
-        raw = "".join(self.buffer)
-        self.buffer = []
-        for line in raw.split(_BR):
-            if self.pre:
-                for pre_line in line.split("\n"):
-                    if pre_line.strip():
-                        self.lines.append(pre_line.rstrip())
-                continue
-            line = _collapse(line)
-            if line:
-                self.lines.append(line)
-
-    def handle_starttag(self, tag, attrs):
-        if self.skip:
-            if tag in _SKIP and tag not in _VOID:
-                self.skip.append(tag)
-            return
-        if tag in _SKIP:
-            self.skip.append(tag)
-            return
-        if tag == "br":
-            self.buffer.append(_BR)
-        elif tag in _BLOCK:
-            self.flush()
-            if tag == "pre":
-                self.pre += 1
-        elif tag in _CELL:
-            self.buffer.append(" ")
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt and alt.strip():
-                self.buffer.append(alt)
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in _SKIP:  # <script/>, <nav/>: nothing inside
-            return
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag):
-        if self.skip:
-            if tag in self.skip:
-                while self.skip.pop() != tag:  # close unclosed inner elements too
-                    pass
-            return
-        if tag in _BLOCK:
-            self.flush()
-            if tag == "pre" and self.pre:
-                self.pre -= 1
-        elif tag in _CELL:
-            self.buffer.append(" ")
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.buffer.append(data.replace(_BR, ""))
-
-    def close(self):
-        super().close()
-        self.flush()
-
-
-_BR = "\x01"  # marks a <br> in the text buffer
-
-
-def _collapse(line: str) -> str:
-    """Collapse whitespace runs to one space; a source line break between two CJK characters
-    disappears instead (as browsers render it)."""
-
-    def space(m: re.Match) -> str:
-        if "\n" in m.group() or "\r" in m.group():
-            before, after = line[m.start() - 1: m.start()], line[m.end(): m.end() + 1]
-            if before and after and _WIDE.match(before) and _WIDE.match(after):
-                return ""
-        return " "
-
-    return _WS.sub(space, line).strip()
-
-
-def html_to_text(html: str) -> str:
-    """Readable text of an HTML page: one block element per line, scripts, styles and navigation dropped."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    return "\n".join(parser.lines) + "\n" if parser.lines else ""
-
-
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def _title_of(html: str) -> str | None:
-    match = _TITLE.search(html[:65536])
-    if not match:
-        return None
-    title = _WS.sub(" ", _html.unescape(match.group(1))).strip()
-    return title or None
-
+# A real tokenizer, linear in the page's size with bounded nesting: govreport.sources.html_text.
 
 # --------------------------------------------------------------------------- files
 
@@ -548,6 +428,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+    # The folder too, so that the rename itself survives a power cut.
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_json(path: Path, obj: dict) -> None:

@@ -31,6 +31,8 @@ FIELDS: dict[str, str] = {
     "source": "Where the document came from: publisher, site or outlet name.",
     "licence": "Licence or rights note for the document.",
     "url": "Address the document was retrieved from, if recorded.",
+    "redirect_hosts": "Other hosts a redirect from 'url' may lead to, as a list of host names (e.g. [www.gov.cn]);"
+                      " without it a redirect must stay on the url's own host.",
 }
 # The contract owns the code lists and the year bounds.
 from govreport.contract.model import DOCUMENT_TYPES, DOCUMENTS, SCRIPTS  # noqa: E402
@@ -55,6 +57,7 @@ class SourceEntry:
     source: str | None = None
     licence: str | None = None
     url: str | None = None
+    redirect_hosts: tuple[str, ...] = ()
 
 
 assert [f.name for f in fields(SourceEntry)] == list(FIELDS), "FIELDS and SourceEntry disagree"
@@ -113,6 +116,8 @@ def _first_alias(text: str):
 
 
 _REGION_CODE = re.compile(r"\d{6}")
+# A host name or IPv4 address as a URL holds it: no scheme, user, port or path.
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -173,7 +178,7 @@ def _parse_entry(item: Any, raw: Path, problems: list[str]) -> SourceEntry | Non
     if not _is_plain_name(name, raw):
         problems.append("path escapes raw/ ('file' must be a bare file name inside raw/); entry refused")
         return None
-    if not (raw / name).is_file() and not item.get("url"):  # with a URL, the run fetches it into raw/ first
+    if not (raw / name).is_file() and not isinstance(item.get("url"), str):  # with a url, a run fetches it
         problems.append("listed file missing from raw/; entry dropped")
         return None
 
@@ -212,6 +217,11 @@ def _check_field(key: str, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, int) and not isinstance(value, bool) and FIRST_YEAR <= value <= LAST_YEAR:
             return value, None
         return None, f"expected a year between {FIRST_YEAR} and {LAST_YEAR}, got {value!r}"
+    if key == "redirect_hosts":
+        hosts = value if isinstance(value, list) else None
+        if not hosts or not all(isinstance(h, str) and len(h) <= 253 and _HOST.fullmatch(h.lower()) for h in hosts):
+            return None, f"expected a list of host names (no scheme, port or path), got {value!r}"
+        return tuple(sorted({h.lower().rstrip(".") for h in hosts})), None
     if not isinstance(value, str):
         # e.g. an unquoted region_code: YAML reads 010101 as an octal integer.
         return None, f"expected a (quoted) string, got {value!r}"
