@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
@@ -110,9 +111,9 @@ VALUE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Value:
-    """A parsed value expression; low/high in the dimension's base unit."""
+class Value(NamedTuple):
+    """A parsed value expression; low/high in the dimension's base unit. A named tuple: made for every number
+    in a report, so cheap to build, and immutable like the rest of the extractor's value objects."""
     comparator: str
     low: Decimal | None
     high: Decimal | None
@@ -139,6 +140,9 @@ def _to_decimal(s: str) -> Decimal:
     return chinese_to_decimal(s)
 
 
+_UNIT_LIKE_NUMERALS = frozenset("十百千万亿")
+
+
 def parse_value(m: re.Match) -> Value | None:
     """Turn a VALUE match into a Value, or None when it is not a usable quantity."""
     g = m.groupdict()
@@ -147,15 +151,16 @@ def parse_value(m: re.Match) -> Value | None:
     if g["num2"] is None and g["unit1"] and g["unit"] is None and g["mult"] is None:
         unit_word = g["unit1"]
     is_cn = not g["num"][0].isdigit()
+    # The rejections come before any arithmetic: most matches are bare Chinese numerals (一是, 进一步).
+    if is_cn and unit_word is None and mult is None:
+        return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
+    if is_cn and set(g["num"]) <= _UNIT_LIKE_NUMERALS and not (g["pre"] or g["more1"] or g["more"] or g["more2"]):
+        return None  # 万元GDP, 百亿企业: a unit word, not a number; 近千亿元 and 千余人 are numbers
     try:
         n1 = _to_decimal(g["num"])
         n2 = _to_decimal(g["num2"]) if g["num2"] else None
     except (ValueError, KeyError, ArithmeticError):
         return None
-    if is_cn and unit_word is None and mult is None:
-        return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
-    if is_cn and set(g["num"]) <= set("十百千万亿") and not (g["pre"] or g["more1"] or g["more"] or g["more2"]):
-        return None  # 万元GDP, 百亿企业: a unit word, not a number; 近千亿元 and 千余人 are numbers
     scale = MULTIPLIERS[mult] if mult else Decimal(1)
     unit = UNIT_WORDS.get(unit_word) if unit_word else None
     if g["mult1"] and g["num2"] is not None and g["mult"] is None:

@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
 from govreport.extract import lexicon as lx
@@ -91,9 +92,10 @@ def _basis(words: str) -> str:
     return "annual"
 
 
-@dataclass(frozen=True)
-class Fact:
-    indicator: str
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Statement:
+    """What a codelist observation and a long-tail quantity both state: a value, what it measures, for which
+    period, and where it stands in the normalized text."""
     measure: str
     kind: str
     period: str
@@ -106,6 +108,12 @@ class Fact:
     value_end: int
     quote_start: int
     quote_end: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact(Statement):
+    """A statement of a codelist indicator."""
+    indicator: str
     rule: str
     basis: str = "annual"  # annual, average (年均) or cumulative (累计) over the period
 
@@ -115,22 +123,10 @@ class Fact:
                 self.value_low, self.value_high)
 
 
-@dataclass(frozen=True)
-class Quantity:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quantity(Statement):
     """A number with a unit that is not a codelist observation: the long tail."""
     subject: str
-    measure: str
-    kind: str
-    period: str
-    comparator: str
-    value_low: float | None
-    value_high: float | None
-    value: float
-    unit: str
-    value_start: int
-    value_end: int
-    quote_start: int
-    quote_end: int
 
     @property
     def key(self) -> tuple:
@@ -138,16 +134,15 @@ class Quantity:
                 self.value_high, self.unit)
 
 
-@dataclass(frozen=True)
-class Mention:
+# Mentions and attachments are named tuples, like numbers.Value: one or more per number, so cheap to build.
+class Mention(NamedTuple):
     start: int
     end: int
     code: str
     name: str
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(NamedTuple):
     value: Value
     mention: Mention
     code: str
@@ -568,8 +563,9 @@ class DocumentExtraction:
             return None
         kind, period, basis = self.code_kind_period(s, att, measure)
         value = _plotted(low, high)
-        return Fact(att.code, measure, kind, period, comparator, low, high, value, unit,
-                    att.value.start, att.value.end, s, e, att.rule, basis)
+        return Fact(indicator=att.code, measure=measure, kind=kind, period=period, comparator=comparator,
+                    value_low=low, value_high=high, value=value, unit=unit, value_start=att.value.start,
+                    value_end=att.value.end, quote_start=s, quote_end=e, rule=att.rule, basis=basis)
 
     def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
         """Someone else's figure ("专家预计…增长6%"), a number qualifying a noun ("超千亿元的县域"), or a threshold
@@ -616,8 +612,9 @@ class DocumentExtraction:
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
         kind, period, _ = self.code_kind_period(s, att, measure)
         low_f, high_f = _to_float(low), _to_float(high)
-        return Quantity(subject, measure, kind, period, comparator, low_f, high_f, _plotted(low_f, high_f), unit,
-                        v.start, v.end, s, e)
+        return Quantity(subject=subject, measure=measure, kind=kind, period=period, comparator=comparator,
+                        value_low=low_f, value_high=high_f, value=_plotted(low_f, high_f), unit=unit,
+                        value_start=v.start, value_end=v.end, quote_start=s, quote_end=e)
 
 
 SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
