@@ -80,7 +80,10 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
 
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
-    return max(lo, max(text.rfind(mark, lo, hi) + 1 for mark in marks))
+    after = lo
+    for mark in marks:  # a plain loop: this runs several times for every number
+        after = max(after, text.rfind(mark, lo, hi) + 1)
+    return after
 
 
 def _basis(words: str) -> str:
@@ -446,6 +449,19 @@ class DocumentExtraction:
         if start < len(self.text):
             yield start, len(self.text)
 
+    def numbered_sentences(self):
+        """The sentences of sentences() that may state a number (NUMBER_HINT), found by jumping from one hint to
+        the next: most sentences state none, and are not worth cutting out one by one."""
+        text, pos = self.text, 0  # pos: where a sentence starts
+        while (hint := NUMBER_HINT.search(text, pos)) is not None:
+            start = _after_last(text, "。!?;\n", pos, hint.start())
+            end = SENTENCE_END.search(text, hint.start())
+            if end is None:
+                yield start, len(text)
+                return
+            yield start, end.end() if end.group(0) != "\n" else end.start()
+            pos = end.end()
+
     def interim_at(self, s: int) -> re.Match | None:
         """An interim period (上半年, 1-7月) heading this sentence or its paragraph."""
         m = _interim(self.text, s)
@@ -483,8 +499,8 @@ class DocumentExtraction:
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, clause, frame, interim, topic_year)
         basis = _basis(text[max(head_start, att.mention.start - 4):v.start])
-        by_year = [m for m in lx.BY_YEAR.finditer(sentence_head)]
-        if by_year and kind == "target":
+        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" else None
+        if by_year:
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
         plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
         span: tuple[int, int] | None = None
@@ -530,9 +546,7 @@ class DocumentExtraction:
         """Codelist observations and the other quantities, each stated fact once."""
         facts: dict[tuple, Fact] = {}
         quantities: dict[tuple, Quantity] = {}
-        for s, e in self.sentences():
-            if not NUMBER_HINT.search(self.text, s, e):
-                continue  # most sentences state no number: skip them cheaply
+        for s, e in self.numbered_sentences():
             attachments, values = self.extractor.attach(self.text, s, e)
             used = set()
             for att in attachments:
