@@ -130,15 +130,16 @@ _UNIT_LIKE_NUMERALS = frozenset("十百千万亿")
 
 def parse_value(m: re.Match) -> Value | None:
     """Turn a VALUE match into a Value, or None when it is not a usable quantity."""
+    # The rejections come first, before any arithmetic: half the matches are bare Chinese numerals (一是, 进一步).
+    num, unit, unit1, mult, mult1 = m.group("num", "unit", "unit1", "mult", "mult1")
+    is_cn = not num[0].isdigit()
+    if is_cn and not (unit or unit1 or mult or mult1):
+        return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
     g = m.groupdict()
     unit_word = g["unit"] or g["unit1"]
     mult = g["mult"] or g["mult1"]
     if g["num2"] is None and g["unit1"] and g["unit"] is None and g["mult"] is None:
         unit_word = g["unit1"]
-    is_cn = not g["num"][0].isdigit()
-    # The rejections come before any arithmetic: most matches are bare Chinese numerals (一是, 进一步).
-    if is_cn and unit_word is None and mult is None:
-        return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
     if is_cn and set(g["num"]) <= _UNIT_LIKE_NUMERALS and not (g["pre"] or g["more1"] or g["more"] or g["more2"]):
         return None  # 万元GDP, 百亿企业: a unit word, not a number; 近千亿元 and 千余人 are numbers
     try:
