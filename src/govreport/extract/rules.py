@@ -95,10 +95,11 @@ def _basis(words: str) -> str:
     return "annual"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Statement:
     """What a codelist observation and a long-tail quantity both state: a value, what it measures, for which
-    period, and where it stands in the normalized text."""
+    period, and where it stands in the normalized text. Statements are not changed once made; they are not
+    frozen dataclasses only because those take four times as long to build (one per number of a report)."""
     measure: str
     kind: str
     period: str
@@ -113,7 +114,7 @@ class Statement:
     quote_end: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Fact(Statement):
     """A statement of a codelist indicator."""
     indicator: str
@@ -126,7 +127,7 @@ class Fact(Statement):
                 self.value_low, self.value_high)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Quantity(Statement):
     """A number with a unit that is not a codelist observation: the long tail."""
     subject: str
@@ -166,10 +167,11 @@ class Extractor:
             code = self.name_to_code[m.group(0)]
             before = text[max(s, m.start() - 12):m.start()]
             lo = max(s, m.start() - 40)
-            clause_before = text[_after_last(text, ",;:、", lo, m.start()):m.start()]
+            wide_start = _after_last(text, ",;:", lo, m.start())
+            clause_before = text[max(wide_start, text.rfind("、", lo, m.start()) + 1):m.start()]  # also cut at 、
             if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
                 continue
-            wide_clause = text[_after_last(text, ",;:", lo, m.start()):m.start()]
+            wide_clause = text[wide_start:m.start()]
             if lx.PARTIAL_SCOPE.search(clause_before) or lx.PARTIAL_SCOPE.search(wide_clause):
                 continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
             exclude = lx.EXCLUDE_BEFORE.get(code)
@@ -362,7 +364,7 @@ def _measure_words(gap: str) -> str | None:
 def _to_float(x: Decimal | None) -> float | None:
     if x is None:
         return None
-    return float(round(x, 6).normalize())
+    return float(round(x, 6))
 
 
 def _fall(low, high, comparator: str):
