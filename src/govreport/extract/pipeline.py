@@ -217,14 +217,13 @@ class RunSummary:
 
 
 def code_checksum() -> str:
-    """Everything besides the raw files that decides a release's content: the library's code, the extractor's
-    lexicon (its word lists, unit words included) and the contract's data files."""
+    """Everything besides the raw files that decides a release's content: the library's code and the
+    contract's data files."""
     from govreport.contract.files import DATA_DIR
 
     h = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
-    for path in (sorted(package.rglob("*.py")) + sorted(package.rglob("*.yaml")) + sorted(DATA_DIR.rglob("*.csv"))
-                 + sorted(DATA_DIR.rglob("*.json"))):
+    for path in sorted(package.rglob("*.py")) + sorted(DATA_DIR.rglob("*.csv")) + sorted(DATA_DIR.rglob("*.json")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
