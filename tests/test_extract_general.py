@@ -177,3 +177,14 @@ def test_an_impossible_month_range_is_not_a_period():
 def test_an_experts_figure_in_a_news_article_is_not_the_reports():
     text = "2021-01-20\n今年全区地区生产总值预期增长6%左右。有经济学家预计,今年全区地区生产总值将增长8%。"
     assert facts(text, 2021) == {("gdp", "growth", "target", "2021", "approx", 6.0, 6.0)}
+
+
+@pytest.mark.parametrize("text", [
+    "", "一。二", "增长5%。", "5", "\n\n产值5亿元;\n其中,十个项目!?", "a。b\n5%\n。。成", "第一,发展。今年增长6%;\n去年",
+])
+def test_numbered_sentences_are_the_sentences_with_a_number_hint(text):
+    """run() jumps from one number hint to the next; it must visit exactly the sentences that have one."""
+    from govreport.extract.rules import NUMBER_HINT, DocumentExtraction
+
+    doc = DocumentExtraction(normalize(text), 2023)
+    assert list(doc.numbered_sentences()) == [(s, e) for s, e in doc.sentences() if NUMBER_HINT.search(doc.text, s, e)]

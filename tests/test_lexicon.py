@@ -25,3 +25,18 @@ def test_adding_a_section_marker_is_a_data_change(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(lexicon)
+
+
+def test_unit_words_agree_with_the_contract_units():
+    """The contract's units and the lexicon's unit words share dimensions and sizes (亿元 is 10^8 yuan in both),
+    so that a number fits its indicator. Only 个百分点 differs: in text it is a change of a rate, "points"."""
+    from govreport.contract.model import UNITS
+    from govreport.extract.numbers import UNIT_WORDS
+
+    shared = [u for u in UNITS if u.label_zh in UNIT_WORDS]
+    assert {u.label_zh for u in shared} >= {"亿元", "元", "亿美元", "%", "人", "套", "吨", "微克/立方米"}
+    for unit in shared:
+        word = UNIT_WORDS[unit.label_zh]
+        if unit.label_zh != "个百分点":
+            assert (word.dimension, word.factor) == (unit.dimension, unit.factor), unit.code
+    assert UNIT_WORDS["个百分点"].dimension == "points"

@@ -85,6 +85,11 @@ FILLER_RUN = re.compile(r"(?:" + "|".join(FILLERS) + r"|\([^()]{1,12}\)|[::\s])*
 # The longest run of fillers ending a phrase: search() finds where it starts, in one pass of the regex engine.
 FILLER_TAIL = re.compile(FILLER_RUN.pattern + r"\Z")
 
+# Units as reports write them: word -> (dimension, size in the dimension's base unit, as a decimal string).
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    word: (dimension, factor or "1") for word, spec in _DATA["unit_words"].items()
+    for dimension, _, factor in [spec.partition(" ")]}
+
 GROWTH_UP = tuple(words("growth_up"))
 GROWTH_DOWN = tuple(words("growth_down"))
 # "提高到 5%" states the level reached, not a change.

@@ -167,15 +167,16 @@ def _traditional_to_simplified(text: str) -> tuple[str | None, list[tuple[int, i
 
 # 區(qū), 產(chǎn): pinyin glosses some web pages leave after characters. A tone mark is required
 # so that real parentheses such as (GDP) or (含体制结算部分) stay.
-_PINYIN = re.compile(rf"(?<=[{CJK}])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
+_PINYIN = re.compile(rf"(?=\()(?<=[{CJK}])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
 
 # Spaces that PDF extraction leaves inside words and numbers: 社会消 费品, 5 .0%, 增长 6.0%.
 _SPACES = r"[ \t\u00a0\u3000]+"
 _PDF_SPACE = re.compile(
-    rf"(?<=[{CJK}]){_SPACES}(?=[{CJK}\d%,。、;:!?)”])"
+    rf"(?=[ \t\u00a0\u3000])"  # fail fast where no space starts: the lookbehinds are slow to try everywhere
+    rf"(?:(?<=[{CJK}]){_SPACES}(?=[{CJK}\d%,。、;:!?)”])"
     rf"|(?<=[\d]){_SPACES}(?=[{CJK}%.])"
     rf"|(?<=\d\.){_SPACES}(?=\d)"
-    rf"|(?<=[,。、;:(“]){_SPACES}(?=[{CJK}\d])"
+    rf"|(?<=[,。、;:(“]){_SPACES}(?=[{CJK}\d]))"
 )
 
 

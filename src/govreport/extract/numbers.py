@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
+
+from govreport.extract import lexicon as lx
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
@@ -56,27 +59,10 @@ class UnitWord:
     factor: Decimal
 
 
-def _u(dimension: str, factor: str | int = 1) -> UnitWord:
-    return UnitWord(dimension, Decimal(factor))
-
-
-# Longest first in the regex; the dimension's base units: yuan, US dollars, percent, persons, ...
-UNIT_WORDS: dict[str, UnitWord] = {
-    "亿元": _u("money_cny", 10**8), "元": _u("money_cny"), "亿美元": _u("money_usd", 10**8),
-    "美元": _u("money_usd"), "%": _u("percent"), "成": _u("percent", 10),
-    "个百分点": _u("points"), "百分点": _u("points"),
-    "人次": _u("person_times"), "人": _u("persons"), "名": _u("persons"), "户": _u("households"),
-    "个": _u("count"), "所": _u("count"), "家": _u("count"), "项": _u("count"), "座": _u("count"),
-    "条": _u("count"), "张": _u("count"), "台": _u("count"), "辆": _u("count"), "宗": _u("count"),
-    "场": _u("count"), "栋": _u("count"), "间": _u("count"), "处": _u("count"), "片": _u("count"),
-    "套": _u("dwellings"), "吨标准煤": _u("tce"), "吨": _u("tonnes"), "公斤": _u("tonnes", "0.001"),
-    "斤": _u("tonnes", "0.0005"),
-    "微克/立方米": _u("ug_per_m3"), "微克每立方米": _u("ug_per_m3"), "μg/m3": _u("ug_per_m3"),
-    "平方公里": _u("area_km2"), "平方米": _u("area_m2"), "公顷": _u("area_m2", 10000), "亩": _u("area_m2", "666.6667"),
-    "公里": _u("length_km"), "千米": _u("length_km"), "米": _u("length_km", "0.001"),
-    "立方米": _u("volume_m3"), "千瓦时": _u("kwh"), "度": _u("kwh"), "千瓦": _u("kw"),
-    "倍": _u("times"), "天": _u("days"),
-}
+# The words are data (lexicon.yaml): the contract's units are the codelist's output units, one per indicator, and
+# share their dimensions with these; the lexicon lists every way a report writes a unit, classifiers included.
+UNIT_WORDS: dict[str, UnitWord] = {word: UnitWord(dimension, Decimal(factor))
+                                   for word, (dimension, factor) in lx.UNIT_WORDS.items()}
 # Count classifiers that, with a Chinese numeral, are mostly slogans (三个明确, 两个维护), not data.
 COUNT_DIMENSIONS = {"count", "persons", "households", "dwellings", "person_times"}
 
@@ -110,9 +96,9 @@ VALUE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Value:
-    """A parsed value expression; low/high in the dimension's base unit."""
+class Value(NamedTuple):
+    """A parsed value expression; low/high in the dimension's base unit. A named tuple: made for every number
+    in a report, so cheap to build, and immutable like the rest of the extractor's value objects."""
     comparator: str
     low: Decimal | None
     high: Decimal | None
@@ -139,23 +125,28 @@ def _to_decimal(s: str) -> Decimal:
     return chinese_to_decimal(s)
 
 
+_UNIT_LIKE_NUMERALS = frozenset("十百千万亿")
+
+
 def parse_value(m: re.Match) -> Value | None:
     """Turn a VALUE match into a Value, or None when it is not a usable quantity."""
+    # The rejections come first, before any arithmetic: half the matches are bare Chinese numerals (一是, 进一步).
+    num, unit, unit1, mult, mult1 = m.group("num", "unit", "unit1", "mult", "mult1")
+    is_cn = not num[0].isdigit()
+    if is_cn and not (unit or unit1 or mult or mult1):
+        return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
     g = m.groupdict()
     unit_word = g["unit"] or g["unit1"]
     mult = g["mult"] or g["mult1"]
     if g["num2"] is None and g["unit1"] and g["unit"] is None and g["mult"] is None:
         unit_word = g["unit1"]
-    is_cn = not g["num"][0].isdigit()
+    if is_cn and set(g["num"]) <= _UNIT_LIKE_NUMERALS and not (g["pre"] or g["more1"] or g["more"] or g["more2"]):
+        return None  # 万元GDP, 百亿企业: a unit word, not a number; 近千亿元 and 千余人 are numbers
     try:
         n1 = _to_decimal(g["num"])
         n2 = _to_decimal(g["num2"]) if g["num2"] else None
     except (ValueError, KeyError, ArithmeticError):
         return None
-    if is_cn and unit_word is None and mult is None:
-        return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
-    if is_cn and set(g["num"]) <= set("十百千万亿") and not (g["pre"] or g["more1"] or g["more"] or g["more2"]):
-        return None  # 万元GDP, 百亿企业: a unit word, not a number; 近千亿元 and 千余人 are numbers
     scale = MULTIPLIERS[mult] if mult else Decimal(1)
     unit = UNIT_WORDS.get(unit_word) if unit_word else None
     if g["mult1"] and g["num2"] is not None and g["mult"] is None:

@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
 from govreport.extract import lexicon as lx
@@ -79,7 +80,10 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
 
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
-    return max(lo, max(text.rfind(mark, lo, hi) + 1 for mark in marks))
+    after = lo
+    for mark in marks:  # a plain loop: this runs several times for every number
+        after = max(after, text.rfind(mark, lo, hi) + 1)
+    return after
 
 
 def _basis(words: str) -> str:
@@ -91,9 +95,11 @@ def _basis(words: str) -> str:
     return "annual"
 
 
-@dataclass(frozen=True)
-class Fact:
-    indicator: str
+@dataclass(slots=True, kw_only=True)
+class Statement:
+    """What a codelist observation and a long-tail quantity both state: a value, what it measures, for which
+    period, and where it stands in the normalized text. Statements are not changed once made; they are not
+    frozen dataclasses only because those take four times as long to build (one per number of a report)."""
     measure: str
     kind: str
     period: str
@@ -106,6 +112,12 @@ class Fact:
     value_end: int
     quote_start: int
     quote_end: int
+
+
+@dataclass(slots=True, kw_only=True)
+class Fact(Statement):
+    """A statement of a codelist indicator."""
+    indicator: str
     rule: str
     basis: str = "annual"  # annual, average (年均) or cumulative (累计) over the period
 
@@ -115,22 +127,10 @@ class Fact:
                 self.value_low, self.value_high)
 
 
-@dataclass(frozen=True)
-class Quantity:
+@dataclass(slots=True, kw_only=True)
+class Quantity(Statement):
     """A number with a unit that is not a codelist observation: the long tail."""
     subject: str
-    measure: str
-    kind: str
-    period: str
-    comparator: str
-    value_low: float | None
-    value_high: float | None
-    value: float
-    unit: str
-    value_start: int
-    value_end: int
-    quote_start: int
-    quote_end: int
 
     @property
     def key(self) -> tuple:
@@ -138,16 +138,15 @@ class Quantity:
                 self.value_high, self.unit)
 
 
-@dataclass(frozen=True)
-class Mention:
+# Mentions and attachments are named tuples, like numbers.Value: one or more per number, so cheap to build.
+class Mention(NamedTuple):
     start: int
     end: int
     code: str
     name: str
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(NamedTuple):
     value: Value
     mention: Mention
     code: str
@@ -168,10 +167,11 @@ class Extractor:
             code = self.name_to_code[m.group(0)]
             before = text[max(s, m.start() - 12):m.start()]
             lo = max(s, m.start() - 40)
-            clause_before = text[_after_last(text, ",;:、", lo, m.start()):m.start()]
+            wide_start = _after_last(text, ",;:", lo, m.start())
+            clause_before = text[max(wide_start, text.rfind("、", lo, m.start()) + 1):m.start()]  # also cut at 、
             if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
                 continue
-            wide_clause = text[_after_last(text, ",;:", lo, m.start()):m.start()]
+            wide_clause = text[wide_start:m.start()]
             if lx.PARTIAL_SCOPE.search(clause_before) or lx.PARTIAL_SCOPE.search(wide_clause):
                 continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
             exclude = lx.EXCLUDE_BEFORE.get(code)
@@ -364,7 +364,7 @@ def _measure_words(gap: str) -> str | None:
 def _to_float(x: Decimal | None) -> float | None:
     if x is None:
         return None
-    return float(round(x, 6).normalize())
+    return float(round(x, 6))
 
 
 def _fall(low, high, comparator: str):
@@ -451,6 +451,19 @@ class DocumentExtraction:
         if start < len(self.text):
             yield start, len(self.text)
 
+    def numbered_sentences(self):
+        """The sentences of sentences() that may state a number (NUMBER_HINT), found by jumping from one hint to
+        the next: most sentences state none, and are not worth cutting out one by one."""
+        text, pos = self.text, 0  # pos: where a sentence starts
+        while (hint := NUMBER_HINT.search(text, pos)) is not None:
+            start = _after_last(text, "。!?;\n", pos, hint.start())
+            end = SENTENCE_END.search(text, hint.start())
+            if end is None:
+                yield start, len(text)
+                return
+            yield start, end.end() if end.group(0) != "\n" else end.start()
+            pos = end.end()
+
     def interim_at(self, s: int) -> re.Match | None:
         """An interim period (上半年, 1-7月) heading this sentence or its paragraph."""
         m = _interim(self.text, s)
@@ -488,8 +501,8 @@ class DocumentExtraction:
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, clause, frame, interim, topic_year)
         basis = _basis(text[max(head_start, att.mention.start - 4):v.start])
-        by_year = [m for m in lx.BY_YEAR.finditer(sentence_head)]
-        if by_year and kind == "target":
+        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" else None
+        if by_year:
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
         plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
         span: tuple[int, int] | None = None
@@ -535,9 +548,7 @@ class DocumentExtraction:
         """Codelist observations and the other quantities, each stated fact once."""
         facts: dict[tuple, Fact] = {}
         quantities: dict[tuple, Quantity] = {}
-        for s, e in self.sentences():
-            if not NUMBER_HINT.search(self.text, s, e):
-                continue  # most sentences state no number: skip them cheaply
+        for s, e in self.numbered_sentences():
             attachments, values = self.extractor.attach(self.text, s, e)
             used = set()
             for att in attachments:
@@ -568,8 +579,9 @@ class DocumentExtraction:
             return None
         kind, period, basis = self.code_kind_period(s, att, measure)
         value = _plotted(low, high)
-        return Fact(att.code, measure, kind, period, comparator, low, high, value, unit,
-                    att.value.start, att.value.end, s, e, att.rule, basis)
+        return Fact(indicator=att.code, measure=measure, kind=kind, period=period, comparator=comparator,
+                    value_low=low, value_high=high, value=value, unit=unit, value_start=att.value.start,
+                    value_end=att.value.end, quote_start=s, quote_end=e, rule=att.rule, basis=basis)
 
     def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
         """Someone else's figure ("专家预计…增长6%"), a number qualifying a noun ("超千亿元的县域"), or a threshold
@@ -616,12 +628,14 @@ class DocumentExtraction:
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
         kind, period, _ = self.code_kind_period(s, att, measure)
         low_f, high_f = _to_float(low), _to_float(high)
-        return Quantity(subject, measure, kind, period, comparator, low_f, high_f, _plotted(low_f, high_f), unit,
-                        v.start, v.end, s, e)
+        return Quantity(subject=subject, measure=measure, kind=kind, period=period, comparator=comparator,
+                        value_low=low_f, value_high=high_f, value=_plotted(low_f, high_f), unit=unit,
+                        value_start=v.start, value_end=v.end, quote_start=s, quote_end=e)
 
 
 SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
-CLASSIFIERS = set("个所家项座条张台辆宗场栋间处片套")
+# The classifiers among the unit words: 个, 所, 家, 套 ...
+CLASSIFIERS = {word for word, unit in UNIT_WORDS.items() if unit.dimension in ("count", "dwellings")}
 # Only words of two or more characters are stripped from a subject's start: 在建项目 keeps its 在.
 LEADING_FILLERS = re.compile("(?:" + "|".join(w for w in lx.FILLERS if len(w) > 1) + ")+")
 QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
