@@ -148,6 +148,17 @@ CASES = [
     ("今年经济和社会发展的主要预期目标是:国内生产总值增长8%,商品零售价格总水平涨幅控制在3%以内。", 1998,
      {("gdp", "growth", "target", "1998", "eq", 8.0, 8.0),
       ("retail_price_index", "growth", "target", "1998", "le", None, 3.0)}),
+    # --- national reports of 2008-2017: this year's plan headed "YYYY年工作总体部署", a target without a target word ---
+    ("一、2011年工作回顾\n国内生产总值达到47.2万亿元,增长9.2%。\n二、2012年工作总体部署\n今年国内生产总值增长7.5%。", 2012,
+     {("gdp", "level", "actual", "2011", "eq", 472000.0, 472000.0),
+      ("gdp", "growth", "actual", "2011", "eq", 9.2, 9.2),
+      ("gdp", "growth", "target", "2012", "eq", 7.5, 7.5)}),
+    ("一、过去五年工作回顾\n国内生产总值年均增长9.3%。\n二、对今年政府工作的建议\n国内生产总值增长7.5%左右。", 2013,
+     {("gdp", "growth", "actual", "2008/2012", "eq", 9.3, 9.3),
+      ("gdp", "growth", "target", "2013", "approx", 7.5, 7.5)}),
+    # --- a report delivered late (May): the year so far is no period, and not last year's ---
+    ("一、2019年和今年以来工作回顾\n去年国内生产总值增长6.1%。今年以来,国内生产总值下降6.8%。", 2020,
+     {("gdp", "growth", "actual", "2019", "eq", 6.1, 6.1)}),
     # --- number forms: full-width digits, a middle-dot decimal, spaced digits, numerals in words ---
     ("过去一年,地区生产总值２６３０．２亿元,增长７·２％;固定资产投资8 3 6 5 0亿元;居民人均可支配收入增长百分之六点五。", 2021,
      {("gdp", "level", "actual", "2020", "eq", 2630.2, 2630.2),

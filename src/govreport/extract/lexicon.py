@@ -107,6 +107,7 @@ MILESTONE_BEFORE = pattern(_DATA["milestone_before"])
 MILESTONE_AFTER = pattern(_DATA["milestone_after"])
 ATTRIBUTIVE_AFTER = pattern(_DATA["attributive_after"])
 OUTSIDE_VOICE = pattern(_DATA["outside_voice"])
+YEAR_TO_DATE = pattern(_DATA["year_to_date"])
 
 # The parts of a report: review_year, review_span, plan_year, plan_span.
 

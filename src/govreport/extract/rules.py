@@ -584,12 +584,15 @@ class DocumentExtraction:
                     value_end=att.value.end, quote_start=s, quote_end=e, rule=att.rule, basis=basis)
 
     def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
-        """Someone else's figure ("专家预计…增长6%"), a number qualifying a noun ("超千亿元的县域"), or a threshold
-        crossed in a year not named ("迈上4000亿元台阶"; "突破3万元" in a review of five years, where in a review of
-        one year it is that year's level)."""
+        """Someone else's figure ("专家预计…增长6%"), a figure of the year so far ("今年以来…"), a number qualifying
+        a noun ("超千亿元的县域"), or a threshold crossed in a year not named ("迈上4000亿元台阶"; "突破3万元" in a
+        review of five years, where in a review of one year it is that year's level)."""
         v, text = att.value, self.text
-        if lx.OUTSIDE_VOICE.search(text, self._sentence_start(v.start), v.start):
+        sentence_start = self._sentence_start(v.start)
+        if lx.OUTSIDE_VOICE.search(text, sentence_start, v.start):
             return True  # an expert's or an institution's figure quoted in a news article
+        if lx.YEAR_TO_DATE.search(text, sentence_start, v.start):
+            return True  # the year so far ("今年以来"): a period without an end
         after = text[v.end:min(e, v.end + 6)]
         if lx.ATTRIBUTIVE_AFTER.search(after) or lx.MILESTONE_AFTER.search(after):
             return True
