@@ -17,10 +17,15 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pytest
+from hypothesis import settings
 
 from govreport.extract.pipeline import process_all, refuse_unusable_manifest
 from govreport.release.publish import PACKAGE_NAME, publish
 from govreport.sources.raw_folder import read_inputs
+
+# Property tests judge behaviour, not speed: no per-example deadline (a loaded CI machine overran 200 ms).
+settings.register_profile("govreport", deadline=None)
+settings.load_profile("govreport")
 
 REPO = Path(__file__).resolve().parents[1]  # the checkout: its raw/ and published/ are the project's data
 RAW = REPO / "raw"
