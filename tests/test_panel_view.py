@@ -4,13 +4,10 @@ outcomes over the years. Built from a release published the real way from report
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import itertools
 import json
 import re
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,7 +18,7 @@ from govreport.site import build_release_site
 from govreport.site.panel_view import panel_view_data
 from govreport.site.templating import environment
 from govreport.site.text import with_unit
-from test_site import ARTIFACTS, _QuietHandler, browser  # noqa: F401  (browser: the shared Chromium fixture)
+from test_site import ARTIFACTS, browser, serving  # noqa: F401  (browser: the shared Chromium fixture)
 
 from conftest import publish_folder
 
@@ -173,12 +170,8 @@ def test_plan_spans_stay_out_and_nothing_is_repeated_per_row():
 # --- in a real browser -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def panel_server(panel_release):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=panel_release))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(panel_release) as url:
+        yield url
 
 
 @pytest.fixture
