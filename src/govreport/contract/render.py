@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 from govreport.contract.codelist import load_codelist
@@ -74,13 +75,24 @@ def domain_expectations(t: Table) -> list[dict]:
         expectation("expect_column_values_to_be_in_set", column="changed_for_unchanged_document", value_set=[False]),
     ]
     for row in read_plausibility():
-        condition = f'measure=="{row["measure"]}"'
-        if row["indicator"] != "*":
-            condition += f' & indicator=="{row["indicator"]}"'
         out.append(expectation("expect_column_values_to_be_between", severity=row["severity"], column="value",
                                min_value=float(row["min"]), max_value=float(row["max"]),
-                               row_condition=condition, condition_parser="pandas"))
+                               row_condition=plausibility_condition(row["measure"], row["indicator"])))
     return out
+
+
+def plausibility_condition(measure: str, indicator: str) -> dict:
+    """The rows a plausibility bound applies to, as a GX Condition object in the suite's JSON (GX Core 1.9
+    deprecated row conditions as pandas query strings with condition_parser): the measure, and the indicator
+    unless the bound is for every indicator (*)."""
+    # GX is imported here only: `govreport schemas` renders the suites, the pipeline reads them as JSON.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from great_expectations.expectations.row_conditions import Column
+
+    on_measure = Column("measure") == measure
+    if indicator == "*":
+        return on_measure.dict()
+    return (on_measure & (Column("indicator") == indicator)).dict()
 
 
 # --- Data dictionary --------------------------------------------------------------
