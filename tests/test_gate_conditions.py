@@ -15,6 +15,8 @@ from govreport.release.publish import PACKAGE_NAME
 
 from conftest import RAW, REPO
 
+# Imports GX (seconds) and runs its suites three times.
+pytestmark = [pytest.mark.slow]
 PACKAGE = REPO / "published" / PACKAGE_NAME
 
 
@@ -54,6 +56,16 @@ def gate_run(frames, suites_dir, out_dir):
 def plausibility_failures(report):
     return sorted((f.severity, f.message, tuple(f.rows)) for f in report.failures
                   if f.check == "expect_column_values_to_be_between" and "row_condition" in f.message)
+
+
+def test_the_contract_writes_gx_condition_objects():
+    from great_expectations.expectations.row_conditions import Column
+
+    from govreport.contract.render import plausibility_condition
+
+    assert plausibility_condition("growth", "*") == (Column("measure") == "growth").dict()
+    assert plausibility_condition("level", "gdp") == \
+        ((Column("measure") == "level") & (Column("indicator") == "gdp")).dict()
 
 
 def test_the_contracts_suites_hold_condition_objects_not_query_strings():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 from govreport.contract.codelist import load_codelist
@@ -84,15 +83,18 @@ def domain_expectations(t: Table) -> list[dict]:
 def plausibility_condition(measure: str, indicator: str) -> dict:
     """The rows a plausibility bound applies to, as a GX Condition object in the suite's JSON (GX Core 1.9
     deprecated row conditions as pandas query strings with condition_parser): the measure, and the indicator
-    unless the bound is for every indicator (*)."""
-    # GX is imported here only: `govreport schemas` renders the suites, the pipeline reads them as JSON.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    from great_expectations.expectations.row_conditions import Column
-
-    on_measure = Column("measure") == measure
+    unless the bound is for every indicator (*). The JSON is what GX's own objects serialise to,
+    `(Column("measure") == measure) & (Column("indicator") == indicator)`; written here without importing GX,
+    which takes seconds (tests/test_gate_conditions.py checks it against GX's objects)."""
+    on_measure = _equals("measure", measure)
     if indicator == "*":
-        return on_measure.dict()
-    return (on_measure & (Column("indicator") == indicator)).dict()
+        return on_measure
+    return {"type": "and", "conditions": [on_measure, _equals("indicator", indicator)]}
+
+
+def _equals(column: str, value: str) -> dict:
+    """GX's ComparisonCondition `Column(column) == value`, serialised."""
+    return {"type": "comparison", "column": {"name": column}, "operator": "==", "parameter": value}
 
 
 # --- Data dictionary --------------------------------------------------------------
