@@ -5,7 +5,6 @@ import pytest
 
 from govreport.extract.cache import ExtractionCache
 from govreport.extract.pipeline import read_inputs
-from govreport.flows.publish import run
 
 from conftest import tree_bytes
 
@@ -51,6 +50,8 @@ def test_deleting_the_cache_is_safe(raw_copy, tmp_path):
 @pytest.mark.slow
 @pytest.mark.prefect
 def test_flow_second_run_with_nothing_new_does_nothing(raw_copy, tmp_path):
+    from govreport.flows.publish import run  # Prefect: imported by the tests that run a flow only
+
     params = dict(raw_dir=str(raw_copy), out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
     assert run(**params).version == "1.0.0"
     before = tree_bytes(tmp_path / "out")
@@ -68,6 +69,8 @@ def test_flow_second_run_with_nothing_new_does_nothing(raw_copy, tmp_path):
 @pytest.mark.slow
 @pytest.mark.prefect
 def test_a_dask_cluster_of_two_workers_publishes_the_same_release(raw_copy, tmp_path, monkeypatch):
+    from govreport.flows.publish import run
+
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     default = run(raw_dir=str(raw_copy), out_dir=str(tmp_path / "default"), state_dir=str(tmp_path / "s1"))
     on_dask = run(workers=2, raw_dir=str(raw_copy), out_dir=str(tmp_path / "dask"),
