@@ -68,15 +68,6 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def database_tables(path: Path) -> dict:
-    """Every table of a DuckDB file with its rows: its content, as its bytes differ from build to build."""
-    import duckdb
-
-    with duckdb.connect(str(path), read_only=True) as con:
-        names = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
-        return {n: con.execute(f'select * from "{n}"').fetchall() for n in names}
-
-
 @pytest.fixture
 def s3(monkeypatch):
     """An S3-compatible server on loopback (moto's server mode) with an empty bucket `open-data`."""

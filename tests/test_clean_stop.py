@@ -6,8 +6,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from govreport.release.publish import PACKAGE_NAME
 from report_series import write_local_series
+
+# Each test runs `govreport publish` in a new process: Prefect's embedded server, a whole release (minutes under load).
+pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 
 
 def publish_cli(tmp_path, raw, out, *extra):

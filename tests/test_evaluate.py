@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from govreport.extract.evaluate import error_classes
 
 F = "r.txt"
@@ -24,6 +26,7 @@ def test_errors_are_grouped_by_class():
                    "spurious": [(None, "tax_revenue")]}
 
 
+@pytest.mark.slow  # starts the CLI in a new process
 def test_evaluate_takes_a_gold_folder_and_finds_the_raw_folder_beside_it(tmp_path):
     (tmp_path / "raw").mkdir()
     (tmp_path / "gold").mkdir()

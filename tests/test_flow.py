@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-from govreport.flows.publish import publish_flow
 from govreport.release.publish import PACKAGE_NAME
 
 from conftest import tree_bytes
@@ -15,6 +14,8 @@ from conftest import tree_bytes
 @pytest.mark.slow
 @pytest.mark.prefect
 def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
+    from govreport.flows.publish import publish_flow  # Prefect: imported by the tests that run a flow only
+
     out = tmp_path / "published"
     outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"),
                                  batch_size=2)
@@ -48,6 +49,7 @@ def test_a_first_cli_publish_in_a_new_prefect_home_is_quiet(raw_copy, tmp_path):
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
 
 
+@pytest.mark.slow  # starts the CLI in a new process
 def test_cli_rejects_a_missing_raw_folder(tmp_path):
     done = subprocess.run([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(tmp_path / "nope"),
                            "--out", str(tmp_path / "out")], capture_output=True, text=True)

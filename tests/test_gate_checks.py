@@ -90,6 +90,7 @@ def test_a_documents_repeated_statements_of_one_fact_are_one_fact_for_the_gate()
     assert changed_since(frame([7.0]), frame([]).reindex(columns=frame([1.0]).columns)).tolist() == [False]
 
 
+@pytest.mark.slow
 def test_the_benchmark_corpus_second_release_passes_the_gate(tmp_path):
     """Most synthetic documents state some fact twice; adding documents must not trip the check."""
     import sys

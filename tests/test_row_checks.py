@@ -62,6 +62,7 @@ def test_nothing_to_check_gives_an_empty_flagged_table():
     assert kept.num_rows == 0 and flagged.num_rows == 0 and "check" in flagged.column_names
 
 
+@pytest.mark.slow
 def test_one_absurd_number_is_published_flagged_and_the_rest_goes_on(tmp_path):
     raw = tmp_path / "raw"
     write_local_series(raw, range(2018, 2024), absurd={2021: {"gdp_actual": 61}})
@@ -88,6 +89,7 @@ def test_one_absurd_number_is_published_flagged_and_the_rest_goes_on(tmp_path):
         duckdb.sql(f"select count(*) from '{data}/targets_vs_actuals.parquet'").fetchall()
 
 
+@pytest.mark.slow
 def test_a_release_where_most_numbers_are_absurd_is_blocked(tmp_path):
     raw = tmp_path / "raw"
     years = range(2018, 2022)

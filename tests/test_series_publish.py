@@ -21,6 +21,7 @@ TARGETS = {2003: ("approx", 7, 7), 2004: ("approx", 7, 7), **{y: ("approx", 8, 8
            2023: ("approx", 5, 5), 2024: ("approx", 5, 5), 2025: ("approx", 5, 5)}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the repository")
 def test_seeds_corpus_and_two_decades_of_national_reports_publish_in_one_run(tmp_path):
     raw = tmp_path / "raw"

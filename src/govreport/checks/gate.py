@@ -123,7 +123,22 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
 
 # --- Great Expectations ---------------------------------------------------------------
 def load_suite(table: str, suites_dir: Path = EXPECTATIONS_DIR) -> dict:
-    return json.loads((suites_dir / f"{table}.json").read_text(encoding="utf-8"))
+    spec = json.loads((suites_dir / f"{table}.json").read_text(encoding="utf-8"))
+    for e in spec["expectations"]:
+        _legacy_row_condition(e["kwargs"])
+    return spec
+
+
+def _legacy_row_condition(kwargs: dict) -> None:
+    """A suite shipped before the contract wrote GX Condition objects holds row conditions as pandas query
+    strings with condition_parser "pandas" (1.0.0's GX store: the string already wrapped as a pass-through
+    condition, the parser still named), which GX Core 1.9 deprecated. GX runs such a string as a
+    PassThroughCondition (DataFrame.query on the string); given as one, it runs the same, without the warning."""
+    if kwargs.get("condition_parser") != "pandas":
+        return
+    condition = kwargs.pop("condition_parser") and kwargs.get("row_condition")
+    if isinstance(condition, str):
+        kwargs["row_condition"] = {"type": "pass_through", "pass_through_filter": condition}
 
 
 def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir: Path = EXPECTATIONS_DIR,
@@ -200,7 +215,27 @@ def _columns_the_suite_knows(frame: pd.DataFrame, table: str, spec: dict) -> pd.
 def _describe_kwargs(kwargs: dict) -> str:
     keep = {k: v for k, v in kwargs.items() if k in ("column", "column_A", "column_B", "min_value", "max_value",
                                                      "row_condition", "column_list", "regex")}
+    if "row_condition" in keep:
+        keep["row_condition"] = _describe_condition(keep["row_condition"])
     return "(" + ", ".join(f"{k}={v}" for k, v in keep.items()) + ")"
+
+
+def _describe_condition(condition: object) -> str:
+    """A row condition as one line (measure=="growth" & indicator=="gdp"), from its Condition object or JSON."""
+    if hasattr(condition, "dict"):
+        condition = condition.dict()
+    if not isinstance(condition, dict):
+        return str(condition)
+    kind = condition.get("type")
+    if kind in ("and", "or"):
+        joiner = " & " if kind == "and" else " | "
+        return joiner.join(_describe_condition(c) for c in condition.get("conditions", []))
+    if kind == "comparison":
+        operator = getattr(condition["operator"], "value", condition["operator"])
+        return f'{condition["column"]["name"]}{operator}{json.dumps(condition["parameter"], ensure_ascii=False)}'
+    if kind == "pass_through":
+        return str(condition.get("pass_through_filter"))
+    return json.dumps(condition, ensure_ascii=False, default=str)
 
 
 # --- Frictionless ---------------------------------------------------------------------

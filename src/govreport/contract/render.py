@@ -74,13 +74,27 @@ def domain_expectations(t: Table) -> list[dict]:
         expectation("expect_column_values_to_be_in_set", column="changed_for_unchanged_document", value_set=[False]),
     ]
     for row in read_plausibility():
-        condition = f'measure=="{row["measure"]}"'
-        if row["indicator"] != "*":
-            condition += f' & indicator=="{row["indicator"]}"'
         out.append(expectation("expect_column_values_to_be_between", severity=row["severity"], column="value",
                                min_value=float(row["min"]), max_value=float(row["max"]),
-                               row_condition=condition, condition_parser="pandas"))
+                               row_condition=plausibility_condition(row["measure"], row["indicator"])))
     return out
+
+
+def plausibility_condition(measure: str, indicator: str) -> dict:
+    """The rows a plausibility bound applies to, as a GX Condition object in the suite's JSON (GX Core 1.9
+    deprecated row conditions as pandas query strings with condition_parser): the measure, and the indicator
+    unless the bound is for every indicator (*). The JSON is what GX's own objects serialise to,
+    `(Column("measure") == measure) & (Column("indicator") == indicator)`; written here without importing GX,
+    which takes seconds (tests/test_gate_conditions.py checks it against GX's objects)."""
+    on_measure = _equals("measure", measure)
+    if indicator == "*":
+        return on_measure
+    return {"type": "and", "conditions": [on_measure, _equals("indicator", indicator)]}
+
+
+def _equals(column: str, value: str) -> dict:
+    """GX's ComparisonCondition `Column(column) == value`, serialised."""
+    return {"type": "comparison", "column": {"name": column}, "operator": "==", "parameter": value}
 
 
 # --- Data dictionary --------------------------------------------------------------

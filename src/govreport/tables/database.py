@@ -2,8 +2,18 @@
 
 One file to open for SQL, BI tools and notebooks: `duckdb.connect("govreport.duckdb", read_only=True)`.
 Table and column COMMENTs carry the Frictionless titles and descriptions (EN / 中文), so
-`duckdb_columns()` documents the data. DuckDB writes a random header into every new file, so
-the database's bytes differ between two builds of the same release; its tables do not.
+`duckdb_columns()` documents the data.
+
+The same tables give the same bytes (the release's byte-identity promise covers this file too). Measured with
+DuckDB 2.0, two builds of one release differed in two ways, and each is avoided with a documented setting:
+- the v1.4 storage format and later write a random 16-byte database identifier into the main header (bytes
+  124-139) and a copy into a database header (bytes 8316-8331), plus their checksums: the file is written in the
+  v1.3.0 storage format (ATTACH ... STORAGE_VERSION), which has no identifier and which DuckDB 1.3 and later read;
+- compressed column segments (dictionary, FSST) leave unused bytes of their blocks uninitialised, so freed
+  memory (strings of other tables, pointers) landed in the file: the columns are stored uncompressed
+  (SET force_compression), which at this size costs nothing (the file is a few 256 KiB blocks either way).
+One thread, tables in the contract's order, each as one contiguous Arrow chunk, and a CHECKPOINT before closing
+fix the rest (the catalog names the database after its alias, never the file's name).
 """
 from __future__ import annotations
 
@@ -15,6 +25,9 @@ import pyarrow as pa
 from govreport.contract.model import Table
 
 DATABASE_NAME = "govreport.duckdb"
+ALIAS = "govreport"
+# The newest storage format without a random database identifier in its header (v1.4.0 added one).
+STORAGE_VERSION = "v1.3.0"
 
 
 def _quoted(text: str) -> str:
@@ -27,19 +40,24 @@ def write_database(tables: dict[str, pa.Table], contract: Sequence[Table], path:
 
     path = Path(path)
     path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path), config={"threads": 1})
+    con = duckdb.connect(config={"threads": 1})
     try:
+        con.execute("SET force_compression = 'uncompressed'")
+        con.execute(f"ATTACH {_quoted(str(path))} AS {ALIAS} (STORAGE_VERSION {_quoted(STORAGE_VERSION)})")
+        con.execute(f"USE {ALIAS}")
         for t in contract:
             if t.name not in tables:
                 continue
-            con.register("incoming", tables[t.name])
+            con.register("incoming", tables[t.name].combine_chunks())
             con.execute(f'CREATE TABLE "{t.name}" AS SELECT * FROM incoming')
             con.unregister("incoming")
             con.execute(f'COMMENT ON TABLE "{t.name}" IS {_quoted(f"{t.title}: {t.en} {t.zh}")}')
             for f in t.to_frictionless()["fields"]:
                 if f.get("description"):
                     con.execute(f'COMMENT ON COLUMN "{t.name}"."{f["name"]}" IS {_quoted(f["description"])}')
-        con.execute("CHECKPOINT")
+        con.execute(f"CHECKPOINT {ALIAS}")
+        con.execute("USE memory")
+        con.execute(f"DETACH {ALIAS}")
     finally:
         con.close()
     return path
