@@ -4,12 +4,13 @@
     python3 run.py publish     # install (first time), then extract, validate and publish raw/ into published/
     python3 run.py test        # install (first time), then run the whole test suite (what CI runs)
     python3 run.py test --fast # only the fast tests: no release published, no Prefect, no browser (under a minute)
-    python3 run.py lint        # ruff (lint) and mypy (types) on the code
+    python3 run.py lint        # ruff (lint and format check) and mypy (types) on the code
     python3 run.py -- CMD ...  # any command inside the environment, e.g. python3 run.py -- govreport --help
 
 Needs only Python 3.11 and pip. The environment lives in .venv/ and is rebuilt
 whenever requirements.lock changes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,11 @@ VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".lock-sha256"
 FAST_TESTS = "not slow and not prefect and not browser"  # pytest markers, declared in pyproject.toml
-LINT = [("ruff", "check", "src", "tests", "bench", "run.py"), ("mypy",)]  # mypy: its files are in pyproject.toml
+LINT = [
+    ("ruff", "check", "src", "tests", "bench", "run.py"),  # lint
+    ("ruff", "format", "--check", "src", "tests", "bench", "run.py"),  # one layout: `ruff format` fixes it
+    ("mypy",),
+]  # mypy: its files are in pyproject.toml
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
@@ -43,8 +48,18 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     py = BIN / "python"
     # Exact versions and hashes from the lock file; then the project itself, without touching them.
-    sh(py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--require-hashes", "--no-deps",
-       "-r", LOCK)
+    sh(
+        py,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--require-hashes",
+        "--no-deps",
+        "-r",
+        LOCK,
+    )
     sh(py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
     STAMP.write_text(want + "\n")
 

@@ -16,6 +16,7 @@ same arguments give byte-identical files, and the first 100 documents of a
     python bench/corpus.py OUT_DIR --docs 1000 [--seed 0]
     python bench/corpus.py OUT_DIR --mb 50
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,26 +42,46 @@ FIRST_YEAR, LAST_YEAR = 2015, 2024  # years in this range are shifted
 
 # (district or city, short name, prefecture city, its short name)
 REGIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("罗湖区", "罗湖", "深圳市", "深圳"), ("福田区", "福田", "深圳市", "深圳"),
-    ("南山区", "南山", "深圳市", "深圳"), ("宝安区", "宝安", "深圳市", "深圳"),
-    ("龙岗区", "龙岗", "深圳市", "深圳"), ("盐田区", "盐田", "深圳市", "深圳"),
-    ("武侯区", "武侯", "成都市", "成都"), ("锦江区", "锦江", "成都市", "成都"),
-    ("青羊区", "青羊", "成都市", "成都"), ("鼓楼区", "鼓楼", "南京市", "南京"),
-    ("玄武区", "玄武", "南京市", "南京"), ("秦淮区", "秦淮", "南京市", "南京"),
-    ("海淀区", "海淀", "北京市", "北京"), ("朝阳区", "朝阳", "北京市", "北京"),
-    ("东城区", "东城", "北京市", "北京"), ("西城区", "西城", "北京市", "北京"),
-    ("丰台区", "丰台", "北京市", "北京"), ("浦东新区", "浦东", "上海市", "上海"),
-    ("黄浦区", "黄浦", "上海市", "上海"), ("徐汇区", "徐汇", "上海市", "上海"),
-    ("静安区", "静安", "上海市", "上海"), ("闵行区", "闵行", "上海市", "上海"),
-    ("天河区", "天河", "广州市", "广州"), ("越秀区", "越秀", "广州市", "广州"),
-    ("海珠区", "海珠", "广州市", "广州"), ("番禺区", "番禺", "广州市", "广州"),
-    ("西湖区", "西湖", "杭州市", "杭州"), ("滨江区", "滨江", "杭州市", "杭州"),
-    ("江汉区", "江汉", "武汉市", "武汉"), ("洪山区", "洪山", "武汉市", "武汉"),
-    ("雁塔区", "雁塔", "西安市", "西安"), ("碑林区", "碑林", "西安市", "西安"),
-    ("岳麓区", "岳麓", "长沙市", "长沙"), ("芙蓉区", "芙蓉", "长沙市", "长沙"),
-    ("南开区", "南开", "天津市", "天津"), ("历下区", "历下", "济南市", "济南"),
-    ("市南区", "市南", "青岛市", "青岛"), ("思明区", "思明", "厦门市", "厦门"),
-    ("渝中区", "渝中", "重庆市", "重庆"), ("昆山市", "昆山", "苏州市", "苏州"),
+    ("罗湖区", "罗湖", "深圳市", "深圳"),
+    ("福田区", "福田", "深圳市", "深圳"),
+    ("南山区", "南山", "深圳市", "深圳"),
+    ("宝安区", "宝安", "深圳市", "深圳"),
+    ("龙岗区", "龙岗", "深圳市", "深圳"),
+    ("盐田区", "盐田", "深圳市", "深圳"),
+    ("武侯区", "武侯", "成都市", "成都"),
+    ("锦江区", "锦江", "成都市", "成都"),
+    ("青羊区", "青羊", "成都市", "成都"),
+    ("鼓楼区", "鼓楼", "南京市", "南京"),
+    ("玄武区", "玄武", "南京市", "南京"),
+    ("秦淮区", "秦淮", "南京市", "南京"),
+    ("海淀区", "海淀", "北京市", "北京"),
+    ("朝阳区", "朝阳", "北京市", "北京"),
+    ("东城区", "东城", "北京市", "北京"),
+    ("西城区", "西城", "北京市", "北京"),
+    ("丰台区", "丰台", "北京市", "北京"),
+    ("浦东新区", "浦东", "上海市", "上海"),
+    ("黄浦区", "黄浦", "上海市", "上海"),
+    ("徐汇区", "徐汇", "上海市", "上海"),
+    ("静安区", "静安", "上海市", "上海"),
+    ("闵行区", "闵行", "上海市", "上海"),
+    ("天河区", "天河", "广州市", "广州"),
+    ("越秀区", "越秀", "广州市", "广州"),
+    ("海珠区", "海珠", "广州市", "广州"),
+    ("番禺区", "番禺", "广州市", "广州"),
+    ("西湖区", "西湖", "杭州市", "杭州"),
+    ("滨江区", "滨江", "杭州市", "杭州"),
+    ("江汉区", "江汉", "武汉市", "武汉"),
+    ("洪山区", "洪山", "武汉市", "武汉"),
+    ("雁塔区", "雁塔", "西安市", "西安"),
+    ("碑林区", "碑林", "西安市", "西安"),
+    ("岳麓区", "岳麓", "长沙市", "长沙"),
+    ("芙蓉区", "芙蓉", "长沙市", "长沙"),
+    ("南开区", "南开", "天津市", "天津"),
+    ("历下区", "历下", "济南市", "济南"),
+    ("市南区", "市南", "青岛市", "青岛"),
+    ("思明区", "思明", "厦门市", "厦门"),
+    ("渝中区", "渝中", "重庆市", "重庆"),
+    ("昆山市", "昆山", "苏州市", "苏州"),
     ("义乌市", "义乌", "金华市", "金华"),
 )
 SEED_REGION = ("罗湖区", "罗湖", "深圳市", "深圳")
@@ -158,7 +179,7 @@ def _compile(sentence: str, src_year: int) -> tuple[Part, ...]:
     pos = 0
     for m in _TOKEN.finditer(sentence):
         if m.start() > pos:
-            parts.append(sentence[pos:m.start()])
+            parts.append(sentence[pos : m.start()])
         kind = m.lastgroup if m.lastgroup != "pct" else "num"
         if kind in ("region", "city", "region_short", "city_short"):
             parts.append((kind,))
@@ -189,7 +210,7 @@ def _number(rng: random.Random, value: float, decimals: int, pct: bool = False) 
     if pct and value <= 100:
         new = min(new, 100.0)
     if decimals:
-        new = max(new, 10 ** -decimals)
+        new = max(new, 10**-decimals)
         return f"{new:.{decimals}f}"
     return str(max(1, round(new)))
 
@@ -264,8 +285,13 @@ def document(index: int, seed: int = 0, seed_dir: Path = SEED_DIR) -> tuple[str,
     used = sum(len(line.encode("utf-8")) + 1 for line in review_lines)
     plan_lines = _paragraphs(plan, rng, ctx, max(0, fill - used), used_subjects)
     text = "\n".join(head + review_lines + plan_head + plan_lines + [closing]) + "\n"
-    facts = {"title": f"{year}年{region}政府工作报告", "region_name": region,
-             "document_type": "government_work_report", "report_year": year, "script": "zh-Hans"}
+    facts = {
+        "title": f"{year}年{region}政府工作报告",
+        "region_name": region,
+        "document_type": "government_work_report",
+        "report_year": year,
+        "script": "zh-Hans",
+    }
     return text, facts
 
 
@@ -301,8 +327,9 @@ def _paragraphs(pool, rng: random.Random, ctx: dict, n_bytes: int, used_subjects
     return lines
 
 
-def _documents(seed: int, n_docs: int | None, target_bytes: float | None,
-               seed_dir: Path) -> Iterator[tuple[int, str, dict]]:
+def _documents(
+    seed: int, n_docs: int | None, target_bytes: float | None, seed_dir: Path
+) -> Iterator[tuple[int, str, dict]]:
     total, index = 0, 0
     while (n_docs is not None and index < n_docs) or (n_docs is None and total < target_bytes):
         text, facts = document(index, seed, seed_dir)
@@ -311,8 +338,15 @@ def _documents(seed: int, n_docs: int | None, target_bytes: float | None,
         index += 1
 
 
-def build_corpus(out_dir: Path, n_docs: int | None = None, target_mb: float | None = None, seed: int = 0,
-                 *, seed_dir: Path = SEED_DIR, write_manifest: bool = True) -> list[Path]:
+def build_corpus(
+    out_dir: Path,
+    n_docs: int | None = None,
+    target_mb: float | None = None,
+    seed: int = 0,
+    *,
+    seed_dir: Path = SEED_DIR,
+    write_manifest: bool = True,
+) -> list[Path]:
     """Write ``n_docs`` documents, or documents until ``target_mb`` MB (10**6 bytes), to out_dir.
 
     Files are ``doc_000000.txt``, ... (UTF-8); with ``write_manifest`` also a
@@ -325,8 +359,7 @@ def build_corpus(out_dir: Path, n_docs: int | None = None, target_mb: float | No
         raise ValueError("n_docs and target_mb must not be negative")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths, manifest = [], ["# Synthetic benchmark corpus written by bench/corpus.py; not real documents.",
-                           "documents:"]
+    paths, manifest = [], ["# Synthetic benchmark corpus written by bench/corpus.py; not real documents.", "documents:"]
     target = None if target_mb is None else target_mb * MB
     for index, text, facts in _documents(seed, n_docs, target, Path(seed_dir)):
         path = out / f"doc_{index:06d}.txt"
@@ -355,11 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-manifest", action="store_true", help="do not write sources.yaml")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    paths = build_corpus(args.out_dir, n_docs=args.docs, target_mb=args.mb, seed=args.seed,
-                         write_manifest=not args.no_manifest)
+    paths = build_corpus(
+        args.out_dir, n_docs=args.docs, target_mb=args.mb, seed=args.seed, write_manifest=not args.no_manifest
+    )
     n_bytes = sum(p.stat().st_size for p in paths)
-    print(f"{len(paths)} documents, {n_bytes / MB:.1f} MB in {args.out_dir} "
-          f"({time.perf_counter() - start:.1f} s)")
+    print(f"{len(paths)} documents, {n_bytes / MB:.1f} MB in {args.out_dir} ({time.perf_counter() - start:.1f} s)")
     return 0
 
 

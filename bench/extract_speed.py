@@ -7,6 +7,7 @@ Prints MB/s of raw UTF-8 text for extraction (one core; by wall clock and by CPU
 busy machine) and for `re.finditer` over the same text, and their ratio. The corpus is built
 deterministically from the seeds (bench/corpus.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,10 @@ def main() -> None:
 
     print(f"corpus: {len(texts)} documents, {mb:.1f} MB of UTF-8 text")
     print(f"bare number scan (re.finditer): {mb / scan:8.1f} MB/s  ({found} numbers, {scan:.2f} s)")
-    print(f"normalize + extract (1 core):   {mb / run:8.1f} MB/s  ({facts} observations, {quantities} quantities, "
-          f"{run:.2f} s)")
+    print(
+        f"normalize + extract (1 core):   {mb / run:8.1f} MB/s  ({facts} observations, {quantities} quantities, "
+        f"{run:.2f} s)"
+    )
     print(f"normalize + extract per CPU second: {mb / cpu:5.1f} MB/s  ({cpu:.2f} CPU s; holds on a busy machine)")
     print(f"extraction takes {run / scan:.1f}x the time of the bare scan")
 

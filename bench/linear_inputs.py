@@ -9,6 +9,7 @@
 Each case runs in its own process, stopped after --cap seconds (reported as "> cap"), so a quadratic
 case cannot hang the benchmark. Prints seconds per phase and MB/s; linear means MB/s stays flat.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,7 @@ def run_case(shape: str, mb: float) -> dict:
     t2 = time.perf_counter()
     facts, quantities = extract_all(doc, 2024)
     t3 = time.perf_counter()
-    return {"bytes": len(data), "decode": t1 - t0, "normalize": t2 - t1, "extract": t3 - t2,
-            "facts": len(facts)}
+    return {"bytes": len(data), "decode": t1 - t0, "normalize": t2 - t1, "extract": t3 - t2, "facts": len(facts)}
 
 
 def main() -> None:
@@ -68,13 +68,19 @@ def main() -> None:
             try:
                 done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.cap, check=True)
             except subprocess.TimeoutExpired:
-                print(f"{shape:<12} {mb:>6g} {'':>9} {'':>12} {'':>10} {'> ' + format(args.cap, 'g'):>9} "
-                      f"{'< ' + format(mb / args.cap, '.3f'):>7}", flush=True)
+                print(
+                    f"{shape:<12} {mb:>6g} {'':>9} {'':>12} {'':>10} {'> ' + format(args.cap, 'g'):>9} "
+                    f"{'< ' + format(mb / args.cap, '.3f'):>7}",
+                    flush=True,
+                )
                 continue
             r = json.loads(done.stdout.strip().splitlines()[-1])
             total = r["decode"] + r["normalize"] + r["extract"]
-            print(f"{shape:<12} {mb:>6g} {r['decode']:>9.2f} {r['normalize']:>12.2f} {r['extract']:>10.2f} "
-                  f"{total:>9.2f} {r['bytes'] / 1e6 / total:>7.3f}", flush=True)
+            print(
+                f"{shape:<12} {mb:>6g} {r['decode']:>9.2f} {r['normalize']:>12.2f} {r['extract']:>10.2f} "
+                f"{total:>9.2f} {r['bytes'] / 1e6 / total:>7.3f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

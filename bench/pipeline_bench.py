@@ -14,6 +14,7 @@ Then Dask's cost per task: a flow of trivial tasks on a local two-process Dask c
 Targets (issue #15, 2-core machine): 1 000 documents end to end <= 20 s; overhead < 15 %; no-change <= 1.5 s;
 peak RSS < 1 GB at 10 000 documents; validation of 10 000 documents < 5 s of checks.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,10 @@ def run(cmd: list[str], env: dict) -> tuple[float, float, float, str]:
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
     streams: dict[str, str] = {}
-    readers = [threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()))
-               for name, pipe in (("out", proc.stdout), ("err", proc.stderr))]
+    readers = [
+        threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()))
+        for name, pipe in (("out", proc.stdout), ("err", proc.stderr))
+    ]
     for reader in readers:
         reader.start()
     _, status, usage = os.wait4(proc.pid, 0)  # this process's own peak memory and CPU time
@@ -89,6 +92,7 @@ def run(cmd: list[str], env: dict) -> tuple[float, float, float, str]:
         raise SystemExit(f"{' '.join(str(c) for c in cmd[:4])} failed:\n{streams['err'][-3000:]}")
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, streams["out"]
 
+
 def start_server(work: Path, env: dict) -> tuple[subprocess.Popen, str]:
     """A Prefect server on loopback for the 'server' measurement."""
     import socket
@@ -97,9 +101,13 @@ def start_server(work: Path, env: dict) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([PY, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=dict(env, PREFECT_HOME=str(work / "prefect-server-home")),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [PY, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=dict(env, PREFECT_HOME=str(work / "prefect-server-home")),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/api"
     for _ in range(600):
         try:
@@ -123,9 +131,12 @@ def main() -> None:
     if args.server:
         (args.work / "prefect-server-home").mkdir(exist_ok=True)
         server, api_url = start_server(args.work, env)
-    print(f"{'docs':>6} {'MB':>5} {'prefect s':>9} {'cpu s':>6} {'docs/s':>6} {'plain s':>7} {'overhead':>8} "
-          f"{'no-change s':>11} {'pass s':>6} {'validate s':>10} {'GX import':>9} {'peak MB':>7}"
-          + (f" {'server s':>8}" if server else ""), flush=True)
+    print(
+        f"{'docs':>6} {'MB':>5} {'prefect s':>9} {'cpu s':>6} {'docs/s':>6} {'plain s':>7} {'overhead':>8} "
+        f"{'no-change s':>11} {'pass s':>6} {'validate s':>10} {'GX import':>9} {'peak MB':>7}"
+        + (f" {'server s':>8}" if server else ""),
+        flush=True,
+    )
     for n in args.sizes:
         corpus = args.work / f"corpus-{n}"
         if not corpus.exists():
@@ -136,27 +147,43 @@ def main() -> None:
         out, state = args.work / f"out-{n}", args.work / f"state-{n}"
         publish = GOVREPORT + ["publish", "--raw", str(corpus), "--out", str(out), "--state", str(state)]
         t_prefect, cpu_prefect, mem_prefect, _ = run(publish, env)
-        t_plain, _, mem_plain, _ = run([PY, "-c", PLAIN, str(corpus), str(args.work / f"out-plain-{n}"),
-                                        str(args.work / f"state-plain-{n}")], env)
+        t_plain, _, mem_plain, _ = run(
+            [PY, "-c", PLAIN, str(corpus), str(args.work / f"out-plain-{n}"), str(args.work / f"state-plain-{n}")], env
+        )
         t_rerun, _, _, rerun_out = run(publish, env)
         assert "Nothing changed" in rerun_out, rerun_out
         t_pass = run([PY, "-c", "pass"], env)[0]
         release = out / "china-local-government-report-indicators" / "1.0.0"
-        _, _, mem_validate, validated = run([PY, "-c", VALIDATE, str(release), str(corpus),
-                                             str(args.work / f"validation-{n}")], env)
+        _, _, mem_validate, validated = run(
+            [PY, "-c", VALIDATE, str(release), str(corpus), str(args.work / f"validation-{n}")], env
+        )
         gx_import, t_validate, _passed = validated.split()
         overhead = (t_prefect - t_plain) / t_prefect
-        row = (f"{n:>6} {mb:>5.0f} {t_prefect:>9.1f} {cpu_prefect:>6.1f} {n / t_prefect:>6.0f} {t_plain:>7.1f} "
-               f"{overhead:>8.0%} {t_rerun:>11.2f} {t_pass:>6.2f} {float(t_validate):>10.1f} {float(gx_import):>9.1f} "
-               f"{max(mem_prefect, mem_plain, mem_validate):>7.0f}")
+        row = (
+            f"{n:>6} {mb:>5.0f} {t_prefect:>9.1f} {cpu_prefect:>6.1f} {n / t_prefect:>6.0f} {t_plain:>7.1f} "
+            f"{overhead:>8.0%} {t_rerun:>11.2f} {t_pass:>6.2f} {float(t_validate):>10.1f} {float(gx_import):>9.1f} "
+            f"{max(mem_prefect, mem_plain, mem_validate):>7.0f}"
+        )
         if server:
-            t_server = run(GOVREPORT + ["publish", "--raw", str(corpus), "--out", str(args.work / f"out-server-{n}"),
-                                        "--state", str(args.work / f"state-server-{n}")],
-                           dict(env, PREFECT_API_URL=api_url))[0]
+            t_server = run(
+                GOVREPORT
+                + [
+                    "publish",
+                    "--raw",
+                    str(corpus),
+                    "--out",
+                    str(args.work / f"out-server-{n}"),
+                    "--state",
+                    str(args.work / f"state-server-{n}"),
+                ],
+                dict(env, PREFECT_API_URL=api_url),
+            )[0]
             row += f" {t_server:>8.1f}"
         print(row, flush=True)
-        print(f"       (peak MB: prefect run {mem_prefect:.0f}, plain {mem_plain:.0f}, validate {mem_validate:.0f})",
-              flush=True)
+        print(
+            f"       (peak MB: prefect run {mem_prefect:.0f}, plain {mem_plain:.0f}, validate {mem_validate:.0f})",
+            flush=True,
+        )
     few, many = (float(run([PY, "-c", DASK_TASKS, str(k)], env)[3]) for k in (20, 220))
     print(f"Dask (2 local worker processes): {(many - few) / 200 * 1000:.1f} ms per task", flush=True)
     if server:

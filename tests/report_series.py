@@ -3,6 +3,7 @@
 Each report reviews the year before and sets this year's targets, as real ones do; the numbers are given, so
 tests know what targets_vs_actuals must say.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,21 +32,37 @@ NATIONAL = """政府工作报告
 
 # China's national reports: each year's GDP growth target (as worded) and the next report's outcome for it.
 NATIONAL_GDP = {
-    2003: ("国内生产总值增长7%左右。", 8.0), 2004: ("国内生产总值增长7%左右。", 9.1),
-    2005: ("国内生产总值增长8%左右。", 9.5), 2006: ("国内生产总值增长8%左右。", 9.9),
-    2007: ("国内生产总值增长8%左右。", 10.7), 2008: ("国内生产总值增长8%左右。", 11.4),
-    2009: ("国内生产总值增长8%左右。", 9), 2010: ("国内生产总值增长8%左右。", 8.7),
-    2011: ("国内生产总值增长8%左右。", 10.3), 2012: ("国内生产总值增长7.5%。", 9.2),
-    2013: ("国内生产总值增长7.5%左右。", 7.8), 2014: ("国内生产总值增长7.5%左右。", 7.7),
-    2015: ("国内生产总值增长7%左右。", 7.4), 2016: ("国内生产总值增长6.5%-7%。", 6.9),
-    2017: ("国内生产总值增长6.5%左右。", 6.7), 2018: ("国内生产总值增长6.5%左右。", 6.9),
-    2019: ("国内生产总值增长6%-6.5%。", 6.6), 2020: ("城镇新增就业900万人以上，城镇调查失业率6%左右。", 6.1),
+    2003: ("国内生产总值增长7%左右。", 8.0),
+    2004: ("国内生产总值增长7%左右。", 9.1),
+    2005: ("国内生产总值增长8%左右。", 9.5),
+    2006: ("国内生产总值增长8%左右。", 9.9),
+    2007: ("国内生产总值增长8%左右。", 10.7),
+    2008: ("国内生产总值增长8%左右。", 11.4),
+    2009: ("国内生产总值增长8%左右。", 9),
+    2010: ("国内生产总值增长8%左右。", 8.7),
+    2011: ("国内生产总值增长8%左右。", 10.3),
+    2012: ("国内生产总值增长7.5%。", 9.2),
+    2013: ("国内生产总值增长7.5%左右。", 7.8),
+    2014: ("国内生产总值增长7.5%左右。", 7.7),
+    2015: ("国内生产总值增长7%左右。", 7.4),
+    2016: ("国内生产总值增长6.5%-7%。", 6.9),
+    2017: ("国内生产总值增长6.5%左右。", 6.7),
+    2018: ("国内生产总值增长6.5%左右。", 6.9),
+    2019: ("国内生产总值增长6%-6.5%。", 6.6),
+    2020: ("城镇新增就业900万人以上，城镇调查失业率6%左右。", 6.1),
     2021: ("国内生产总值增长6%以上。", 2.3),
-    2022: ("国内生产总值增长5.5%左右。", 8.1), 2023: ("国内生产总值增长5%左右。", 3),
-    2024: ("国内生产总值增长5%左右。", 5.2), 2025: ("国内生产总值增长5%左右。", 5),
+    2022: ("国内生产总值增长5.5%左右。", 8.1),
+    2023: ("国内生产总值增长5%左右。", 3),
+    2024: ("国内生产总值增长5%左右。", 5.2),
+    2025: ("国内生产总值增长5%左右。", 5),
 }
-CONGRESS = {10: range(2003, 2008), 11: range(2008, 2013), 12: range(2013, 2018), 13: range(2018, 2023),
-            14: range(2023, 2028)}
+CONGRESS = {
+    10: range(2003, 2008),
+    11: range(2008, 2013),
+    12: range(2013, 2018),
+    13: range(2018, 2023),
+    14: range(2023, 2028),
+}
 NUMERALS = "一二三四五"
 TENS = {10: "十", 11: "十一", 12: "十二", 13: "十三", 14: "十四"}
 
@@ -55,8 +72,14 @@ def write_local_series(raw: Path, years, absurd: dict[int, dict] | None = None) 
     raw.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, year in enumerate(years):
-        numbers = {"gdp_actual": round(6.5 + i / 10, 1), "revenue_actual": round(5.0 + i / 10, 1), "unemployment_actual": 3.1,
-                   "gdp_target": 6.0, "revenue_target": 5.5, "unemployment_target": 4.5}
+        numbers = {
+            "gdp_actual": round(6.5 + i / 10, 1),
+            "revenue_actual": round(5.0 + i / 10, 1),
+            "unemployment_actual": 3.1,
+            "gdp_target": 6.0,
+            "revenue_target": 5.5,
+            "unemployment_target": 4.5,
+        }
         numbers.update((absurd or {}).get(year, {}))
         path = raw / f"baoding_{year}.txt"
         path.write_text(LOCAL.format(year=year, last=year - 1, session=NUMERALS[i % 5], **numbers), encoding="utf-8")
@@ -69,9 +92,14 @@ def write_national_series(raw: Path) -> list[Path]:
     paths = []
     for year, (target, actual) in sorted(NATIONAL_GDP.items()):
         congress = next(c for c, years in CONGRESS.items() if year in years)
-        text = NATIONAL.format(year=year, last=year - 1, congress=TENS[congress],
-                               session=NUMERALS[year - CONGRESS[congress][0]], gdp_actual=f"{actual:g}",
-                               target_sentence=target)
+        text = NATIONAL.format(
+            year=year,
+            last=year - 1,
+            congress=TENS[congress],
+            session=NUMERALS[year - CONGRESS[congress][0]],
+            gdp_actual=f"{actual:g}",
+            target_sentence=target,
+        )
         path = raw / f"national_{year}.txt"
         path.write_text(text, encoding="utf-8")
         paths.append(path)

@@ -1,5 +1,6 @@
 """Bad input: a clear message naming the file and the problem, the rest of the run goes on,
 and the release already published stays byte for byte as it was."""
+
 import csv
 import shutil
 
@@ -47,12 +48,15 @@ def by_file(results, name):
     return next(r for r in results if r.file == name)
 
 
-@pytest.mark.parametrize("name, data, problem", [
-    ("empty.txt", b"", "empty file"),
-    ("blank.txt", "  \n\u3000\n".encode(), "empty file"),
-    ("scan.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF"),
-    ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "PNG"),
-])
+@pytest.mark.parametrize(
+    "name, data, problem",
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.txt", "  \n\u3000\n".encode(), "empty file"),
+        ("scan.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF"),
+        ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "PNG"),
+    ],
+)
 def test_unusable_files_are_named_and_skipped(world, name, data, problem):
     (world / "raw" / name).write_bytes(data)
     outcome, messages, unchanged, _ = run(world)
@@ -90,15 +94,17 @@ def test_mixed_encodings_are_decoded_with_a_warning(world):
 
 
 def test_an_html_page_saved_as_text_is_read_as_text(world):
-    html = ("<!DOCTYPE html><html><head><title>2017年罗湖区委全会</title><script>var a='地区生产总值增长99%';</script>"
-            "</head><body><div class=nav>首页 &gt; 新闻</div><p>上半年,罗湖区地区生产总值完成957.1亿元,增长8.6%。</p>"
-            "</body></html>")
+    html = (
+        "<!DOCTYPE html><html><head><title>2017年罗湖区委全会</title><script>var a='地区生产总值增长99%';</script>"
+        "</head><body><div class=nav>首页 &gt; 新闻</div><p>上半年,罗湖区地区生产总值完成957.1亿元,增长8.6%。</p>"
+        "</body></html>"
+    )
     (world / "raw" / "012_page.txt").write_text(html, encoding="utf-8")
     outcome, messages, unchanged, results = run(world)
     obs = by_file(results, "012_page.txt").observations
     assert {o["value"] for o in obs} == {957.1, 8.6}  # not the 99% inside the script
     for o in obs:
-        assert html[o["value_start"]:o["value_end"]] == o["value_text"]
+        assert html[o["value_start"] : o["value_end"]] == o["value_text"]
     assert unchanged
 
 
@@ -117,11 +123,14 @@ def test_two_files_with_the_same_content_are_one_document(world):
     assert outcome.version is None and unchanged
 
 
-@pytest.mark.parametrize("entry, problem", [
-    ('  - file: 000_c6f7ee3199c6db1d.txt\n    regoin_name: 罗湖区\n', "unknown field"),
-    ("  - file: not_here.txt\n", "missing"),
-    ("  - file: ../../etc/passwd\n", "escapes raw/"),
-])
+@pytest.mark.parametrize(
+    "entry, problem",
+    [
+        ("  - file: 000_c6f7ee3199c6db1d.txt\n    regoin_name: 罗湖区\n", "unknown field"),
+        ("  - file: not_here.txt\n", "missing"),
+        ("  - file: ../../etc/passwd\n", "escapes raw/"),
+    ],
+)
 def test_manifest_defects_are_reported_and_the_run_goes_on(world, entry, problem):
     with open(world / "raw" / "sources.yaml", "a", encoding="utf-8") as fh:
         fh.write(entry)

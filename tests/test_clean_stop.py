@@ -1,5 +1,6 @@
 """A blocked or failed `govreport publish` says what went wrong in a few lines and exits non-zero;
 Prefect's and Python's tracebacks only with --debug."""
+
 from __future__ import annotations
 
 import os
@@ -19,14 +20,33 @@ def publish_cli(tmp_path, raw, out, *extra):
     # Prefect's INFO logs on, as a user has them: the point is what reaches the terminal.
     env = {**os.environ, "COLUMNS": "200", "PREFECT_LOGGING_LEVEL": "INFO"}
     # --debug is an option of govreport itself: govreport --debug publish ...
-    return subprocess.run([sys.executable, "-m", "govreport.cli", *extra, "publish", "--raw", str(raw), "--out",
-                           str(out), "--state", str(tmp_path / "state")], capture_output=True, text=True, env=env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "govreport.cli",
+            *extra,
+            "publish",
+            "--raw",
+            str(raw),
+            "--out",
+            str(out),
+            "--state",
+            str(tmp_path / "state"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
 
 
 def test_a_blocked_release_stops_in_a_few_lines_naming_the_check_and_the_report(tmp_path):
     years = range(2018, 2022)
-    write_local_series(tmp_path / "raw", years, absurd={y: {"gdp_actual": 95, "gdp_target": 90,
-                                                            "unemployment_actual": 32} for y in years})
+    write_local_series(
+        tmp_path / "raw",
+        years,
+        absurd={y: {"gdp_actual": 95, "gdp_target": 90, "unemployment_actual": 32} for y in years},
+    )
     done = publish_cli(tmp_path, tmp_path / "raw", tmp_path / "published")
     assert done.returncode == 1, done.stderr[-3000:]
     assert "Traceback" not in done.stderr + done.stdout and "╭" not in done.stderr
@@ -35,7 +55,7 @@ def test_a_blocked_release_stops_in_a_few_lines_naming_the_check_and_the_report(
     rejected = tmp_path / "state" / "rejected"
     report = next(rejected.glob("*/validation/report.json"))
     assert str(report) in done.stderr.replace("\n", "")
-    blocked_lines = done.stderr[done.stderr.index("release blocked by"):].strip().splitlines()
+    blocked_lines = done.stderr[done.stderr.index("release blocked by") :].strip().splitlines()
     assert len(blocked_lines) <= 8, blocked_lines
     assert "observations flagged (" in done.stderr and "plausibility" in done.stderr  # why, with an example row
     assert "Finished in state Failed" not in done.stderr and "ERROR" not in done.stderr  # Prefect's stay quiet

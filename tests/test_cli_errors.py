@@ -1,5 +1,6 @@
 """The command line's one error path: a user mistake or an OS error is one `error:` line naming the file and
 the problem, a non-zero exit, no traceback (unless --debug), and nothing written when every input failed."""
+
 import os
 import subprocess
 import sys
@@ -16,8 +17,14 @@ PROJECT = RAW.parent
 
 
 def govreport(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", "govreport.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "govreport.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
 
 
 def assert_one_error_line(done, *must_say):
@@ -67,8 +74,9 @@ def test_extract_goes_on_past_a_missing_file(tmp_path):
     seed = sorted(RAW.glob("*.txt"))[0]
     done = govreport("extract", tmp_path / "nope.txt", seed, "--out", out)
     assert done.returncode == 0, done.stderr
-    assert [line for line in done.stderr.splitlines() if line.startswith("error: ")] == \
-        [f"error: {tmp_path / 'nope.txt'}: cannot read file: No such file or directory"]
+    assert [line for line in done.stderr.splitlines() if line.startswith("error: ")] == [
+        f"error: {tmp_path / 'nope.txt'}: cannot read file: No such file or directory"
+    ]
     assert out.exists() and len(out.read_text(encoding="utf-8-sig").splitlines()) > 1
 
 
@@ -78,8 +86,9 @@ def test_candidates_of_a_missing_file(tmp_path):
 
 def test_validate_and_diff_name_a_release_that_is_not_there(tmp_path):
     assert_one_error_line(govreport("validate", "9.9.9", "--out", PROJECT / "published"), "9.9.9", "no such release")
-    assert_one_error_line(govreport("diff", "latest", "1.0.0", "--out", tmp_path), "latest.json",
-                          "nothing is published")
+    assert_one_error_line(
+        govreport("diff", "latest", "1.0.0", "--out", tmp_path), "latest.json", "nothing is published"
+    )
 
 
 def test_usage_mistakes_are_one_line_too():
@@ -103,14 +112,17 @@ def test_version_and_short_help():
         assert "<bool>" not in done.stdout
 
 
-@pytest.mark.parametrize("exc, transient", [
-    (UserError("x: bad"), False),
-    (FileNotFoundError(2, "No such file or directory", "x"), False),
-    (IsADirectoryError(21, "Is a directory", "x"), False),
-    (ValueError("bad data"), False),
-    (ConnectionResetError(104, "Connection reset by peer"), True),
-    (TimeoutError("timed out"), True),
-])
+@pytest.mark.parametrize(
+    "exc, transient",
+    [
+        (UserError("x: bad"), False),
+        (FileNotFoundError(2, "No such file or directory", "x"), False),
+        (IsADirectoryError(21, "Is a directory", "x"), False),
+        (ValueError("bad data"), False),
+        (ConnectionResetError(104, "Connection reset by peer"), True),
+        (TimeoutError("timed out"), True),
+    ],
+)
 def test_only_transient_errors_are_retried(exc, transient):
     assert is_transient(exc) is transient
 

@@ -1,6 +1,7 @@
 """The commit protocol recovers: a run killed (SIGKILL) or out of disk (ENOSPC) at any step of a commit,
 locally or on an S3-compatible server, leaves a state the next run completes: one pointer naming a
 release whose files match their hashes, a catalog listing every release, no leftovers."""
+
 import errno
 import json
 import os
@@ -25,9 +26,11 @@ pytestmark = [pytest.mark.slow]
 
 TESTS = Path(__file__).resolve().parent
 NEW_REPORT = "2024年政府工作报告\n今年主要预期目标是:地区生产总值增长5%左右。"
-RUN = ("import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
-       "from conftest import process_folder; from govreport.release.storage import publish_to; "
-       "publish_to(process_folder(Path({raw!r})), {out!r}, Path({raw!r}), Path({state!r}))")
+RUN = (
+    "import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
+    "from conftest import process_folder; from govreport.release.storage import publish_to; "
+    "publish_to(process_folder(Path({raw!r})), {out!r}, Path({raw!r}), Path({state!r}))"
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +52,9 @@ def world(first_release, tmp_path):
 
 def run_in_subprocess(world, out, env):
     code = RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=str(out), state=str(world / "state"))
-    return subprocess.run([sys.executable, "-c", code], env=os.environ | env, capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=os.environ | env, capture_output=True, text=True, timeout=900
+    )
 
 
 def assert_consistent_local(out: Path, versions: list[str]):
@@ -70,8 +74,9 @@ def assert_consistent_local(out: Path, versions: list[str]):
 
 
 # --- a local folder ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("at", ["staged", "renamed", "write latest.json", "committed", "write catalog.json",
-                                "catalogued"])
+@pytest.mark.parametrize(
+    "at", ["staged", "renamed", "write latest.json", "committed", "write catalog.json", "catalogued"]
+)
 def test_a_run_killed_at_each_commit_step_is_completed_by_the_next(world, at):
     out = world / "published"
     killed = run_in_subprocess(world, out, {CRASH_AT: at})
@@ -99,9 +104,11 @@ def test_a_full_disk_at_each_commit_step_is_completed_by_the_next_run(world, at,
 def test_a_damaged_latest_json_is_rebuilt_from_the_version_folders(world, damage):
     out = world / "published"
     pointer = out / PACKAGE_NAME / "latest.json"
-    {"truncated": lambda: pointer.write_bytes(pointer.read_bytes()[:9]),
-     "dangling": lambda: pointer.write_text('{"version": "9.9.9"}'),
-     "missing": pointer.unlink}[damage]()
+    {
+        "truncated": lambda: pointer.write_bytes(pointer.read_bytes()[:9]),
+        "dangling": lambda: pointer.write_text('{"version": "9.9.9"}'),
+        "missing": pointer.unlink,
+    }[damage]()
     outcome = publish_folder(world / "raw", out, world / "state")
     assert outcome.version == "1.1.0" and outcome.recovered
     assert_consistent_local(out, ["1.1.0", "1.0.0"])
@@ -110,8 +117,9 @@ def test_a_damaged_latest_json_is_rebuilt_from_the_version_folders(world, damage
 def test_a_corrupt_catalog_is_rebuilt_and_releases_still_lists(world):
     out = world / "published"
     (out / "catalog.json").write_bytes(b'{"packages": [{"na')
-    listing = subprocess.run([sys.executable, "-m", "govreport.cli", "releases", "--out", str(out)],
-                             capture_output=True, text=True)
+    listing = subprocess.run(
+        [sys.executable, "-m", "govreport.cli", "releases", "--out", str(out)], capture_output=True, text=True
+    )
     assert listing.returncode == 0 and "1.0.0" in listing.stdout and "Traceback" not in listing.stderr
     assert publish_folder(world / "raw", out, world / "state").version == "1.1.0"
     assert_consistent_local(out, ["1.1.0", "1.0.0"])
@@ -151,12 +159,18 @@ def test_a_changed_byte_in_the_latest_release_stops_the_next_and_validate_says_s
         publish_folder(world / "raw", out, world / "state")
     assert not (out / PACKAGE_NAME / "1.1.0").exists()
     cli = [sys.executable, "-m", "govreport.cli"]
-    publish_cmd = subprocess.run(cli + ["publish", "--raw", str(world / "raw"), "--out", str(out),
-                                        "--state", str(world / "state")], capture_output=True, text=True)
+    publish_cmd = subprocess.run(
+        cli + ["publish", "--raw", str(world / "raw"), "--out", str(out), "--state", str(world / "state")],
+        capture_output=True,
+        text=True,
+    )
     assert publish_cmd.returncode == 1
     assert "observations.parquet does not match its recorded sha256" in publish_cmd.stderr
-    validate = subprocess.run(cli + ["validate", str(out / PACKAGE_NAME / "1.0.0"), "--raw", str(world / "raw")],
-                              capture_output=True, text=True)
+    validate = subprocess.run(
+        cli + ["validate", str(out / PACKAGE_NAME / "1.0.0"), "--raw", str(world / "raw")],
+        capture_output=True,
+        text=True,
+    )
     assert validate.returncode == 1
     assert "observations.parquet does not match its recorded sha256" in validate.stdout + validate.stderr
 
@@ -184,8 +198,7 @@ def assert_consistent_remote(url: str, versions: list[str]):
     assert versions[0] in tree["index.html"].decode("utf-8")
 
 
-@pytest.mark.parametrize("at", ["staged", "remote claimed", "remote pushed", "remote committed",
-                                "remote catalog.json"])
+@pytest.mark.parametrize("at", ["staged", "remote claimed", "remote pushed", "remote committed", "remote catalog.json"])
 def test_on_s3_a_run_killed_at_each_step_is_completed_by_the_next(world, s3, at, monkeypatch):
     results = s3_first_release(world, s3)
     monkeypatch.setenv("GOVREPORT_CLAIM_TTL", "0")  # the killed run is dead: its claim may be taken over
@@ -212,13 +225,21 @@ def test_on_s3_two_publishers_cannot_both_publish_one_version(world, s3, tmp_pat
     s3_first_release(world, s3)
     other = tmp_path / "other"
     shutil.copytree(world / "raw", other / "raw")
-    (other / "raw" / "021_more.txt").write_text(NEW_REPORT.replace("5%", "6%").replace("2024", "2025"),
-                                               encoding="utf-8")
+    (other / "raw" / "021_more.txt").write_text(
+        NEW_REPORT.replace("5%", "6%").replace("2024", "2025"), encoding="utf-8"
+    )
     gate = tmp_path / "go"
-    first = subprocess.Popen([sys.executable, "-c", RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3,
-                                                               state=str(world / "state"))],
-                             env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3, state=str(world / "state")),
+        ],
+        env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     waiting = tmp_path / "go.waiting"
     second: dict = {}
     try:
@@ -226,8 +247,9 @@ def test_on_s3_two_publishers_cannot_both_publish_one_version(world, s3, tmp_pat
             assert first.poll() is None, first.communicate()
             time.sleep(0.1)
         second_results = process_folder(other / "raw")
-        thread = threading.Thread(target=lambda: second.update(
-            outcome=publish_to(second_results, s3, other / "raw", other / "state")))
+        thread = threading.Thread(
+            target=lambda: second.update(outcome=publish_to(second_results, s3, other / "raw", other / "state"))
+        )
         thread.start()
         thread.join(timeout=5)
         assert thread.is_alive(), "the second publisher did not wait for the first's claim"
@@ -251,10 +273,17 @@ def test_on_s3_two_publishers_sharing_a_state_folder_do_not_empty_each_others_mi
 
     results = s3_first_release(world, s3)
     gate = tmp_path / "go"
-    first = subprocess.Popen([sys.executable, "-c", RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3,
-                                                               state=str(world / "state"))],
-                             env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3, state=str(world / "state")),
+        ],
+        env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while not (tmp_path / "go.waiting").exists():
             assert first.poll() is None, first.communicate()

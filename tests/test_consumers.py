@@ -1,5 +1,6 @@
 """Data that is easy to take: CSV that Excel opens as UTF-8 and that readers type as the Parquet is typed,
 a stable latest/ path, one DuckDB file with the data package's descriptions, and govreport.data.load."""
+
 import json
 import os
 import re
@@ -49,7 +50,6 @@ def test_every_csv_is_utf8_with_a_bom_that_readers_skip(release):
         assert pl.read_csv(release / "data" / f"{name}.csv", n_rows=0).columns == header.split(",")
 
 
-
 @pytest.mark.parametrize("name", TABLE_NAMES)
 def test_csv_and_parquet_read_with_the_same_column_types(release, root, name):
     """With the text columns the release's schema names (govreport.data.text_columns), pandas, Polars and DuckDB
@@ -66,8 +66,10 @@ def test_csv_and_parquet_read_with_the_same_column_types(release, root, name):
         return
     for col in from_parquet.columns:
         if col in dates:  # Parquet dates come to pandas as Python dates, parsed CSV dates as datetime64
-            assert from_parquet[col].map(lambda d: None if pd.isna(d) else str(d)).tolist() == \
-                by_pandas[col].map(lambda d: None if pd.isna(d) else str(d.date())).tolist()
+            assert (
+                from_parquet[col].map(lambda d: None if pd.isna(d) else str(d)).tolist()
+                == by_pandas[col].map(lambda d: None if pd.isna(d) else str(d.date())).tolist()
+            )
         else:
             assert by_pandas[col].dtype == from_parquet[col].dtype, col
 
@@ -105,8 +107,11 @@ def test_the_database_holds_every_table_with_the_descriptions(release):
         tables = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
         assert sorted(tables) == sorted(TABLE_NAMES)
         assert all(tables[n] for n in TABLE_NAMES)
-        comments = dict(con.execute("select column_name, comment from duckdb_columns() "
-                                    "where table_name = 'observations'").fetchall())
+        comments = dict(
+            con.execute(
+                "select column_name, comment from duckdb_columns() where table_name = 'observations'"
+            ).fetchall()
+        )
         schema = json.loads((release / "schemas" / "observations.schema.json").read_text(encoding="utf-8"))
         assert comments == {f["name"]: f["description"] for f in schema["fields"]}
         for name in TABLE_NAMES:
@@ -127,8 +132,7 @@ def test_the_database_answers_the_readme_queries(release):
     with duckdb.connect(str(release / "data" / DATABASE_NAME), read_only=True) as con:
         for query in queries:
             on_files = release_path.sub(lambda m: f"'{release}/data/{m.group(1)}.parquet'", query)
-            on_database = re.sub(r"read_parquet\((.*?)\)", lambda m: release_path.search(m.group(1)).group(1),
-                                 query)
+            on_database = re.sub(r"read_parquet\((.*?)\)", lambda m: release_path.search(m.group(1)).group(1), query)
             expected = duckdb.sql(on_files).fetchall()
             assert expected, query  # the query finds rows in the seeds' release
             assert con.execute(on_database).fetchall() == expected
@@ -137,15 +141,24 @@ def test_the_database_answers_the_readme_queries(release):
 def test_load_reads_a_folder_or_an_fsspec_url(release, root):
     latest = load("observations", root=root)
     pd.testing.assert_frame_equal(latest, pd.read_parquet(release / "data" / "observations.parquet"))
-    assert latest["region_code"].dtype == pd.read_parquet(release / "data" / "observations.parquet")["region_code"].dtype
+    assert (
+        latest["region_code"].dtype == pd.read_parquet(release / "data" / "observations.parquet")["region_code"].dtype
+    )
     by_url = load("documents", version="1.0.0", root=f"file://{root}", columns=["source_file", "region_code"])
     assert list(by_url.columns) == ["source_file", "region_code"] and len(by_url) == 5
     memory = fsspec.filesystem("memory")
     package = root / PACKAGE_NAME
-    memory.pipe({f"/mirror/{PACKAGE_NAME}/latest.json": (package / "latest.json").read_bytes(),
-                 f"/mirror/{PACKAGE_NAME}/1.0.0/data/indicators.parquet":
-                     (release / "data" / "indicators.parquet").read_bytes()})
-    assert len(load("indicators", root="memory://mirror")) == len(pd.read_parquet(release / "data" / "indicators.parquet"))
+    memory.pipe(
+        {
+            f"/mirror/{PACKAGE_NAME}/latest.json": (package / "latest.json").read_bytes(),
+            f"/mirror/{PACKAGE_NAME}/1.0.0/data/indicators.parquet": (
+                release / "data" / "indicators.parquet"
+            ).read_bytes(),
+        }
+    )
+    assert len(load("indicators", root="memory://mirror")) == len(
+        pd.read_parquet(release / "data" / "indicators.parquet")
+    )
     with pytest.raises(FileNotFoundError, match="no such table"):
         load("nope", root=root)
 

@@ -1,4 +1,5 @@
 """One source of truth: the generated files in the package's contract data are what the contract generates."""
+
 import json
 
 from govreport.contract.files import DATA_DIR, EXPECTATIONS_DIR
@@ -10,8 +11,9 @@ def test_committed_schema_files_match_the_contract(tmp_path):
     for path in write_all(tmp_path):
         committed = DATA_DIR / path.relative_to(tmp_path)
         assert committed.exists(), f"{committed} missing: run `govreport schemas`"
-        assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), \
+        assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
             f"{committed} is stale: run `govreport schemas` and review the diff"
+        )
 
 
 def test_arrow_and_frictionless_schemas_agree():
@@ -54,8 +56,9 @@ def test_manifest_years_are_the_documents_tables_bounds(tmp_path):
     low, high = DOCUMENTS.field("report_year").minimum, DOCUMENTS.field("report_year").maximum
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     for year, ok in ((int(low) - 1, False), (int(low), True), (int(high), True), (int(high) + 1, False)):
-        (tmp_path / "sources.yaml").write_text(f"documents:\n  - file: a.txt\n    report_year: {year}\n",
-                                               encoding="utf-8")
+        (tmp_path / "sources.yaml").write_text(
+            f"documents:\n  - file: a.txt\n    report_year: {year}\n", encoding="utf-8"
+        )
         entries, problems = load_manifest(tmp_path)
         accepted = "a.txt" in entries and entries["a.txt"].report_year == year
         assert accepted is ok and (not problems) is ok, (year, problems)

@@ -1,4 +1,5 @@
 """bench/corpus.py: the synthetic benchmark corpus is deterministic and looks like reports."""
+
 from __future__ import annotations
 
 import re
@@ -95,8 +96,13 @@ def test_target_size(tmp_path):
 
 def test_cli(tmp_path):
     out = tmp_path / "cli"
-    proc = subprocess.run([sys.executable, str(PROJECT / "bench" / "corpus.py"), str(out), "--docs", "3"],
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "corpus.py"), str(out), "--docs", "3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "3 documents" in proc.stdout
     assert _contents(sorted(out.glob("doc_*.txt"))) == _contents(build_corpus(tmp_path / "api", n_docs=3))

@@ -1,5 +1,6 @@
 """CSV cells as OWASP's CSV-injection guidance wants them: every cell holding a separator, quote, LF or CR is
 quoted, and text that a spreadsheet would run as a formula is prefixed with '. Four readers must agree."""
+
 import csv
 
 import duckdb
@@ -16,7 +17,7 @@ HOSTILE = [
     "crlf\r\ninside",
     'a "quoted" word',
     "comma, separated",
-    "=HYPERLINK(\"http://x\",\"y\")",
+    '=HYPERLINK("http://x","y")',
     "+1+2",
     "-3",
     "@SUM(A1)",
@@ -32,8 +33,10 @@ def expected(cell: str) -> str:
 
 
 def hostile_csv(tmp_path):
-    rows = [{"document_id": f"{i:064x}", "source_file": f"{i}.txt", "title": cell, "report_year": 2024}
-            for i, cell in enumerate(HOSTILE)]
+    rows = [
+        {"document_id": f"{i:064x}", "source_file": f"{i}.txt", "title": cell, "report_year": 2024}
+        for i, cell in enumerate(HOSTILE)
+    ]
     path = tmp_path / "documents.csv"
     with open(path, "wb") as out:
         write_csv(DOCUMENTS, to_arrow(DOCUMENTS, rows, sort=False), out)
@@ -48,8 +51,12 @@ def test_every_reader_gets_each_hostile_cell_back_in_its_own_row(tmp_path):
         by_csv = [r["title"] for r in csv.DictReader(fh)]
     by_pandas = pd.read_csv(path, dtype=str, keep_default_na=False)["title"].tolist()
     by_polars = pl.read_csv(path, infer_schema=False)["title"].to_list()
-    by_duckdb = [r[0] for r in duckdb.sql(
-        f"select title from read_csv('{path}', header=true, all_varchar=true, quote='\"', escape='\"')").fetchall()]
+    by_duckdb = [
+        r[0]
+        for r in duckdb.sql(
+            f"select title from read_csv('{path}', header=true, all_varchar=true, quote='\"', escape='\"')"
+        ).fetchall()
+    ]
     assert by_csv == want
     assert by_pandas == want
     assert by_polars == want

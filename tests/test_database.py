@@ -1,4 +1,5 @@
 """The release's DuckDB file: the same tables give the same bytes, whatever else the process did before."""
+
 from __future__ import annotations
 
 import duckdb
@@ -17,8 +18,10 @@ def tables() -> dict[str, pa.Table]:
     """The seeds' observations and documents, as the release writes them."""
     results = process_folder(RAW)
     by_name = {t.name: t for t in TABLES}
-    return {"observations": to_arrow(by_name["observations"], [o for r in results for o in r.observations]),
-            "documents": to_arrow(by_name["documents"], [r.document for r in results])}
+    return {
+        "observations": to_arrow(by_name["observations"], [o for r in results for o in r.observations]),
+        "documents": to_arrow(by_name["documents"], [r.document for r in results]),
+    }
 
 
 def test_the_same_tables_give_a_byte_identical_database(tables, tmp_path):
@@ -28,9 +31,13 @@ def test_the_same_tables_give_a_byte_identical_database(tables, tmp_path):
     # Another build in between, with other strings in DuckDB's memory: freed buffers must not reach the file
     # (compressed segments left such bytes uninitialised), nor may the random identifier DuckDB's
     # v1.4+ storage format writes into every new file's header.
-    noise = {"observations": tables["observations"].set_column(
-        tables["observations"].schema.get_field_index("quote"), "quote",
-        pa.array(["噪声" * 40] * len(tables["observations"])))}
+    noise = {
+        "observations": tables["observations"].set_column(
+            tables["observations"].schema.get_field_index("quote"),
+            "quote",
+            pa.array(["噪声" * 40] * len(tables["observations"])),
+        )
+    }
     write_database(noise, TABLES, tmp_path / "noise" / "govreport.duckdb")
     # the same rows in many small chunks, as a Dask run assembles them, and under another file name
     rechunked = {n: pa.Table.from_batches(t.to_batches(max_chunksize=7), t.schema) for n, t in tables.items()}
@@ -44,8 +51,11 @@ def test_the_database_holds_the_tables_with_their_descriptions(tables, tmp_path)
     path = write_database(tables, TABLES, tmp_path / "govreport.duckdb")
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.sql("select count(*) from observations").fetchall() == [(len(tables["observations"]),)]
-        assert con.sql("select * from documents order by document_id").to_arrow_table().to_pylist() == \
-            tables["documents"].sort_by("document_id").to_pylist()
-        [(comment,)] = con.sql("select comment from duckdb_columns() where table_name = 'observations' "
-                               "and column_name = 'quote'").fetchall()
+        assert (
+            con.sql("select * from documents order by document_id").to_arrow_table().to_pylist()
+            == tables["documents"].sort_by("document_id").to_pylist()
+        )
+        [(comment,)] = con.sql(
+            "select comment from duckdb_columns() where table_name = 'observations' and column_name = 'quote'"
+        ).fetchall()
         assert "原文" in comment

@@ -1,5 +1,6 @@
 """Files that must survive a crash are written whole and durably: a temporary file fsynced, renamed over the
 old one, and the folder fsynced after the rename (without it, a power cut can lose the rename itself)."""
+
 import os
 
 import pytest
@@ -37,6 +38,6 @@ def test_the_file_is_fsynced_before_the_rename_and_the_folder_after(tmp_path, sy
     assert len(renames) == 1
     tmp = syscalls[renames[0]][1]
     assert syscalls[renames[0]][2] == str(target)
-    assert ("fsync", tmp) in syscalls[:renames[0]]  # the data is on disk before it gets the name
-    assert ("fsync", str(tmp_path)) in syscalls[renames[0]:]  # and the name is on disk after
+    assert ("fsync", tmp) in syscalls[: renames[0]]  # the data is on disk before it gets the name
+    assert ("fsync", str(tmp_path)) in syscalls[renames[0] :]  # and the name is on disk after
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json"]  # no temporary file left

@@ -1,4 +1,5 @@
 """govreport.sources.fetch against a real local HTTP server (127.0.0.1, random port, handler under test control)."""
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/report":
             if self.headers.get("If-None-Match") == REPORT_ETAG:
                 return self._send(304, headers={"ETag": REPORT_ETAG})
-            return self._send(200, REPORT_BYTES, {"Content-Type": "text/html", "ETag": REPORT_ETAG,
-                                                  "Last-Modified": "Fri, 29 Jan 2021 08:00:00 GMT"})
+            return self._send(
+                200,
+                REPORT_BYTES,
+                {"Content-Type": "text/html", "ETag": REPORT_ETAG, "Last-Modified": "Fri, 29 Jan 2021 08:00:00 GMT"},
+            )
         if path == "/missing":
             return self._send(404, b"<h1>Not Found</h1>", {"Content-Type": "text/html"})
         if path == "/slow":
@@ -89,8 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
             html = f"<html><body><p>第{hit}版:固定资产投资{100 + hit}亿元。</p></body></html>"
             return self._send(200, html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
         if path == "/plain":
-            return self._send(200, f"{SENTENCE}。\r\n第二段。\r\n".encode("gbk"),
-                              {"Content-Type": "text/plain; charset=gbk"})
+            return self._send(
+                200, f"{SENTENCE}。\r\n第二段。\r\n".encode("gbk"), {"Content-Type": "text/plain; charset=gbk"}
+            )
         if path == "/pdf":
             return self._send(200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", {"Content-Type": "application/pdf"})
         return self._send(404)
@@ -111,8 +116,7 @@ def server():
 
 
 def _fetch(url, raw, tmp_path, **kw):
-    kw = {"state_dir": tmp_path / "state", "timeout": 5.0, "retries": 0, "backoff": 0.01, "delay": 0, "now": NOW,
-          **kw}
+    kw = {"state_dir": tmp_path / "state", "timeout": 5.0, "retries": 0, "backoff": 0.01, "delay": 0, "now": NOW, **kw}
     return fetch_to_raw(url, "report.txt", raw, **kw)
 
 
@@ -148,6 +152,7 @@ def test_gbk_page_to_text_original_and_metadata(server, tmp_path):
     assert meta["sha256"] == result.sha256
     assert len(meta["sha256"]) == 64 and len(meta["text_sha256"]) == 64
     import hashlib
+
     assert meta["text_sha256"] == hashlib.sha256(result.text_path.read_bytes()).hexdigest()
     assert meta["html_title"] == "2021年罗湖区政府工作报告_罗湖区政府在线"
 
@@ -282,8 +287,9 @@ def test_bad_urls_and_names(tmp_path):
 
 
 def test_html_helpers():
-    html, enc = decode_html('<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>报告</p>'
-                            .encode("gbk"))
+    html, enc = decode_html(
+        '<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>报告</p>'.encode("gbk")
+    )
     assert enc == "gb18030" and "报告" in html
     html, enc = decode_html("<p>报告</p>".encode(), "text/html; charset=UTF-8")
     assert enc == "utf-8"
@@ -303,7 +309,8 @@ def test_a_manifest_url_for_a_file_not_yet_in_raw_is_fetched_by_the_run(server, 
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "sources.yaml").write_text(
-        f"documents:\n  - file: report.txt\n    url: {base}/report\n    region_name: 罗湖区\n", encoding="utf-8")
+        f"documents:\n  - file: report.txt\n    url: {base}/report\n    region_name: 罗湖区\n", encoding="utf-8"
+    )
     files, entries, problems, fetch_problems = load_inputs.fn(str(raw), str(tmp_path / "state"))
     assert (problems, fetch_problems) == ([], [])
     assert files == [str(raw / "report.txt")]

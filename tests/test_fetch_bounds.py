@@ -1,5 +1,6 @@
 """The fetcher goes only where it is sent: redirects re-checked at every hop, a cap on the decompressed size
 while decompressing, and one deadline per request. Against a real HTTP server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import gzip
@@ -76,10 +77,15 @@ def get(server, path, tmp_path, **kwargs):
     return fetch_to_raw(server + path, "doc.txt", tmp_path / "raw", state_dir=tmp_path / "state", **kwargs)
 
 
-@pytest.mark.parametrize("path, why", [("/to-ftp", "ftp://127.0.0.1/secret.txt: only http and https"),
-                                       ("/to-file", "file:///etc/passwd: only http and https"),
-                                       ("/to-other-host", "to another host, localhost: not followed"),
-                                       ("/hop", "to another host, localhost: not followed")])
+@pytest.mark.parametrize(
+    "path, why",
+    [
+        ("/to-ftp", "ftp://127.0.0.1/secret.txt: only http and https"),
+        ("/to-file", "file:///etc/passwd: only http and https"),
+        ("/to-other-host", "to another host, localhost: not followed"),
+        ("/hop", "to another host, localhost: not followed"),
+    ],
+)
 def test_a_redirect_out_of_bounds_is_refused_with_its_target(server, tmp_path, path, why):
     result = get(server, path, tmp_path)
     assert result.error is not None and why in result.error and path in result.error
@@ -122,8 +128,9 @@ def manifest_run(server, tmp_path, extra=""):
 
     raw = tmp_path / "raw"
     raw.mkdir(exist_ok=True)
-    (raw / "sources.yaml").write_text(f"documents:\n  - file: doc.txt\n    url: {server}/to-other-host\n{extra}",
-                                      encoding="utf-8")
+    (raw / "sources.yaml").write_text(
+        f"documents:\n  - file: doc.txt\n    url: {server}/to-other-host\n{extra}", encoding="utf-8"
+    )
     files, entries, problems, fetch_problems = load_inputs.fn(str(raw), str(tmp_path / "state"))
     return raw, files, entries, problems, fetch_problems
 
@@ -136,12 +143,10 @@ def test_the_manifest_entry_decides_which_other_hosts_a_redirect_may_reach(serve
     assert "/to-other-host: redirected (HTTP 302) to another host, localhost: not followed" in fetch_problems[0]
     assert files == [] and not (raw / "doc.txt").exists()
     # The entry allows localhost: followed, and the page is in raw/.
-    raw, files, entries, problems, fetch_problems = manifest_run(server, tmp_path,
-                                                                 "    redirect_hosts: [LocalHost]\n")
+    raw, files, entries, problems, fetch_problems = manifest_run(server, tmp_path, "    redirect_hosts: [LocalHost]\n")
     assert problems == [] and fetch_problems == [] and entries["doc.txt"].redirect_hosts == ("localhost",)
     assert files == [str(raw / "doc.txt")] and (raw / "doc.txt").read_bytes() == PAGE
     # Another host than the one allowed is still refused.
     (raw / "doc.txt").unlink()
-    raw, files, entries, problems, fetch_problems = manifest_run(server, tmp_path,
-                                                                 "    redirect_hosts: [www.gov.cn]\n")
+    raw, files, entries, problems, fetch_problems = manifest_run(server, tmp_path, "    redirect_hosts: [www.gov.cn]\n")
     assert "to another host, localhost: not followed (allowed: 127.0.0.1, www.gov.cn)" in fetch_problems[0]

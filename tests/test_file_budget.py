@@ -1,5 +1,6 @@
 """A per-file time budget: a file that overruns is reported by name and skipped, the rest goes on, and
 SIGTERM or Ctrl-C stop a run at once, taking the helper process with them."""
+
 import os
 import shutil
 import signal
@@ -82,8 +83,12 @@ except KeyboardInterrupt:
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_sigterm_stops_a_run_promptly_and_leaves_no_helper(tmp_path, how):
     slow = slow_file(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(slow)], stdout=subprocess.PIPE, text=True,
-                            env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(slow)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert proc.stdout.readline().strip() == "started"
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 120

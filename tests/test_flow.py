@@ -1,4 +1,5 @@
 """The Prefect flow and the CLI, end to end on Prefect's embedded local API."""
+
 import json
 import os
 import subprocess
@@ -17,8 +18,7 @@ def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
     from govreport.flows.publish import publish_flow  # Prefect: imported by the tests that run a flow only
 
     out = tmp_path / "published"
-    outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"),
-                                 batch_size=2)
+    outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"), batch_size=2)
     assert outcome.version == "1.0.0"
     assert outcome.row_counts["documents"] == 5 and outcome.row_counts["observations"] >= 70
     before = tree_bytes(out)
@@ -51,6 +51,18 @@ def test_a_first_cli_publish_in_a_new_prefect_home_is_quiet(raw_copy, tmp_path):
 
 @pytest.mark.slow  # starts the CLI in a new process
 def test_cli_rejects_a_missing_raw_folder(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(tmp_path / "nope"),
-                           "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "govreport.cli",
+            "publish",
+            "--raw",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "does not exist" in done.stderr

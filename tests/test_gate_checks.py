@@ -1,4 +1,5 @@
 """Checks beyond one table: reviewed counts, conflicts between documents, and the previous release."""
+
 import copy
 import json
 
@@ -25,8 +26,9 @@ def test_a_silent_change_in_a_documents_count_blocks_the_release(raw_copy, tmp_p
 
 def test_the_committed_expected_counts_match_the_extractor():
     # `govreport expect` rewrites the file; a difference here is a regression or an unreviewed change
-    counts = {r.document["source_file"]: r.document["n_observations"] for r in process_folder(
-        __import__("conftest").RAW)}
+    counts = {
+        r.document["source_file"]: r.document["n_observations"] for r in process_folder(__import__("conftest").RAW)
+    }
     assert {k: int(v["observations"]) for k, v in read_expected_counts().items()} == counts
 
 
@@ -63,8 +65,10 @@ def test_documents_that_disagree_are_reported_as_conflicts_but_published(raw_cop
     article = raw_copy / "005_misquote.txt"
     article.write_text("罗湖区2021年经济社会发展的主要预期目标是:地区生产总值增长7%。", encoding="utf-8")
     with open(raw_copy / "sources.yaml", "a", encoding="utf-8") as fh:
-        fh.write('  - file: 005_misquote.txt\n    region_name: 罗湖区\n    region_code: "440303"\n'
-                 '    document_type: news_article\n    report_year: 2021\n')
+        fh.write(
+            '  - file: 005_misquote.txt\n    region_name: 罗湖区\n    region_code: "440303"\n'
+            "    document_type: news_article\n    report_year: 2021\n"
+        )
     outcome = publish(process_folder(raw_copy), tmp_path / "out", raw_copy, tmp_path / "state")
     report = json.loads((outcome.path / "validation" / "report.json").read_text(encoding="utf-8"))
     assert report["passed"]
@@ -80,9 +84,22 @@ def test_a_documents_repeated_statements_of_one_fact_are_one_fact_for_the_gate()
     from govreport.checks.cross_table import changed_since
 
     def frame(values):
-        return pd.DataFrame([{"document_id": "d", "indicator": "gdp", "measure": "growth", "kind": "target",
-                              "period": "2024", "comparator": "eq", "extractor_version": "1",
-                              "value_low": v, "value_high": v} for v in values])
+        return pd.DataFrame(
+            [
+                {
+                    "document_id": "d",
+                    "indicator": "gdp",
+                    "measure": "growth",
+                    "kind": "target",
+                    "period": "2024",
+                    "comparator": "eq",
+                    "extractor_version": "1",
+                    "value_low": v,
+                    "value_high": v,
+                }
+                for v in values
+            ]
+        )
 
     assert changed_since(frame([5.0, 5.5]), frame([5.0, 5.5])).tolist() == [False, False]
     assert changed_since(frame([5.5, 5.0]), frame([5.0, 5.5])).tolist() == [False, False]  # any order

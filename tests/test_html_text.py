@@ -4,6 +4,7 @@ deep, a ">" inside a quoted attribute not ending a tag. Both readers are tried: 
 
 The time bounds are generous (a loaded shared machine): what they catch is the quadratic behaviour of the
 parsers used before, which took over six minutes on 60 KB of "<a " and minutes on unclosed comments."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,7 @@ BOUND = 180  # seconds; about ten on a quiet machine
 
 
 def deep_page(tag: str = "div") -> str:
-    return (f"<html><body>{f'<{tag}>' * NESTED}<p>{SENTENCE}</p>{f'</{tag}>' * NESTED}"
-            "</body></html>")
+    return f"<html><body>{f'<{tag}>' * NESTED}<p>{SENTENCE}</p>{f'</{tag}>' * NESTED}</body></html>"
 
 
 def timed(fn, *args):
@@ -48,12 +48,11 @@ def test_a_2mb_page_of_200000_nested_divs_is_read_in_linear_time(tmp_path):
     assert result.error is None and seconds < BOUND
     assert 6.5 in {o["value"] for o in result.observations}
     for o in result.observations:
-        assert page[o["value_start"]:o["value_end"]] == o["value_text"]
+        assert page[o["value_start"] : o["value_end"]] == o["value_text"]
 
 
 def dropped_then_text(tag: str) -> str:
-    return (f"<html><body><div>目录</div>{f'<{tag}>菜单' * NESTED}{f'</{tag}>' * NESTED}<p>{SENTENCE}</p>"
-            "</body></html>")
+    return f"<html><body><div>目录</div>{f'<{tag}>菜单' * NESTED}{f'</{tag}>' * NESTED}<p>{SENTENCE}</p></body></html>"
 
 
 def test_dropped_elements_nested_200000_deep_cost_no_more_than_siblings():
@@ -64,15 +63,18 @@ def test_dropped_elements_nested_200000_deep_cost_no_more_than_siblings():
     assert seconds < BOUND and doc.text.split() == ["目录", SENTENCE]
 
 
-@pytest.mark.parametrize("name, junk", [
-    ("unclosed tags", "<a " * 100_000),
-    ("unclosed comments", "<!--x" * 100_000),
-    ("unclosed titles", "<title " * 100_000),
-    ("unclosed scripts", "<script>x" * 100_000),
-    ("unclosed quoted attributes", "<a href='x>" * 100_000),
-    ("lone angle brackets", "<" * 300_000),
-    ("half character references", "&#" * 300_000),
-])
+@pytest.mark.parametrize(
+    "name, junk",
+    [
+        ("unclosed tags", "<a " * 100_000),
+        ("unclosed comments", "<!--x" * 100_000),
+        ("unclosed titles", "<title " * 100_000),
+        ("unclosed scripts", "<script>x" * 100_000),
+        ("unclosed quoted attributes", "<a href='x>" * 100_000),
+        ("lone angle brackets", "<" * 300_000),
+        ("half character references", "&#" * 300_000),
+    ],
+)
 def test_markup_left_open_costs_one_pass(name, junk):
     page = f"<html><body><p>{SENTENCE}</p>{junk}"
     text, seconds = timed(html_to_text, page)
@@ -84,7 +86,7 @@ def test_markup_left_open_costs_one_pass(name, junk):
 
 
 def test_a_quoted_gt_does_not_end_a_tag():
-    page = '<html><body><p title="a>b" data-x=\'c>d\'>增长6.5%</p><div>下一段</div></body></html>'
+    page = "<html><body><p title=\"a>b\" data-x='c>d'>增长6.5%</p><div>下一段</div></body></html>"
     assert html_to_text(page) == "增长6.5%\n下一段\n"
     assert normalize(page).text.strip() == "增长6.5%\n\n下一段"
 
@@ -96,9 +98,11 @@ def test_a_character_reference_too_long_for_any_character_is_one_replacement_cha
 
 
 def test_scripts_comments_and_raw_text_are_not_read_as_markup():
-    page = ("<!DOCTYPE html><html><head><title>报告 &amp; 附件</title><script>var s='</p><p>99%';</script>"
-            "</head><body><!-- <p>88%</p> --><p>增长5%</p><script/>var t='77%';</script><nav/><p>增长6%</p>"
-            "<noscript><p>66%</p></noscript></body></html>")
+    page = (
+        "<!DOCTYPE html><html><head><title>报告 &amp; 附件</title><script>var s='</p><p>99%';</script>"
+        "</head><body><!-- <p>88%</p> --><p>增长5%</p><script/>var t='77%';</script><nav/><p>增长6%</p>"
+        "<noscript><p>66%</p></noscript></body></html>"
+    )
     assert html_to_text(page) == "增长5%\n增长6%\n"
     assert title_of(page) == "报告 & 附件"
     text = normalize(page).text
@@ -119,8 +123,38 @@ def test_the_depth_kept_is_bounded(monkeypatch):
     assert html_to_text(page) == "增长5%\n" and max(seen) == 8
 
 
-PIECES = st.sampled_from(["<", ">", "/", "!", "-", "?", "=", "'", '"', " ", "\n", "a", "p", "div", "script",
-                          "title", "<p>", "</p>", "<!--", "-->", "</", "&", "#", ";", "amp", "x", "增长", "5%"])
+PIECES = st.sampled_from(
+    [
+        "<",
+        ">",
+        "/",
+        "!",
+        "-",
+        "?",
+        "=",
+        "'",
+        '"',
+        " ",
+        "\n",
+        "a",
+        "p",
+        "div",
+        "script",
+        "title",
+        "<p>",
+        "</p>",
+        "<!--",
+        "-->",
+        "</",
+        "&",
+        "#",
+        ";",
+        "amp",
+        "x",
+        "增长",
+        "5%",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)

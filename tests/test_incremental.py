@@ -1,4 +1,5 @@
 """Incremental and distributed runs: only changed documents are extracted; Dask gives the same release."""
+
 import shutil
 import subprocess
 import sys
@@ -65,10 +66,10 @@ def test_flow_second_run_with_nothing_new_does_nothing(raw_copy, tmp_path):
     assert tree_bytes(tmp_path / "out") == before
     (raw_copy / "003_289cf3d100bc3f5f.txt").write_text(
         (raw_copy / "003_289cf3d100bc3f5f.txt").read_text(encoding="utf-8").replace("增长 6.0%", "增长 6.1%"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     third = run(**params)
     assert third.version == "1.0.1" and third.summary.unchanged == 4
-
 
 
 @pytest.mark.slow
@@ -78,19 +79,23 @@ def test_a_dask_cluster_of_two_workers_publishes_the_same_release(raw_copy, tmp_
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     default = run(raw_dir=str(raw_copy), out_dir=str(tmp_path / "default"), state_dir=str(tmp_path / "s1"))
-    on_dask = run(workers=2, raw_dir=str(raw_copy), out_dir=str(tmp_path / "dask"),
-                        state_dir=str(tmp_path / "s2"), batch_size=2)
+    on_dask = run(
+        workers=2, raw_dir=str(raw_copy), out_dir=str(tmp_path / "dask"), state_dir=str(tmp_path / "s2"), batch_size=2
+    )
     assert default.version == on_dask.version == "1.0.0"
 
     def product(root):  # the DuckDB file included: its bytes depend on its tables only
         return {k: v for k, v in tree_bytes(root).items() if "/validation/" not in k and not k.startswith(".")}
+
     assert product(tmp_path / "default") == product(tmp_path / "dask")
 
 
 # --- a run with nothing new stops before Prefect, pyarrow or the extractor is loaded ----------------------------
 HEAVY = ("prefect", "pyarrow", "great_expectations", "govreport.extract.rules")
-CLI_THEN_LIST_HEAVY = ("import sys; from govreport.cli import app; app(sys.argv[1:], standalone_mode=False); "
-                       f"print('loaded:', sorted(m for m in {HEAVY!r} if m in sys.modules))")
+CLI_THEN_LIST_HEAVY = (
+    "import sys; from govreport.cli import app; app(sys.argv[1:], standalone_mode=False); "
+    f"print('loaded:', sorted(m for m in {HEAVY!r} if m in sys.modules))"
+)
 
 
 def published_with_inputs(raw, out, state):
@@ -103,8 +108,22 @@ def test_a_cli_run_with_nothing_new_stops_before_anything_heavy_is_loaded(raw_co
     out, state = tmp_path / "out", tmp_path / "state"
     published_with_inputs(raw_copy, out, state)
     before = tree_bytes(out)
-    done = subprocess.run([sys.executable, "-c", CLI_THEN_LIST_HEAVY, "publish", "--raw", str(raw_copy),
-                           "--out", str(out), "--state", str(state)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CLI_THEN_LIST_HEAVY,
+            "publish",
+            "--raw",
+            str(raw_copy),
+            "--out",
+            str(out),
+            "--state",
+            str(state),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "Nothing changed since 1.0.0" in done.stdout and "loaded: []" in done.stdout, done.stdout
     assert tree_bytes(out) == before

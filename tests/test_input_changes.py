@@ -1,6 +1,7 @@
 """A raw file that changes while a run reads it (a download still being written, an editor saving) is named
 in one line and nothing is published, instead of a blocked release whose failures name only row ids; the
 next run, reading the complete file, publishes."""
+
 import shutil
 
 import pytest
@@ -34,6 +35,7 @@ def test_a_raw_file_that_changes_after_it_was_read_is_named_and_nothing_is_publi
     assert message.startswith(f"{path}: changed while this run was reading it") and "\n" not in message
     assert not (tmp_path / "published" / PACKAGE_NAME / "latest.json").exists()
     if how != "is gone":  # the next run reads the file as it is now and publishes it
-        outcome = publish(process_folder(tmp_path / "raw"), tmp_path / "published", tmp_path / "raw",
-                          tmp_path / "state")
+        outcome = publish(
+            process_folder(tmp_path / "raw"), tmp_path / "published", tmp_path / "raw", tmp_path / "state"
+        )
         assert outcome.version == "1.0.0"

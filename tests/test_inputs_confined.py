@@ -1,5 +1,6 @@
 """Inputs stay inside raw/: a symlink out of it is refused with a message naming it, and what it points at
 appears nowhere in the release; only regular files are read."""
+
 import os
 import shutil
 

@@ -5,6 +5,7 @@ test interpreter's site-packages, named in a .pth file (a folder named there is 
 .pth files, among them the project's editable install, are not run). So govreport itself can only come from the
 wheel, and a file the wheel lacks makes `govreport extract` or `govreport publish` fail here.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 
 
 def _run(args: list, cwd: Path, env: dict, timeout: float = 900) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, f"{' '.join(map(str, args))} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -44,8 +52,11 @@ def installed(tmp_path_factory) -> Path:
     _run([sys.executable, "-m", "venv", venv], base, env)
     bin_dir = venv / "bin"
     _run([bin_dir / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", wheel], base, env)
-    site = Path(_run([bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                     base, env).stdout.strip())
+    site = Path(
+        _run(
+            [bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], base, env
+        ).stdout.strip()
+    )
     (site / "third_party_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     return bin_dir
 
@@ -58,16 +69,24 @@ def workdir(tmp_path) -> Path:
 
 
 def _env(workdir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "GOVREPORT_HOME") and not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(workdir / ".prefect"), PREFECT_LOGGING_LEVEL="WARNING",
-               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="600", COLUMNS="200")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "GOVREPORT_HOME") and not k.startswith("PREFECT_")
+    }
+    env.update(
+        PREFECT_HOME=str(workdir / ".prefect"),
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="600",
+        COLUMNS="200",
+    )
     return env
 
 
 def test_govreport_comes_from_the_wheel_not_the_checkout(installed, workdir):
-    where = _run([installed / "python", "-c", "import govreport.contract.files as f; print(f.DATA_DIR)"],
-                 workdir, _env(workdir)).stdout.strip()
+    where = _run(
+        [installed / "python", "-c", "import govreport.contract.files as f; print(f.DATA_DIR)"], workdir, _env(workdir)
+    ).stdout.strip()
     assert Path(where).is_relative_to(installed.parent), where
     assert (Path(where) / "indicators.csv").is_file() and (Path(where) / "expectations" / "observations.json").is_file()
 
@@ -75,8 +94,9 @@ def test_govreport_comes_from_the_wheel_not_the_checkout(installed, workdir):
 def test_extract_and_publish_from_another_folder(installed, workdir):
     env = _env(workdir)
     raw_files = sorted(p.name for p in (workdir / "raw").glob("*.txt"))
-    done = _run([installed / "govreport", "extract", *[f"raw/{n}" for n in raw_files], "--out", "obs.csv"],
-                workdir, env)
+    done = _run(
+        [installed / "govreport", "extract", *[f"raw/{n}" for n in raw_files], "--out", "obs.csv"], workdir, env
+    )
     with open(workdir / "obs.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) >= 70, done.stderr

@@ -1,4 +1,5 @@
 """The extractor's word lists are data (src/govreport/extract/lexicon.yaml): a variant is a one-line change."""
+
 import importlib
 
 import yaml

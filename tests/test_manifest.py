@@ -55,7 +55,9 @@ def test_real_manifest_loads_cleanly():
 
 
 def test_real_manifest_header_mentions_every_field():
-    header = "".join(line for line in (RAW / MANIFEST_NAME).read_text(encoding="utf-8").splitlines(True) if line.startswith("#"))
+    header = "".join(
+        line for line in (RAW / MANIFEST_NAME).read_text(encoding="utf-8").splitlines(True) if line.startswith("#")
+    )
     assert [f for f in FIELDS if not re.search(rf"\b{f}\b", header)] == []
 
 
@@ -221,8 +223,10 @@ def test_redirect_hosts_are_host_names(tmp_path):
     assert problems == [] and entries["a.txt"].redirect_hosts == ("10.0.0.1", "www.gov.cn")
 
 
-@pytest.mark.parametrize("value", ["www.gov.cn", "[http://www.gov.cn]", "[www.gov.cn:8080]", "[www.gov.cn/x]",
-                                   "[]", "[1]", "[user@www.gov.cn]"])
+@pytest.mark.parametrize(
+    "value",
+    ["www.gov.cn", "[http://www.gov.cn]", "[www.gov.cn:8080]", "[www.gov.cn/x]", "[]", "[1]", "[user@www.gov.cn]"],
+)
 def test_redirect_hosts_that_are_not_a_list_of_host_names_are_refused(tmp_path, value):
     raw = make_raw(tmp_path, "documents:\n" + GOOD_ENTRY + f"    redirect_hosts: {value}\n")
     entries, problems = load_manifest(raw)

@@ -1,4 +1,5 @@
 """Normalization keeps a map back to the raw text."""
+
 import unicodedata
 
 import pytest
@@ -36,8 +37,10 @@ def test_real_parentheses_stay():
 
 
 def test_html_saved_as_text_is_stripped_with_offsets():
-    raw = ("<html><head><title>报告</title><script>var x='<p>';</script></head><body>"
-           "<p>全区地区生产总值增长6.5%&nbsp;左右</p><div>固定资产投资</div></body></html>")
+    raw = (
+        "<html><head><title>报告</title><script>var x='<p>';</script></head><body>"
+        "<p>全区地区生产总值增长6.5%&nbsp;左右</p><div>固定资产投资</div></body></html>"
+    )
     doc = normalize(raw)
     assert "var x" not in doc.text and "<p>" not in doc.text
     assert "全区地区生产总值增长6.5% 左右" in doc.text
@@ -83,23 +86,29 @@ def test_every_seed_maps_back_character_for_character():
 def test_a_pdf_extract_wrapped_at_a_fixed_width_is_reflowed_and_loses_its_page_numbers():
     from govreport.extract.rules import extract_all
 
-    raw = ("一、2020年工作回顾\n"
-           "过去一年,面对严峻复杂的形势,全市上下坚持稳中求进工作总基调,地区生\n"
-           "产总值增长3.5%,一般公共预算收入完成512.6亿元,增长2.1%,城镇新增就业\n"
-           "8.2万人。全年完成固定资产投资1200亿元,增长5%,实际利用外资12.5亿美\n"
-           "元。居民人均可支配收入达到4.2万元,增长4.1%,城镇调查失业率5.2%,各项\n"
-           "工作取得了新成效,经济社会发展的主要目标任务较好完成,民生持续改善。\n"
-           "- 2 -\n"
-           "二、2021年工作安排\n"
-           "今年经济社会发展的主要预期目标是:地区生产总值增长7%左右,一般公共预算\n"
-           "收入增长6%,城镇新增就业8万人以上,居民消费价格涨幅控制在3%左右,居民\n"
-           "人均可支配收入增长与经济增长基本同步,单位地区生产总值能耗下降3%以上。\n")
+    raw = (
+        "一、2020年工作回顾\n"
+        "过去一年,面对严峻复杂的形势,全市上下坚持稳中求进工作总基调,地区生\n"
+        "产总值增长3.5%,一般公共预算收入完成512.6亿元,增长2.1%,城镇新增就业\n"
+        "8.2万人。全年完成固定资产投资1200亿元,增长5%,实际利用外资12.5亿美\n"
+        "元。居民人均可支配收入达到4.2万元,增长4.1%,城镇调查失业率5.2%,各项\n"
+        "工作取得了新成效,经济社会发展的主要目标任务较好完成,民生持续改善。\n"
+        "- 2 -\n"
+        "二、2021年工作安排\n"
+        "今年经济社会发展的主要预期目标是:地区生产总值增长7%左右,一般公共预算\n"
+        "收入增长6%,城镇新增就业8万人以上,居民消费价格涨幅控制在3%左右,居民\n"
+        "人均可支配收入增长与经济增长基本同步,单位地区生产总值能耗下降3%以上。\n"
+    )
     doc = normalize(raw)
     assert "- 2 -" not in doc.text and "二、2021年工作安排" in doc.text.splitlines()
     facts = {(f.indicator, f.measure, f.kind, f.value) for f in extract_all(doc, 2021)[0]}
-    assert {("gdp", "growth", "actual", 3.5), ("new_urban_jobs", "level", "actual", 82000.0),
-            ("actual_foreign_investment", "level", "actual", 12.5), ("gdp", "growth", "target", 7.0),
-            ("general_public_budget_revenue", "growth", "target", 6.0)} <= facts
+    assert {
+        ("gdp", "growth", "actual", 3.5),
+        ("new_urban_jobs", "level", "actual", 82000.0),
+        ("actual_foreign_investment", "level", "actual", 12.5),
+        ("gdp", "growth", "target", 7.0),
+        ("general_public_budget_revenue", "growth", "target", 6.0),
+    } <= facts
     gdp = next(f for f in extract_all(doc, 2021)[0] if f.indicator == "gdp" and f.kind == "actual")
     assert doc.raw_slice(gdp.value_start, gdp.value_end) == "3.5%"
 
@@ -126,4 +135,4 @@ def test_a_number_with_a_zero_width_space_is_still_extracted_with_its_raw_offset
     (tmp_path / "r.txt").write_text(raw, encoding="utf-8")
     [obs] = [o for o in process_file(tmp_path / "r.txt", None).observations if o["indicator"] == "gdp"]
     assert obs["value"] == 5.5
-    assert raw[obs["value_start"]:obs["value_end"]] == obs["value_text"] and "\u200b" in obs["value_text"]
+    assert raw[obs["value_start"] : obs["value_end"]] == obs["value_text"] and "\u200b" in obs["value_text"]

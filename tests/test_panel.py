@@ -1,4 +1,5 @@
 """targets_vs_actuals and its spreadsheet view, on hand-built observations across several years and documents."""
+
 from __future__ import annotations
 
 import itertools
@@ -10,36 +11,72 @@ _ids = itertools.count()
 
 
 def doc(name: str, year: int, kind: str = "government_work_report") -> dict:
-    return {"document_id": name, "source_file": f"{name}.txt", "report_year": year, "document_type": kind,
-            "region_level": "prefecture", **REGION}
+    return {
+        "document_id": name,
+        "source_file": f"{name}.txt",
+        "report_year": year,
+        "document_type": kind,
+        "region_level": "prefecture",
+        **REGION,
+    }
 
 
-def obs(document: dict, kind: str, period: str, value: float, comparator: str = "eq", low=None, high=None,
-        indicator: str = "gdp", measure: str = "growth", quote: str = "", basis: str | None = None,
-        **region) -> dict:
+def obs(
+    document: dict,
+    kind: str,
+    period: str,
+    value: float,
+    comparator: str = "eq",
+    low=None,
+    high=None,
+    indicator: str = "gdp",
+    measure: str = "growth",
+    quote: str = "",
+    basis: str | None = None,
+    **region,
+) -> dict:
     low = value if low is None and comparator in ("eq", "approx", "ge", "gt", "range") else low
     high = value if high is None and comparator in ("eq", "approx", "le", "lt", "range") else high
-    return {"observation_id": f"{next(_ids):016x}", "document_id": document["document_id"],
-            "source_file": document["source_file"], **(region or REGION), "indicator": indicator,
-            "measure": measure, "kind": kind, "period": period, "comparator": comparator, "value_low": low,
-            "value_high": high, "value": value, "unit": "percent", "value_start": next(_ids), "quote": quote,
-            "basis": basis or ("average" if "/" in period else "annual")}
+    return {
+        "observation_id": f"{next(_ids):016x}",
+        "document_id": document["document_id"],
+        "source_file": document["source_file"],
+        **(region or REGION),
+        "indicator": indicator,
+        "measure": measure,
+        "kind": kind,
+        "period": period,
+        "comparator": comparator,
+        "value_low": low,
+        "value_high": high,
+        "value": value,
+        "unit": "percent",
+        "value_start": next(_ids),
+        "quote": quote,
+        "basis": basis or ("average" if "/" in period else "annual"),
+    }
 
 
 def row(rows, period, indicator="gdp", measure="growth", region="130600"):
-    return next(r for r in rows if (r["period"], r["indicator"], r["measure"], r["region_key"]) ==
-                (period, indicator, measure, region))
+    return next(
+        r
+        for r in rows
+        if (r["period"], r["indicator"], r["measure"], r["region_key"]) == (period, indicator, measure, region)
+    )
 
 
 def test_a_years_target_comes_from_its_own_report_and_its_outcome_from_the_next():
     r2019, r2020, r2021 = doc("r2019", 2019), doc("r2020", 2020), doc("r2021", 2021)
-    rows = targets_vs_actuals([
-        obs(r2019, "target", "2019", 6.5, "approx"),
-        obs(r2020, "actual", "2019", 6.8),
-        obs(r2020, "target", "2020", 6.0, "ge"),
-        obs(r2021, "target", "2020", 5.5, "ge"),  # a later report restating last year's target differently
-        obs(r2021, "actual", "2020", 3.9),
-    ], [r2019, r2020, r2021])
+    rows = targets_vs_actuals(
+        [
+            obs(r2019, "target", "2019", 6.5, "approx"),
+            obs(r2020, "actual", "2019", 6.8),
+            obs(r2020, "target", "2020", 6.0, "ge"),
+            obs(r2021, "target", "2020", 5.5, "ge"),  # a later report restating last year's target differently
+            obs(r2021, "actual", "2020", 3.9),
+        ],
+        [r2019, r2020, r2021],
+    )
     y2019, y2020 = row(rows, "2019"), row(rows, "2020")
     assert (y2019["target_value"], y2019["target_report_year"], y2019["target_source_file"]) == (6.5, 2019, "r2019.txt")
     assert (y2019["actual_value"], y2019["actual_report_year"], y2019["actual_status"]) == (6.8, 2020, "preliminary")
@@ -54,12 +91,15 @@ def test_a_years_target_comes_from_its_own_report_and_its_outcome_from_the_next(
 
 def test_a_later_report_revising_an_outcome_wins_and_keeps_the_first_figure():
     r2021, r2022, r2023 = doc("r2021", 2021), doc("r2022", 2022), doc("r2023", 2023)
-    rows = targets_vs_actuals([
-        obs(r2022, "actual", "2021", 6.5),
-        obs(r2023, "actual", "2021", 6.9),  # revised by the following report
-        obs(r2021, "actual", "2020", 2.1, quote="预计全年增长2.1%"),  # stated in the year's own report: an estimate
-        obs(r2023, "actual", "2022", 4.0),  # the following year's report: preliminary
-    ], [r2021, r2022, r2023])
+    rows = targets_vs_actuals(
+        [
+            obs(r2022, "actual", "2021", 6.5),
+            obs(r2023, "actual", "2021", 6.9),  # revised by the following report
+            obs(r2021, "actual", "2020", 2.1, quote="预计全年增长2.1%"),  # stated in the year's own report: an estimate
+            obs(r2023, "actual", "2022", 4.0),  # the following year's report: preliminary
+        ],
+        [r2021, r2022, r2023],
+    )
     revised = row(rows, "2021")
     assert (revised["actual_value"], revised["actual_report_year"], revised["actual_status"]) == (6.9, 2023, "revised")
     assert revised["actual_preliminary_value"] == 6.5
@@ -71,11 +111,14 @@ def test_a_later_report_revising_an_outcome_wins_and_keeps_the_first_figure():
 
 def test_an_outcome_only_a_later_report_gives_and_same_year_disagreement():
     report, news = doc("r2021", 2021), doc("news2021", 2021, "news_article")
-    rows = targets_vs_actuals([
-        obs(report, "actual", "2019", 6.0),  # two years on, nothing from 2020's report: later_report
-        obs(report, "actual", "2020", 3.0),
-        obs(news, "actual", "2020", 3.3),  # a news article of the same year misquoting the report
-    ], [report, news])
+    rows = targets_vs_actuals(
+        [
+            obs(report, "actual", "2019", 6.0),  # two years on, nothing from 2020's report: later_report
+            obs(report, "actual", "2020", 3.0),
+            obs(news, "actual", "2020", 3.3),  # a news article of the same year misquoting the report
+        ],
+        [report, news],
+    )
     assert row(rows, "2019")["actual_status"] == "later_report"
     y2020 = row(rows, "2020")
     assert (y2020["actual_value"], y2020["actual_source_file"]) == (3.0, "r2021.txt")  # the government's own report
@@ -84,18 +127,25 @@ def test_an_outcome_only_a_later_report_gives_and_same_year_disagreement():
 
 def test_five_year_plan_targets_pair_with_the_outcome_of_their_span():
     r2021, r2026 = doc("r2021", 2021), doc("r2026", 2026)
-    rows = targets_vs_actuals([
-        obs(r2021, "target", "2021/2025", 6.0, "approx"),
-        obs(r2026, "actual", "2021/2025", 5.4),
-        obs(r2026, "actual", "2016/2020", 7.0),
-        obs(r2026, "actual", "2025", 5.2),
-        obs(r2026, "actual", "2021/2025", 30.1, basis="cumulative"),  # the span's total: another fact
-    ], [r2021, r2026])
+    rows = targets_vs_actuals(
+        [
+            obs(r2021, "target", "2021/2025", 6.0, "approx"),
+            obs(r2026, "actual", "2021/2025", 5.4),
+            obs(r2026, "actual", "2016/2020", 7.0),
+            obs(r2026, "actual", "2025", 5.2),
+            obs(r2026, "actual", "2021/2025", 30.1, basis="cumulative"),  # the span's total: another fact
+        ],
+        [r2021, r2026],
+    )
     span = next(r for r in rows if r["period"] == "2021/2025" and r["basis"] == "average")
     total = next(r for r in rows if r["period"] == "2021/2025" and r["basis"] == "cumulative")
     assert (total["actual_value"], total["target_value"], total["met"]) == (30.1, None, None)
-    assert (span["first_year"], span["year"], span["target_report_year"], span["actual_report_year"]) == \
-        (2021, 2025, 2021, 2026)
+    assert (span["first_year"], span["year"], span["target_report_year"], span["actual_report_year"]) == (
+        2021,
+        2025,
+        2021,
+        2026,
+    )
     assert span["met"] is False and span["actual_status"] == "preliminary"
     assert span["previous_actual_value"] == 7.0  # the plan span before
     assert row(rows, "2025")["target_value"] is None  # a span's target is not a year's
@@ -103,14 +153,17 @@ def test_five_year_plan_targets_pair_with_the_outcome_of_their_span():
 
 def test_lower_is_better_and_bounded_targets():
     r2020, r2021 = doc("r2020", 2020), doc("r2021", 2021)
-    rows = targets_vs_actuals([
-        obs(r2020, "target", "2020", 4.5, "le", indicator="registered_urban_unemployment_rate", measure="level"),
-        obs(r2021, "actual", "2020", 3.1, indicator="registered_urban_unemployment_rate", measure="level"),
-        obs(r2020, "target", "2020", 3.0, "approx", indicator="consumer_price_index"),
-        obs(r2021, "actual", "2020", 3.2, indicator="consumer_price_index"),
-        obs(r2020, "target", "2020", 7.0, "range", low=6.5, high=7.5, indicator="fixed_asset_investment"),
-        obs(r2021, "actual", "2020", 6.6, indicator="fixed_asset_investment"),
-    ], [r2020, r2021])
+    rows = targets_vs_actuals(
+        [
+            obs(r2020, "target", "2020", 4.5, "le", indicator="registered_urban_unemployment_rate", measure="level"),
+            obs(r2021, "actual", "2020", 3.1, indicator="registered_urban_unemployment_rate", measure="level"),
+            obs(r2020, "target", "2020", 3.0, "approx", indicator="consumer_price_index"),
+            obs(r2021, "actual", "2020", 3.2, indicator="consumer_price_index"),
+            obs(r2020, "target", "2020", 7.0, "range", low=6.5, high=7.5, indicator="fixed_asset_investment"),
+            obs(r2021, "actual", "2020", 6.6, indicator="fixed_asset_investment"),
+        ],
+        [r2020, r2021],
+    )
     unemployment = row(rows, "2020", "registered_urban_unemployment_rate", "level")
     assert unemployment["met"] is True and unemployment["met_rule"] == "actual <= target_high"
     cpi = row(rows, "2020", "consumer_price_index")
@@ -125,9 +178,12 @@ def test_lower_is_better_and_bounded_targets():
 
 def test_regions_are_kept_apart_and_months_left_out():
     a, b = doc("a2021", 2021), {**doc("b2021", 2021), "region_code": "130628", "region_name": "高阳县"}
-    rows = targets_vs_actuals([
-        obs(a, "actual", "2020", 3.0),
-        obs(b, "actual", "2020", 5.0, region_code="130628", region_name="高阳县"),
-        obs(a, "actual", "2021-01/2021-07", 9.0),
-    ], [a, b])
+    rows = targets_vs_actuals(
+        [
+            obs(a, "actual", "2020", 3.0),
+            obs(b, "actual", "2020", 5.0, region_code="130628", region_name="高阳县"),
+            obs(a, "actual", "2021-01/2021-07", 9.0),
+        ],
+        [a, b],
+    )
     assert {(r["region_key"], r["actual_value"]) for r in rows} == {("130600", 3.0), ("130628", 5.0)}

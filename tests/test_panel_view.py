@@ -1,6 +1,7 @@
 """The release page's panel view: pick a region, an indicator and a measure, see its targets against its
 outcomes over the years. Built from a release published the real way from reports of three regions over
 24 years; checked against the release's own targets_vs_actuals table, as embedded JSON and in Chromium."""
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,11 @@ from test_site import ARTIFACTS, browser, serving  # noqa: F401  (browser: the s
 from conftest import publish_folder
 
 # Three regions of one province, each with a report a year: the review of last year, then this year's plan.
-REGIONS = (("广东省", "440000", "广东省人民政府"), ("深圳市", "440300", "深圳市人民政府"),
-           ("罗湖区", "440303", "深圳市罗湖区人民政府"))
+REGIONS = (
+    ("广东省", "440000", "广东省人民政府"),
+    ("深圳市", "440300", "深圳市人民政府"),
+    ("罗湖区", "440303", "深圳市罗湖区人民政府"),
+)
 REPORT_YEARS = range(1998, 2022)  # targets 1998-2021, outcomes 1997-2020
 
 
@@ -46,10 +50,12 @@ def _cpi_actual(ri: int, year: int) -> float:
 
 def _report(name: str, ri: int, year: int) -> str:
     last = year - 1
-    return (f"{name}{year}年政府工作报告\n一、{last}年工作回顾\n"
-            f"过去一年,地区生产总值增长{_gdp_actual(ri, last):g}%,居民消费价格上涨{_cpi_actual(ri, last):g}%。\n"
-            f"二、{year}年工作安排\n"
-            f"{year}年主要预期目标是:地区生产总值增长{_gdp_target(ri, year)[0]},居民消费价格涨幅控制在3%左右。\n")
+    return (
+        f"{name}{year}年政府工作报告\n一、{last}年工作回顾\n"
+        f"过去一年,地区生产总值增长{_gdp_actual(ri, last):g}%,居民消费价格上涨{_cpi_actual(ri, last):g}%。\n"
+        f"二、{year}年工作安排\n"
+        f"{year}年主要预期目标是:地区生产总值增长{_gdp_target(ri, year)[0]},居民消费价格涨幅控制在3%左右。\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +70,22 @@ def panel_release(tmp_path_factory) -> Path:
         for year in REPORT_YEARS:
             file = f"{code}_{year}.txt"
             (raw / file).write_text(_report(name, ri, year), encoding="utf-8")
-            entries.append({"file": file, "title": f"{name}{year}年政府工作报告", "region_name": name,
-                            "region_code": code, "issuing_body": body, "document_type": "government_work_report",
-                            "published": None, "report_year": year, "script": "zh-Hans", "source": "test",
-                            "licence": "test", "url": None})
+            entries.append(
+                {
+                    "file": file,
+                    "title": f"{name}{year}年政府工作报告",
+                    "region_name": name,
+                    "region_code": code,
+                    "issuing_body": body,
+                    "document_type": "government_work_report",
+                    "published": None,
+                    "report_year": year,
+                    "script": "zh-Hans",
+                    "source": "test",
+                    "licence": "test",
+                    "url": None,
+                }
+            )
     (raw / "sources.yaml").write_text(yaml.safe_dump({"documents": entries}, allow_unicode=True), encoding="utf-8")
     outcome = publish_folder(raw, base / "published")
     build_release_site(outcome.path)
@@ -94,15 +112,26 @@ def _decode(data: dict) -> list[dict]:
     for s in data["series"]:
         key, name, level = data["regions"][s["r"]]
         for row in s["rows"]:
-            out.append({"region_key": key, "region_name": name, "region_level": level,
-                        "indicator": data["indicators"][s["i"]][0], "measure": s["m"], "basis": s["b"],
-                        "unit": s["u"], **dict(zip(data["cols"], row, strict=True))})
+            out.append(
+                {
+                    "region_key": key,
+                    "region_name": name,
+                    "region_level": level,
+                    "indicator": data["indicators"][s["i"]][0],
+                    "measure": s["m"],
+                    "basis": s["b"],
+                    "unit": s["u"],
+                    **dict(zip(data["cols"], row, strict=True)),
+                }
+            )
     return out
 
 
 def _series(rows: list[dict], region_key: str, indicator: str) -> list[dict]:
-    found = sorted((r for r in _yearly(rows) if r["region_key"] == region_key and r["indicator"] == indicator),
-                   key=lambda r: r["year"])
+    found = sorted(
+        (r for r in _yearly(rows) if r["region_key"] == region_key and r["indicator"] == indicator),
+        key=lambda r: r["year"],
+    )
     assert len({(r["measure"], r["basis"], r["unit"]) for r in found}) == 1, "one measure per series here"
     return found
 
@@ -125,10 +154,23 @@ def test_fixture_spans_regions_indicators_and_decades(panel_release):
 def test_embedded_series_are_the_tables_yearly_rows(panel_release):
     page = (panel_release / "index.html").read_text(encoding="utf-8")
     embedded = _decode(_embedded(page))
-    fields = ("region_key", "indicator", "measure", "basis", "unit", "year", "target_comparator", "target_low",
-              "target_high", "target_value", "actual_value", "met")
-    table = [r for r in _yearly(_table(panel_release))
-             if r["target_comparator"] is not None or r["actual_value"] is not None]
+    fields = (
+        "region_key",
+        "indicator",
+        "measure",
+        "basis",
+        "unit",
+        "year",
+        "target_comparator",
+        "target_low",
+        "target_high",
+        "target_value",
+        "actual_value",
+        "met",
+    )
+    table = [
+        r for r in _yearly(_table(panel_release)) if r["target_comparator"] is not None or r["actual_value"] is not None
+    ]
     assert sorted(tuple(r[f] for f in fields) for r in embedded) == sorted(tuple(r[f] for f in fields) for r in table)
     names = {r["region_key"]: r["region_name"] for r in table}
     assert all(r["region_name"] == names[r["region_key"]] for r in embedded)
@@ -149,19 +191,43 @@ def test_page_links_the_tidy_panel_csv(panel_release):
 def test_plan_spans_stay_out_and_nothing_is_repeated_per_row():
     """Only one-year periods are drawn over the years; a 2021/2025 plan row is not a 2025 point. And a
     national release's tens of thousands of rows embed in well under a hundred bytes each."""
-    def row(region, indicator, year, period=None, met=True):
-        return {"region_key": region, "region_code": region, "region_name": f"地区{region}", "region_level": "county",
-                "indicator": indicator, "measure": "growth", "period": period or str(year), "year": year,
-                "basis": "annual", "unit": "percent", "target_comparator": "range", "target_low": 6.0,
-                "target_high": 6.5, "target_value": 6.25, "actual_comparator": "eq", "actual_value": 5.9, "met": met}
 
-    data = panel_view_data([row("110101", "gdp", 2021), row("110101", "gdp", 2025, "2021/2025"),
-                            row("110101", "gdp", 2022, met=False)], {})
+    def row(region, indicator, year, period=None, met=True):
+        return {
+            "region_key": region,
+            "region_code": region,
+            "region_name": f"地区{region}",
+            "region_level": "county",
+            "indicator": indicator,
+            "measure": "growth",
+            "period": period or str(year),
+            "year": year,
+            "basis": "annual",
+            "unit": "percent",
+            "target_comparator": "range",
+            "target_low": 6.0,
+            "target_high": 6.5,
+            "target_value": 6.25,
+            "actual_comparator": "eq",
+            "actual_value": 5.9,
+            "met": met,
+        }
+
+    data = panel_view_data(
+        [row("110101", "gdp", 2021), row("110101", "gdp", 2025, "2021/2025"), row("110101", "gdp", 2022, met=False)], {}
+    )
     assert [r[0] for s in data["series"] for r in s["rows"]] == [2021, 2022]
     assert [r[-1] for r in data["series"][0]["rows"]] == [True, False]
 
-    rows = [row(f"{110000 + i % 2000}", ("gdp", "consumer_price_index", "unemployment_rate")[i % 3],
-                1990 + (i // 6000), met=i % 7 != 0) for i in range(36_000)]
+    rows = [
+        row(
+            f"{110000 + i % 2000}",
+            ("gdp", "consumer_price_index", "unemployment_rate")[i % 3],
+            1990 + (i // 6000),
+            met=i % 7 != 0,
+        )
+        for i in range(36_000)
+    ]
     text = environment().from_string("{{ d|tojson }}").render(d=panel_view_data(rows, {}))
     assert len(text.encode("utf-8")) / len(rows) < 60
     assert text.count('"region_key"') == 0 and text.count('"met"') == 1  # column names once, not per row
@@ -200,17 +266,32 @@ def _option(pg, select: str, contains: str) -> str:
 
 def _shown(pg) -> dict:
     """What the view shows: the table's rows and the chart's outcome dots and target marks, by year."""
-    rows = pg.eval_on_selector_all("#pv-table tbody tr", """trs => trs.map(tr => ({
+    rows = pg.eval_on_selector_all(
+        "#pv-table tbody tr",
+        """trs => trs.map(tr => ({
         year: Number(tr.dataset.year), cells: Array.from(tr.cells).map(c => c.textContent),
-        met: tr.cells[3].dataset.met}))""")
-    dots = pg.eval_on_selector_all("#pv-chart circle.actual", """cs => cs.map(c => ({
+        met: tr.cells[3].dataset.met}))""",
+    )
+    dots = pg.eval_on_selector_all(
+        "#pv-chart circle.actual",
+        """cs => cs.map(c => ({
         year: Number(c.dataset.year), met: c.dataset.met, missed: c.classList.contains('missed'),
-        cy: Number(c.getAttribute('cy')), fill: getComputedStyle(c).fill}))""")
-    targets = pg.eval_on_selector_all("#pv-chart .pv-targets > *", """ts => ts.map(t => ({
-        year: Number(t.dataset.year), cls: t.getAttribute('class')}))""")
+        cy: Number(c.getAttribute('cy')), fill: getComputedStyle(c).fill}))""",
+    )
+    targets = pg.eval_on_selector_all(
+        "#pv-chart .pv-targets > *",
+        """ts => ts.map(t => ({
+        year: Number(t.dataset.year), cls: t.getAttribute('class')}))""",
+    )
     crosses = pg.locator("#pv-chart path.miss-x").count()
-    return {"rows": rows, "dots": dots, "targets": targets, "crosses": crosses,
-            "series": pg.get_attribute("#pv-chart", "data-series"), "summary": pg.inner_text("#pv-summary")}
+    return {
+        "rows": rows,
+        "dots": dots,
+        "targets": targets,
+        "crosses": crosses,
+        "series": pg.get_attribute("#pv-chart", "data-series"),
+        "summary": pg.inner_text("#pv-summary"),
+    }
 
 
 def _expect(pg, series: list[dict]) -> None:
@@ -219,10 +300,16 @@ def _expect(pg, series: list[dict]) -> None:
     unit = series[0]["unit"]
     assert [r["year"] for r in shown["rows"]] == [r["year"] for r in series]
     for got, r in zip(shown["rows"], series, strict=True):
-        target = with_unit(r["target_comparator"], r["target_low"], r["target_high"], r["target_value"], unit) \
-            if r["target_comparator"] else "—"
-        actual = with_unit(r["actual_comparator"], r["actual_value"], r["actual_value"], r["actual_value"], unit) \
-            if r["actual_value"] is not None else "—"
+        target = (
+            with_unit(r["target_comparator"], r["target_low"], r["target_high"], r["target_value"], unit)
+            if r["target_comparator"]
+            else "—"
+        )
+        actual = (
+            with_unit(r["actual_comparator"], r["actual_value"], r["actual_value"], r["actual_value"], unit)
+            if r["actual_value"] is not None
+            else "—"
+        )
         met = {True: "✓ met 达成", False: "✗ missed 未达成", None: "—"}[r["met"]]
         assert got["cells"] == [str(r["year"]), target, actual, met], r
     with_outcome = [r for r in series if r["actual_value"] is not None]
@@ -281,8 +368,11 @@ def test_browser_find_region_narrows_the_list_and_csv_has_the_series(view, panel
     # The spreadsheet link on the page serves the same years and verdicts.
     href = view.locator("a.panel-csv", has_text="panel.csv").get_attribute("href")
     body = view.request.get(f"{panel_server}/{href}").body().decode("utf-8-sig")
-    tidy = [r for r in csv.DictReader(io.StringIO(body)) if r["region_key"] == "440303" and r["indicator"] == "gdp"
-            and r["period"] == r["year"]]
+    tidy = [
+        r
+        for r in csv.DictReader(io.StringIO(body))
+        if r["region_key"] == "440303" and r["indicator"] == "gdp" and r["period"] == r["year"]
+    ]
     shown = _shown(view)["rows"]
     assert [int(r["year"]) for r in tidy] == [r["year"] for r in shown]
     assert [r["met"] for r in tidy] == [r["met"] for r in shown]  # true, false or empty alike

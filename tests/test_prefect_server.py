@@ -5,6 +5,7 @@ Every process started here runs in its own session with its own PREFECT_HOME and
 process group) at the end; every wait is bounded. The pytest process itself never gets PREFECT_API_URL:
 it talks to the server inside `temporary_settings`.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,10 +57,20 @@ def _healthy(api_url: str) -> bool:
 def _prefect_env(home: Path, api_url: str | None, **extra: str) -> dict[str, str]:
     """The environment of a subprocess: a private PREFECT_HOME, a server's URL (or none), no prompts, no
     telemetry leaving the machine, and INFO logs in the log files."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PREFECT_") and k not in ("GOVREPORT_HOME", "PYTEST_CURRENT_TEST")}
-    env.update(PREFECT_HOME=str(home), PREFECT_CLI_PROMPT="false", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_LOGGING_LEVEL="INFO", PYTHONUNBUFFERED="1", NO_COLOR="1", COLUMNS="200")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PREFECT_") and k not in ("GOVREPORT_HOME", "PYTEST_CURRENT_TEST")
+    }
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_CLI_PROMPT="false",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+        NO_COLOR="1",
+        COLUMNS="200",
+    )
     if api_url:
         env["PREFECT_API_URL"] = api_url
     env.update(extra)
@@ -74,8 +85,15 @@ def _bin(name: str) -> str:
 
 def _start(args: list[str], env: dict, log: Path, cwd: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        return subprocess.Popen(
+            args,
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
@@ -106,8 +124,9 @@ def _tail(log: Path, n: int = 60) -> str:
 
 
 def _cli(args: list[str], env: dict, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=CLI_TIMEOUT,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL
+    )
     assert done.returncode == 0, f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -167,19 +186,28 @@ def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("prefect-server")
     srv = Server(base / "home", _free_port(), base / "server.log")
     srv.home.mkdir()
-    proc = _start([_bin("prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(srv.port), "--no-ui"],
-                  _prefect_env(srv.home, None), srv.log, base)
+    proc = _start(
+        [_bin("prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(srv.port), "--no-ui"],
+        _prefect_env(srv.home, None),
+        srv.log,
+        base,
+    )
     try:
+
         def up():
             if proc.poll() is not None:
                 pytest.fail(f"prefect server exited with {proc.returncode}:\n{_tail(srv.log)}")
             return _healthy(srv.api_url)
 
         _wait_for("the server's /api/health", up, SERVER_START_TIMEOUT, 0.5, lambda: _tail(srv.log))
-        listening = [line for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
-                     if line.split()[1].endswith(f":{srv.port:04X}") and line.split()[3] == "0A"]
-        assert listening and all(line.split()[1].startswith("0100007F:") for line in listening), \
+        listening = [
+            line
+            for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+            if line.split()[1].endswith(f":{srv.port:04X}") and line.split()[3] == "0A"
+        ]
+        assert listening and all(line.split()[1].startswith("0100007F:") for line in listening), (
             "the server must listen on 127.0.0.1 only"
+        )
         yield srv
     finally:
         _stop(proc)
@@ -199,8 +227,10 @@ def deployed(server, tmp_path_factory):
     repository."""
     home = tmp_path_factory.mktemp("govreport-home")
     _cli([_bin("prefect"), "work-pool", "create", "govreport", "--type", "process"], server.env())
-    done = _cli([_bin("prefect"), "--no-prompt", "deploy", "--all",
-                 "--prefect-file", str(REPO / "prefect.yaml")], server.env(GOVREPORT_HOME=str(home)))
+    done = _cli(
+        [_bin("prefect"), "--no-prompt", "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")],
+        server.env(GOVREPORT_HOME=str(home)),
+    )
     assert f"'{FLOW}/daily-publish'" in done.stdout and f"'{FLOW}/rebuild'" in done.stdout, done.stdout
     return Deployed(home, time.monotonic())
 
@@ -214,11 +244,13 @@ def test_prefect_yaml_deploys_and_a_process_worker_runs_it(server, deployed, tmp
     for d in (daily, rebuild):
         assert d.work_pool_name == "govreport"
         assert d.entrypoint == "govreport.flows.publish.publish_flow"
-        assert {k: d.parameters[k] for k in ("raw_dir", "out_dir", "state_dir")} == \
-            {"raw_dir": "raw", "out_dir": "published", "state_dir": "state"}
+        assert {k: d.parameters[k] for k in ("raw_dir", "out_dir", "state_dir")} == {
+            "raw_dir": "raw",
+            "out_dir": "published",
+            "state_dir": "state",
+        }
         # {{ $GOVREPORT_HOME }} was filled in by `prefect deploy` from its environment.
-        assert d.pull_steps == [
-            {"prefect.deployments.steps.set_working_directory": {"directory": str(deployed.home)}}]
+        assert d.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(deployed.home)}}]
 
     raw = tmp_path / "raw"
     shutil.copytree(REPO / "raw", raw)
@@ -227,8 +259,9 @@ def test_prefect_yaml_deploys_and_a_process_worker_runs_it(server, deployed, tmp
         run_id = client.create_flow_run_from_deployment(rebuild.id, parameters=parameters).id
 
     log = tmp_path / "worker.log"
-    worker = _start([_bin("prefect"), "worker", "start", "--pool", "govreport", "--run-once"], server.env(),
-                    log, tmp_path)
+    worker = _start(
+        [_bin("prefect"), "worker", "start", "--pool", "govreport", "--run-once"], server.env(), log, tmp_path
+    )
     try:
         worker_exited_at = []
 
@@ -277,12 +310,19 @@ def test_the_server_schedules_daily_publish_at_six_in_shanghai(server, deployed)
         with _client(server.api_url) as client:
             return client.read_flow_runs(
                 deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[daily.id])),
-                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))))
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+                ),
+            )
 
     # The scheduler looks at recently changed deployments every 5 s: allow 30 s from the deployment.
-    runs = _wait_for("scheduled runs of daily-publish", scheduled, max(deployed.at + 30 - time.monotonic(), 1),
-                     1.0, lambda: _tail(server.log, 30))
+    runs = _wait_for(
+        "scheduled runs of daily-publish",
+        scheduled,
+        max(deployed.at + 30 - time.monotonic(), 1),
+        1.0,
+        lambda: _tail(server.log, 30),
+    )
     shanghai = [r.expected_start_time.astimezone(ZoneInfo("Asia/Shanghai")) for r in runs]
     assert all((t.hour, t.minute) == (6, 0) for t in shanghai), shanghai
 
@@ -300,10 +340,27 @@ def test_govreport_serve_registers_its_schedule_and_runs_it(server, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(REPO / "raw", raw)
     log = tmp_path / "serve.log"
-    serve = _start(_govreport() + ["serve", "--cron", "30 7 * * 1-5", "--timezone", "Asia/Shanghai",
-                                   "--raw", str(raw), "--out", str(tmp_path / "out"),
-                                   "--state", str(tmp_path / "state")], server.env(), log, tmp_path)
+    serve = _start(
+        _govreport()
+        + [
+            "serve",
+            "--cron",
+            "30 7 * * 1-5",
+            "--timezone",
+            "Asia/Shanghai",
+            "--raw",
+            str(raw),
+            "--out",
+            str(tmp_path / "out"),
+            "--state",
+            str(tmp_path / "state"),
+        ],
+        server.env(),
+        log,
+        tmp_path,
+    )
     try:
+
         def registered():
             if serve.poll() is not None:
                 pytest.fail(f"govreport serve exited with {serve.returncode}:\n{_tail(log)}")
@@ -340,16 +397,23 @@ def test_govreport_serve_without_a_server_starts_one_on_loopback(tmp_path):
     home = tmp_path / "prefect-home"
     home.mkdir()
     log = tmp_path / "serve.log"
-    serve = _start(_govreport() + ["serve", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"),
-                                   "--state", str(tmp_path / "state")],
-                   _prefect_env(home, None, PREFECT_SERVER_API_PORT=str(_free_port())), log, tmp_path)
+    serve = _start(
+        _govreport()
+        + ["serve", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state")],
+        _prefect_env(home, None, PREFECT_SERVER_API_PORT=str(_free_port())),
+        log,
+        tmp_path,
+    )
     server_pid = None
     try:
+
         def started():
             if serve.poll() is not None:
                 pytest.fail(f"govreport serve exited with {serve.returncode}:\n{_tail(log)}")
-            m = re.search(r"local Prefect server at (http://127\.0\.0\.1:\d+/api) \(pid (\d+)\)",
-                          log.read_text(encoding="utf-8", errors="replace"))
+            m = re.search(
+                r"local Prefect server at (http://127\.0\.0\.1:\d+/api) \(pid (\d+)\)",
+                log.read_text(encoding="utf-8", errors="replace"),
+            )
             return m
 
         m = _wait_for("serve to start its server", started, SERVER_START_TIMEOUT, 0.5, lambda: _tail(log))

@@ -1,4 +1,5 @@
 """Publishing: a valid package, read back by DuckDB and pandas; versions; the validation gate."""
+
 import json
 import os
 import subprocess
@@ -18,8 +19,11 @@ pytestmark = [pytest.mark.slow]
 
 
 def test_release_is_a_valid_data_package(release):
-    done = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
-                           str(release / "datapackage.json")], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "frictionless", "validate", "--json", str(release / "datapackage.json")],
+        capture_output=True,
+        text=True,
+    )
     report = json.loads(done.stdout)
     assert report["valid"], done.stdout[-3000:]
     assert {t["name"] for t in report["tasks"]} >= {t.name for t in TABLES}
@@ -36,8 +40,11 @@ def test_release_carries_its_validation_reports(release):
     assert {t.name for t in TABLES} <= set(gx)
     assert all(r["statistics"]["evaluated_expectations"] > 0 for r in gx.values())
     # GX results stay as JSON: no Data Docs site (megabytes of static files, scripts from CDNs), no GX project.
-    assert sorted(p.name for p in (release / "validation").iterdir()) == \
-        ["frictionless.json", "great_expectations.json", "report.json"]
+    assert sorted(p.name for p in (release / "validation").iterdir()) == [
+        "frictionless.json",
+        "great_expectations.json",
+        "report.json",
+    ]
     assert (release / "DATA_DICTIONARY.md").read_text(encoding="utf-8").count("## ") >= 5
 
 
@@ -53,16 +60,29 @@ def test_duckdb_reads_every_parquet_and_it_matches_the_csv(release):
         assert list(from_csv.columns) == t.field_names == list(from_parquet.columns)
         assert len(from_csv) == len(from_parquet)
         for col in t.field_names:
-            as_text = [("" if v is None or (isinstance(v, float) and pd.isna(v)) else
-                        str(v).lower() if isinstance(v, bool) else
-                        v.isoformat() if hasattr(v, "isoformat") else repr(v) if isinstance(v, float) else str(v))
-                       for v in pq.read_table(parquet, columns=[col]).column(col).to_pylist()]  # ints stay ints
+            as_text = [
+                (
+                    ""
+                    if v is None or (isinstance(v, float) and pd.isna(v))
+                    else str(v).lower()
+                    if isinstance(v, bool)
+                    else v.isoformat()
+                    if hasattr(v, "isoformat")
+                    else repr(v)
+                    if isinstance(v, float)
+                    else str(v)
+                )
+                for v in pq.read_table(parquet, columns=[col]).column(col).to_pylist()
+            ]  # ints stay ints
             assert as_text == [c[1:] if c.startswith("'") else c for c in from_csv[col]], col
 
 
 def test_published_observations_score_above_the_bar(release):
-    done = subprocess.run([sys.executable, str(SCORER), str(GOLD), str(release / "data" / "observations.parquet"),
-                           "--min-f1", "0.85"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(SCORER), str(GOLD), str(release / "data" / "observations.parquet"), "--min-f1", "0.85"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-2000:]
 
 
@@ -79,8 +99,11 @@ def test_second_run_publishes_nothing_and_a_changed_raw_file_publishes_the_next_
     assert first.version == "1.0.0"
     again = publish_folder(raw_copy, out)
     assert again.version is None and again.previous == "1.0.0"
-    assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if not p.name.startswith(".")) == \
-        ["1.0.0", "latest", "latest.json"]
+    assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if not p.name.startswith(".")) == [
+        "1.0.0",
+        "latest",
+        "latest.json",
+    ]
     report = raw_copy / "000_c6f7ee3199c6db1d.txt"
     report.write_text(report.read_text(encoding="utf-8").replace("新增学位2700个", "新增学位2800个"), encoding="utf-8")
     changed = publish_folder(raw_copy, out)
@@ -101,15 +124,21 @@ def _bad(results, **changes):
     return results
 
 
-@pytest.mark.parametrize("changes, check", [
-    ({"unit": "furlongs"}, "expect_column_values_to_be_in_set"),
-    ({"value_low": 9.0, "value_high": 1.0, "value": 5.0, "comparator": "range"}, "expect_column_pair_values_a_to_be_greater_than_b"),
-    # (an implausible value no longer blocks: it is flagged, see test_row_checks.py)
-    ({"quote_end": -5}, "expect_column_values_to_be_between"),
-    ({"quote": "这句话不在原文里"}, "expect_column_values_to_be_in_set"),
-    ({"indicator": "no_such_indicator"}, "foreign-key"),
-    ({"period": "20X1"}, "expect_column_values_to_match_regex"),
-])
+@pytest.mark.parametrize(
+    "changes, check",
+    [
+        ({"unit": "furlongs"}, "expect_column_values_to_be_in_set"),
+        (
+            {"value_low": 9.0, "value_high": 1.0, "value": 5.0, "comparator": "range"},
+            "expect_column_pair_values_a_to_be_greater_than_b",
+        ),
+        # (an implausible value no longer blocks: it is flagged, see test_row_checks.py)
+        ({"quote_end": -5}, "expect_column_values_to_be_between"),
+        ({"quote": "这句话不在原文里"}, "expect_column_values_to_be_in_set"),
+        ({"indicator": "no_such_indicator"}, "foreign-key"),
+        ({"period": "20X1"}, "expect_column_values_to_match_regex"),
+    ],
+)
 def test_a_failed_critical_check_publishes_nothing(raw_copy, tmp_path, changes, check):
     out = tmp_path / "published"
     good = process_folder(raw_copy)

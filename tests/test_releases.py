@@ -1,4 +1,5 @@
 """Releases consumers can build on: atomic, locked, reproducible, with changelogs and diffs."""
+
 import json
 import os
 import signal
@@ -25,8 +26,10 @@ from govreport.tables.database import DATABASE_NAME
 from conftest import RAW, REPO, process_folder, publish_folder, tree_bytes
 
 TESTS = Path(__file__).resolve().parent
-PUBLISH_SCRIPT = ("import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
-                  "from conftest import publish_folder; publish_folder(Path({raw!r}), Path({out!r}))")
+PUBLISH_SCRIPT = (
+    "import sys; sys.path.insert(0, {tests!r}); from pathlib import Path; "
+    "from conftest import publish_folder; publish_folder(Path({raw!r}), Path({out!r}))"
+)
 
 
 def start_publish(raw, out):
@@ -45,7 +48,9 @@ def wait_for_staging(out, proc, timeout=60):
 
 
 def add_report(raw):
-    (raw / "020_new.txt").write_text("2024年政府工作报告\n今年主要预期目标是:地区生产总值增长5%左右。", encoding="utf-8")
+    (raw / "020_new.txt").write_text(
+        "2024年政府工作报告\n今年主要预期目标是:地区生产总值增长5%左右。", encoding="utf-8"
+    )
 
 
 @pytest.mark.slow
@@ -60,8 +65,10 @@ def test_a_publish_killed_mid_write_leaves_the_previous_release_and_latest_untou
     proc.wait()
     visible = {p.relative_to(out) for p in out.rglob("*") if not any(part.startswith(".") for part in p.parts)}
     assert {str(p) for p in visible if p.parts[1:2] == ("1.1.0",)} == set()
+
     def visible_files(tree):
         return {k: v for k, v in tree.items() if "/." not in "/" + k}
+
     assert visible_files(tree_bytes(out)) == visible_files(before)
     # the next run cleans the dead run's staging folder and publishes whole
     assert publish_folder(raw_copy, out).version == "1.1.0"
@@ -80,8 +87,10 @@ def test_two_publishers_at_once_cannot_both_write(raw_copy, tmp_path):
     _, stderr = proc.communicate(timeout=900)  # read while waiting: a full pipe would stall the publisher
     assert proc.returncode == 0, stderr
     assert json.loads((out / PACKAGE_NAME / "latest.json").read_text())["version"] == "1.1.0"
-    assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if p.is_dir() and not p.is_symlink()) == \
-        ["1.0.0", "1.1.0"]
+    assert sorted(p.name for p in (out / PACKAGE_NAME).iterdir() if p.is_dir() and not p.is_symlink()) == [
+        "1.0.0",
+        "1.1.0",
+    ]
 
 
 @pytest.mark.slow
@@ -89,8 +98,10 @@ def test_the_same_inputs_and_code_give_byte_identical_files(raw_copy, tmp_path, 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     a = publish_folder(raw_copy, tmp_path / "a").path
     b = publish_folder(raw_copy, tmp_path / "b").path
+
     def product(root):
         return {k: v for k, v in tree_bytes(root).items() if not k.startswith("validation/")}
+
     assert f"data/{DATABASE_NAME}" in product(a)  # the DuckDB file too (govreport.tables.database)
     assert product(a) == product(b)
     descriptor = json.loads((a / "datapackage.json").read_text(encoding="utf-8"))
@@ -110,8 +121,12 @@ def test_changelog_changes_releases_and_diff(raw_copy, tmp_path):
     assert changes["documents"]["added"] == ["020_new.txt"]
     assert changes["documents"]["changed"] == ["000_c6f7ee3199c6db1d.txt"]
     [changed] = changes["observations"]["changed"]
-    assert (changed["indicator"], changed["old"]["value"], changed["new"]["value"], changed["reason"]) == \
-        ("new_school_places", 2700.0, 2800.0, "raw document changed")
+    assert (changed["indicator"], changed["old"]["value"], changed["new"]["value"], changed["reason"]) == (
+        "new_school_places",
+        2700.0,
+        2800.0,
+        "raw document changed",
+    )
     log = (second.path / "CHANGELOG.md").read_text(encoding="utf-8")
     assert log.index("## 1.1.0") < log.index("## 1.0.0") and "2700.0 places → 2800.0 places" in log
     cli = [sys.executable, "-m", "govreport.cli"]
@@ -134,10 +149,14 @@ def test_polars_duckdb_and_pandas_agree_on_every_table(release):
         assert list(by_polars.columns) == list(by_duckdb.columns) == t.field_names
         for other in (by_polars, by_duckdb):
             for col in t.field_names:
-                left = [None if pd.isna(x) else str(x)[:10] if "period_" in col or col == "published" else x
-                        for x in by_pandas[col].astype(object)]
-                right = [None if pd.isna(x) else str(x)[:10] if "period_" in col or col == "published" else x
-                         for x in other[col].astype(object)]
+                left = [
+                    None if pd.isna(x) else str(x)[:10] if "period_" in col or col == "published" else x
+                    for x in by_pandas[col].astype(object)
+                ]
+                right = [
+                    None if pd.isna(x) else str(x)[:10] if "period_" in col or col == "published" else x
+                    for x in other[col].astype(object)
+                ]
                 assert left == right, (t.name, col)
 
 
@@ -163,4 +182,5 @@ def test_the_repository_release_is_up_to_date_with_raw_and_the_code():
     digest = content_hash(table_digests(tables))
     assert digest == latest["govreport"]["content_sha256"], (
         "published/ is stale: publishing raw/ with the current code would change the data. "
-        "Run `python3 run.py publish`, review the diff (govreport diff), and commit the new release.")
+        "Run `python3 run.py publish`, review the diff (govreport diff), and commit the new release."
+    )

@@ -1,5 +1,6 @@
 """One wrong number is quarantined in flagged_observations, and the release goes on; a release where most
 numbers are wrong is blocked."""
+
 from __future__ import annotations
 
 import json
@@ -19,36 +20,65 @@ from conftest import publish_folder
 DOC = "a" * 64
 
 
-def observation(n: int, indicator="gdp", measure="growth", kind="actual", period="2020", value=6.0,
-                unit="percent", document_id=DOC) -> dict:
+def observation(
+    n: int, indicator="gdp", measure="growth", kind="actual", period="2020", value=6.0, unit="percent", document_id=DOC
+) -> dict:
     first, _, last = period.partition("/")
-    return {"observation_id": f"{n:016x}", "document_id": document_id, "source_file": "r.txt",
-            "region_code": "130600", "region_name": "保定市", "indicator": indicator, "measure": measure,
-            "kind": kind, "period": period, "period_start": date(int(first), 1, 1),
-            "period_end": date(int(last or first), 12, 31), "comparator": "eq", "value_low": value,
-            "value_high": value, "value": value, "unit": unit, "value_text": f"{value}%", "quote": "…",
-            "quote_start": 0, "quote_end": 1, "value_start": n, "value_end": n + 1, "rule": "r",
-            "extractor_version": "1.0", "basis": "annual" if not last else "average"}
+    return {
+        "observation_id": f"{n:016x}",
+        "document_id": document_id,
+        "source_file": "r.txt",
+        "region_code": "130600",
+        "region_name": "保定市",
+        "indicator": indicator,
+        "measure": measure,
+        "kind": kind,
+        "period": period,
+        "period_start": date(int(first), 1, 1),
+        "period_end": date(int(last or first), 12, 31),
+        "comparator": "eq",
+        "value_low": value,
+        "value_high": value,
+        "value": value,
+        "unit": unit,
+        "value_text": f"{value}%",
+        "quote": "…",
+        "quote_start": 0,
+        "quote_end": 1,
+        "value_start": n,
+        "value_end": n + 1,
+        "rule": "r",
+        "extractor_version": "1.0",
+        "basis": "annual" if not last else "average",
+    }
 
 
 def test_each_row_check_flags_its_rows_with_a_reason():
     rows = [
-        observation(1, value=6.1),                                     # fine
-        observation(2, value=61.0, kind="target"),                     # GDP growth beyond [-20, 30]
+        observation(1, value=6.1),  # fine
+        observation(2, value=61.0, kind="target"),  # GDP growth beyond [-20, 30]
         observation(3, indicator="fixed_asset_investment", measure="level", unit="percent", value=8.0),
-        observation(4, period="1990", value=5.0),                      # 30 years before the report
+        observation(4, period="1990", value=5.0),  # 30 years before the report
         observation(5, period="2021/2040", kind="target", value=5.0),  # ends 19 years after it
         observation(6, indicator="general_public_budget_revenue", value=5.0),  # one document, two values
         observation(7, indicator="general_public_budget_revenue", value=7.0),
         observation(8, indicator="registered_urban_unemployment_rate", measure="level", value=3.1),
-        observation(9, indicator="registered_urban_unemployment_rate", measure="level", value=31.0),  # absurd, no conflict
+        observation(
+            9, indicator="registered_urban_unemployment_rate", measure="level", value=31.0
+        ),  # absurd, no conflict
         observation(10, period="2021/2035", kind="target", value=5.0),  # a 2035 vision: within 15 years
     ]
     kept, flagged = quarantine(to_arrow(OBSERVATIONS, rows, sort=False), [{"document_id": DOC, "report_year": 2021}])
     checks = {r["observation_id"][-1]: (r["check"], r["reason"]) for r in flagged.to_pylist()}
     assert {k: c for k, (c, _) in checks.items()} == {
-        "2": "plausibility", "3": "unit_fits", "4": "period_near_report", "5": "period_near_report",
-        "6": "conflict_in_document", "7": "conflict_in_document", "9": "plausibility"}
+        "2": "plausibility",
+        "3": "unit_fits",
+        "4": "period_near_report",
+        "5": "period_near_report",
+        "6": "conflict_in_document",
+        "7": "conflict_in_document",
+        "9": "plausibility",
+    }
     assert "61 is outside [-20, 30]" in checks["2"][1]
     assert "expected CNY_100M" in checks["3"][1]
     assert "report year 2021" in checks["4"][1]
@@ -69,15 +99,29 @@ def test_one_absurd_number_is_published_flagged_and_the_rest_goes_on(tmp_path):
     outcome = publish_folder(raw, tmp_path / "published")
     assert outcome.version == "1.0.0"
     data = outcome.path / "data"
-    flagged = duckdb.sql(f"select indicator, kind, period, value, \"check\", reason, source_file "
-                         f"from '{data}/flagged_observations.parquet'").fetchall()
-    assert flagged == [("gdp", "actual", "2020", 61.0, "plausibility",
-                        "gdp growth 61 is outside [-20, 30] (regional GDP growth has stayed within this range "
-                        "since 1980)", "baoding_2021.txt")]
+    flagged = duckdb.sql(
+        f'select indicator, kind, period, value, "check", reason, source_file '
+        f"from '{data}/flagged_observations.parquet'"
+    ).fetchall()
+    assert flagged == [
+        (
+            "gdp",
+            "actual",
+            "2020",
+            61.0,
+            "plausibility",
+            "gdp growth 61 is outside [-20, 30] (regional GDP growth has stayed within this range since 1980)",
+            "baoding_2021.txt",
+        )
+    ]
     assert duckdb.sql(f"select count(*) from '{data}/observations.parquet' where value = 61").fetchall() == [(0,)]
-    panel = {r[0]: r[1:] for r in duckdb.sql(
-        f"select period, target_value, actual_value, met from '{data}/targets_vs_actuals.parquet' "
-        "where indicator = 'gdp' and measure = 'growth' order by period").fetchall()}
+    panel = {
+        r[0]: r[1:]
+        for r in duckdb.sql(
+            f"select period, target_value, actual_value, met from '{data}/targets_vs_actuals.parquet' "
+            "where indicator = 'gdp' and measure = 'growth' order by period"
+        ).fetchall()
+    }
     assert panel["2020"] == (6.0, None, None)  # its outcome was flagged: no outcome, no verdict
     assert panel["2021"] == (6.0, 6.9, True)
     report = json.loads((outcome.path / "validation" / "report.json").read_text(encoding="utf-8"))
@@ -85,16 +129,19 @@ def test_one_absurd_number_is_published_flagged_and_the_rest_goes_on(tmp_path):
     assert report["flagged_observations"]["rows"] == 1
     assert report["flagged_observations"]["by_check"] == {"plausibility": 1}
     # the CSV for spreadsheets has the same rows as the panel table
-    assert duckdb.sql(f"select count(*) from read_csv('{data}/panel.csv')").fetchall() == \
-        duckdb.sql(f"select count(*) from '{data}/targets_vs_actuals.parquet'").fetchall()
+    assert (
+        duckdb.sql(f"select count(*) from read_csv('{data}/panel.csv')").fetchall()
+        == duckdb.sql(f"select count(*) from '{data}/targets_vs_actuals.parquet'").fetchall()
+    )
 
 
 @pytest.mark.slow
 def test_a_release_where_most_numbers_are_absurd_is_blocked(tmp_path):
     raw = tmp_path / "raw"
     years = range(2018, 2022)
-    absurd = {y: {"gdp_actual": 95, "gdp_target": 90, "unemployment_actual": 32, "unemployment_target": 40}
-              for y in years}
+    absurd = {
+        y: {"gdp_actual": 95, "gdp_target": 90, "unemployment_actual": 32, "unemployment_target": 40} for y in years
+    }
     write_local_series(raw, years, absurd=absurd)
     with pytest.raises(PublishBlocked) as blocked:
         publish_folder(raw, tmp_path / "published", tmp_path / "state")
@@ -115,9 +162,14 @@ def test_the_run_summary_says_how_many_rows_were_flagged_and_why():
     from govreport.extract.pipeline import RunSummary
     from govreport.release.publish import PublishOutcome
 
-    _, flagged = quarantine(to_arrow(OBSERVATIONS, [observation(1), observation(2, value=61.0, kind="target"),
-                                                    observation(3, period="1990")], sort=False),
-                            [{"document_id": DOC, "report_year": 2021}])
+    _, flagged = quarantine(
+        to_arrow(
+            OBSERVATIONS,
+            [observation(1), observation(2, value=61.0, kind="target"), observation(3, period="1990")],
+            sort=False,
+        ),
+        [{"document_id": DOC, "report_year": 2021}],
+    )
     report = ValidationReport(checks_run=10, flagged=flagged_summary(flagged.to_pandas(), 1))
     assert report.to_json()["flagged_observations"]["by_check"] == {"period_near_report": 1, "plausibility": 1}
     summary = str(RunSummary.of([], 0, PublishOutcome("1.0.0", None, None, {"observations": 1}, report), 1.0))

@@ -1,4 +1,5 @@
 """Prefect's embedded API server ends with the run, whatever way the run ends (counted by process)."""
+
 import os
 import shutil
 import signal
@@ -21,8 +22,9 @@ def servers_of(prefect_home):
     found = []
     for p in psutil.process_iter(["cmdline"]):
         try:
-            if "prefect.server.api.server:create_app" in " ".join(p.info["cmdline"] or []) and \
-                    p.environ().get("PREFECT_HOME") == str(prefect_home):
+            if "prefect.server.api.server:create_app" in " ".join(p.info["cmdline"] or []) and p.environ().get(
+                "PREFECT_HOME"
+            ) == str(prefect_home):
                 found.append(p)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
@@ -36,9 +38,24 @@ def start_publish(tmp_path):
     home = tmp_path / "prefect-home"
     env = os.environ | {"PREFECT_HOME": str(home), "PYTHONPATH": os.pathsep.join(sys.path)}
     env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(raw),
-                             "--out", str(tmp_path / "published"), "--state", str(tmp_path / "state")],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "govreport.cli",
+            "publish",
+            "--raw",
+            str(raw),
+            "--out",
+            str(tmp_path / "published"),
+            "--state",
+            str(tmp_path / "state"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return proc, home
 
 
@@ -93,9 +110,26 @@ def test_two_runs_set_up_a_fresh_prefect_home_at_once(tmp_path):
         shutil.copy(RAW / SEED, folder / "raw" / SEED)
         env = os.environ | {"PREFECT_HOME": str(home), "PYTHONPATH": os.pathsep.join(sys.path)}
         env.pop("PREFECT_API_URL", None)
-        runs.append(subprocess.Popen([sys.executable, "-m", "govreport.cli", "publish", "--raw", str(folder / "raw"),
-                                      "--out", str(folder / "published"), "--state", str(folder / "state")],
-                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        runs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "govreport.cli",
+                    "publish",
+                    "--raw",
+                    str(folder / "raw"),
+                    "--out",
+                    str(folder / "published"),
+                    "--state",
+                    str(folder / "state"),
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     try:
         outputs = [proc.communicate(timeout=1200) for proc in runs]
     finally:

@@ -1,5 +1,6 @@
 """The static release page, document pages and catalog page: built from releases published the real way,
 checked as HTML, then driven in headless Chromium (Debian's, through Playwright) over a local HTTP server."""
+
 from __future__ import annotations
 
 import functools
@@ -31,8 +32,10 @@ from conftest import RAW, REPO, publish_folder
 
 # A raw document whose quoted sentence carries markup and a javascript: URL; every page must show it as text.
 INJECTION_FILE = "999_injection.txt"
-INJECTION = ("2023年政府工作报告\n今年主要预期目标是:地区生产总值增长6%左右<script>window.__pwned=1</script>"
-             "\"><img src=x onerror=\"window.__pwned=2\">,固定资产投资完成100亿元。javascript:alert(1)")
+INJECTION = (
+    "2023年政府工作报告\n今年主要预期目标是:地区生产总值增长6%左右<script>window.__pwned=1</script>"
+    '"><img src=x onerror="window.__pwned=2">,固定资产投资完成100亿元。javascript:alert(1)'
+)
 PAYLOADS = ("<script>window.__pwned", "<img src=x", 'href="javascript:', "href='javascript:")
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -70,8 +73,15 @@ def site_tree(tmp_path_factory) -> SimpleNamespace:
 def test_release_page_header_metadata_and_citation(site_tree):
     page = (site_tree.v2 / "index.html").read_text(encoding="utf-8")
     descriptor = json.loads((site_tree.v2 / "datapackage.json").read_text(encoding="utf-8"))
-    for text in (PACKAGE_TITLE, PACKAGE_TITLE_ZH, "1.1.0", descriptor["created"][:10], LICENSE["title"],
-                 "Observations 观测值", "How to cite"):
+    for text in (
+        PACKAGE_TITLE,
+        PACKAGE_TITLE_ZH,
+        "1.1.0",
+        descriptor["created"][:10],
+        LICENSE["title"],
+        "Observations 观测值",
+        "How to cite",
+    ):
         assert text in page, text
     citation = re.search(r'<blockquote class="citation" id="citation">(.*?)</blockquote>', page, re.S).group(1)
     for text in (PACKAGE_TITLE, "version 1.1.0", descriptor["created"][:10], descriptor["id"], PACKAGE_NAME):
@@ -87,8 +97,12 @@ def test_every_resource_is_linked_with_size_and_sha256(site_tree):
         assert f'href="{r["path"]}"' in page
         assert r["hash"].removeprefix("sha256:") in page
         assert (site_tree.v2 / r["path"]).exists()
-    for link in ("DATA_DICTIONARY.md", "validation/report.json", "validation/frictionless.json",
-                 "validation/great_expectations.json"):
+    for link in (
+        "DATA_DICTIONARY.md",
+        "validation/report.json",
+        "validation/frictionless.json",
+        "validation/great_expectations.json",
+    ):
         assert f'href="{link}"' in page
 
 
@@ -113,11 +127,30 @@ def test_validation_status_from_report(site_tree):
 def test_validation_failures_are_listed_and_escaped(site_tree, tmp_path):
     release = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, release)
-    report = {"passed": False, "checks_run": 3,
-              "critical": [{"tool": "great_expectations", "table": "observations", "check": "quote_in_raw",
-                            "severity": "critical", "rows": ["abc"], "message": "<b>bad</b> quote"}],
-              "warnings": [{"tool": "frictionless", "table": "documents", "check": "blank-row",
-                            "severity": "warning", "rows": [3], "message": "row 3 is blank"}]}
+    report = {
+        "passed": False,
+        "checks_run": 3,
+        "critical": [
+            {
+                "tool": "great_expectations",
+                "table": "observations",
+                "check": "quote_in_raw",
+                "severity": "critical",
+                "rows": ["abc"],
+                "message": "<b>bad</b> quote",
+            }
+        ],
+        "warnings": [
+            {
+                "tool": "frictionless",
+                "table": "documents",
+                "check": "blank-row",
+                "severity": "warning",
+                "rows": [3],
+                "message": "row 3 is blank",
+            }
+        ],
+    }
     (release / "validation" / "report.json").write_text(json.dumps(report), encoding="utf-8")
     page = build_release_site(release).read_text(encoding="utf-8")
     assert "Failed 未通过" in page and "1 critical" in page and "1 warnings" in page
@@ -165,8 +198,10 @@ def test_changed_and_removed_observations(site_tree, tmp_path):
     rows = pq.read_table(new / "data" / "observations.parquet").to_pylist()
     removed, edited = rows.pop(0), rows[0]
     edited["value"] = edited["value"] + 1
-    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(new / "data" / "observations.parquet")),
-                   new / "data" / "observations.parquet")
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=pq.read_schema(new / "data" / "observations.parquet")),
+        new / "data" / "observations.parquet",
+    )
     diff = changes.diff_tables(read_tables(old), read_tables(new))  # what the publisher writes as changes.json
     changes.write(new, diff)
     obs = diff["observations"]
@@ -182,14 +217,30 @@ def test_changes_json_is_preferred_when_present(site_tree, tmp_path):
     release = tmp_path / "1.1.0"
     shutil.copytree(site_tree.v2, release)
     _with_previous(release)
-    key = {"source_file": "<b>x.txt</b>", "indicator": "gdp", "measure": "growth", "kind": "target",
-           "period": "2023", "comparator": "eq"}
+    key = {
+        "source_file": "<b>x.txt</b>",
+        "indicator": "gdp",
+        "measure": "growth",
+        "kind": "target",
+        "period": "2023",
+        "comparator": "eq",
+    }
     values = {"value_low": 5.0, "value_high": 5.0, "value": 5.0, "unit": "percent"}
-    changes = {"documents": {"added": ["<i>new.txt</i>"], "removed": [], "changed": []},
-               "observations": {"added": [key | values | {"reason": "new raw document"}], "removed": [],
-                                "changed": [key | {"old": values, "new": values | {"value": 6.0, "value_low": 6.0,
-                                                                                  "value_high": 6.0},
-                                                   "reason": "<script>re-extraction</script>"}]}}
+    changes = {
+        "documents": {"added": ["<i>new.txt</i>"], "removed": [], "changed": []},
+        "observations": {
+            "added": [key | values | {"reason": "new raw document"}],
+            "removed": [],
+            "changed": [
+                key
+                | {
+                    "old": values,
+                    "new": values | {"value": 6.0, "value_low": 6.0, "value_high": 6.0},
+                    "reason": "<script>re-extraction</script>",
+                }
+            ],
+        },
+    }
     (release / "changes.json").write_text(json.dumps(changes), encoding="utf-8")
     page = build_release_site(release).read_text(encoding="utf-8")
     assert 'href="changes.json"' in page
@@ -241,7 +292,9 @@ def test_document_pages_anchor_each_value_at_its_offsets(site_tree):
         page = site_tree.v2 / "site" / f"doc-{d['document_id'][:12]}.html"
         assert page.exists(), d["source_file"]
         text = read_document(site_tree.raw / d["source_file"]).text
-        body = re.search(r'<pre class="doctext" lang="zh">(.*?)</pre>', page.read_bytes().decode("utf-8"), re.S).group(1)
+        body = re.search(r'<pre class="doctext" lang="zh">(.*?)</pre>', page.read_bytes().decode("utf-8"), re.S).group(
+            1
+        )
         # Walk the markup: text between tags must rebuild the raw text exactly; anchors sit at value offsets.
         pos, anchors = 0, {}
         for token in re.split(r"(<[^>]+>)", body):
@@ -252,7 +305,7 @@ def test_document_pages_anchor_each_value_at_its_offsets(site_tree):
         assert html.unescape(re.sub(r"<[^>]+>", "", body)) == text
         for o in (o for o in rows if o["document_id"] == d["document_id"]):
             assert anchors[o["observation_id"]] == o["value_start"]
-            assert text[o["value_start"]:o["value_end"]] == o["value_text"]
+            assert text[o["value_start"] : o["value_end"]] == o["value_text"]
             checked += 1
     assert checked == len(rows)
 
@@ -299,21 +352,35 @@ def test_charts_are_svg_with_alt_text(site_tree):
 
 def _panel(indicator, year, comparator, low, high, value, actual, met, measure="growth", actual_comparator="eq"):
     """A targets_vs_actuals row."""
-    return {"region_key": "110101", "region_code": "110101", "region_name": "某区", "indicator": indicator,
-            "year": year, "measure": measure, "unit": "percent", "target_comparator": comparator, "target_low": low,
-            "target_high": high, "target_value": value,
-            "actual_comparator": actual_comparator if actual is not None else None, "actual_value": actual, "met": met}
+    return {
+        "region_key": "110101",
+        "region_code": "110101",
+        "region_name": "某区",
+        "indicator": indicator,
+        "year": year,
+        "measure": measure,
+        "unit": "percent",
+        "target_comparator": comparator,
+        "target_low": low,
+        "target_high": high,
+        "target_value": value,
+        "actual_comparator": actual_comparator if actual is not None else None,
+        "actual_value": actual,
+        "met": met,
+    }
 
 
 def test_chart_series_draws_the_tables_met_verdict():
-    series = chart_series([
-        _panel("gdp", 2022, "range", 5.5, 6.0, 5.75, 3.4, False),
-        _panel("gdp", 2023, "approx", 5.0, 5.0, 5.0, 5.2, True),
-        _panel("cpi", 2022, "approx", 3.0, 3.0, 3.0, 2.5, True),  # lower is better: below the target is met
-        _panel("unemployment", 2022, "le", None, 3.0, 3.0, 3.5, False, "level"),
-        _panel("investment", 2022, "ge", 400, None, 400, 370, None, "level", "gt"),  # no verdict: not marked
-        _panel("lonely", 2022, "eq", 1, 1, 1, None, None, "level"),  # one point, no outcome: no chart
-    ])
+    series = chart_series(
+        [
+            _panel("gdp", 2022, "range", 5.5, 6.0, 5.75, 3.4, False),
+            _panel("gdp", 2023, "approx", 5.0, 5.0, 5.0, 5.2, True),
+            _panel("cpi", 2022, "approx", 3.0, 3.0, 3.0, 2.5, True),  # lower is better: below the target is met
+            _panel("unemployment", 2022, "le", None, 3.0, 3.0, 3.5, False, "level"),
+            _panel("investment", 2022, "ge", 400, None, 400, 370, None, "level", "gt"),  # no verdict: not marked
+            _panel("lonely", 2022, "eq", 1, 1, 1, None, None, "level"),  # one point, no outcome: no chart
+        ]
+    )
     by = {s["indicator"]: s for s in series}
     assert set(by) == {"gdp", "cpi", "unemployment", "investment"}
     assert [(a["year"], a["missed"]) for a in by["gdp"]["actuals"]] == [(2022, True), (2023, False)]
@@ -340,9 +407,11 @@ def test_validation_summarises_the_gx_results(site_tree):
     assert {t.name for t in TABLES} <= set(results)
     for suite, r in results.items():
         stats = r["statistics"]
-        assert (f'<tr data-suite="{suite}"><td><code>{suite}</code></td>'
-                f'<td class="num">{stats["evaluated_expectations"]}</td>'
-                f'<td class="num">{stats["successful_expectations"]}</td>') in page
+        assert (
+            f'<tr data-suite="{suite}"><td><code>{suite}</code></td>'
+            f'<td class="num">{stats["evaluated_expectations"]}</td>'
+            f'<td class="num">{stats["successful_expectations"]}</td>'
+        ) in page
     total = sum(r["statistics"]["evaluated_expectations"] for r in results.values())
     assert f'data-gx="evaluated">{total}<' in page
     assert "data_docs" not in page
@@ -381,6 +450,7 @@ def test_release_weighs_about_what_its_data_and_reports_weigh(site_tree):
 @pytest.mark.slow
 def test_static_files_are_the_packages_own(site_tree):
     from importlib.resources import files
+
     for name in ("style.css", "release.js"):
         shipped = (files("govreport.site") / "static" / name).read_bytes()
         assert (site_tree.v2 / "site" / name).read_bytes() == shipped
@@ -394,26 +464,43 @@ def test_no_html_css_or_js_in_the_site_modules():
 
     import govreport.site
 
-    markup = re.compile(r"<\s*/?\s*(html|head|body|div|span|p|a|table|tr|td|th|ul|li|svg|script|style|section|"
-                        r"mark|code|pre|h[1-6])\b[^>]*>|\{\s*[a-z-]+\s*:\s*[^}]+;|function\s*\(", re.I)
+    markup = re.compile(
+        r"<\s*/?\s*(html|head|body|div|span|p|a|table|tr|td|th|ul|li|svg|script|style|section|"
+        r"mark|code|pre|h[1-6])\b[^>]*>|\{\s*[a-z-]+\s*:\s*[^}]+;|function\s*\(",
+        re.I,
+    )
     site_dir = Path(govreport.site.__file__).parent
     for module in sorted(site_dir.glob("*.py")):
         tree = ast.parse(module.read_text(encoding="utf-8"))
-        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
-                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        docstrings = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+            and isinstance(n.body[0].value, ast.Constant)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
                 assert not markup.search(node.value), f"{module.name}: {node.value[:60]!r}"
-    assert {p.name for p in (site_dir / "templates").glob("*.html.j2")} >= {"release.html.j2", "source.html.j2",
-                                                                           "catalog.html.j2"}
+    assert {p.name for p in (site_dir / "templates").glob("*.html.j2")} >= {
+        "release.html.j2",
+        "source.html.j2",
+        "catalog.html.j2",
+    }
 
 
 def test_catalog_orders_versions_by_number_not_text(tmp_path):
     versions = ["1.9.0", "1.10.0", "2.0.0", "0.10.1", "not-a-version"]
-    catalog = {"packages": [{"name": PACKAGE_NAME, "latest": "2.0.0",
-                             "versions": [{"version": v, "created": "2026-01-01T00:00:00Z", "row_counts": {}}
-                                          for v in versions]}]}
+    catalog = {
+        "packages": [
+            {
+                "name": PACKAGE_NAME,
+                "latest": "2.0.0",
+                "versions": [{"version": v, "created": "2026-01-01T00:00:00Z", "row_counts": {}} for v in versions],
+            }
+        ]
+    }
     (tmp_path / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
     page = build_catalog_site(tmp_path).read_text(encoding="utf-8")
     listed = re.findall(r'<a class="release-link" href="[^"]+">([^<]+)</a>', page)
@@ -423,16 +510,27 @@ def test_catalog_orders_versions_by_number_not_text(tmp_path):
 # Two reports of one district: the 2023 plan (CPI "about 3%") and the 2024 review (CPI rose 2.5%).
 CPI_REPORTS = {
     "a2023.txt": "深圳市罗湖区2023年政府工作报告\n"
-                 "2023年主要预期目标是:地区生产总值增长6%左右,居民消费价格涨幅控制在3%左右。\n",
+    "2023年主要预期目标是:地区生产总值增长6%左右,居民消费价格涨幅控制在3%左右。\n",
     "b2024.txt": "深圳市罗湖区2024年政府工作报告\n一、2023年工作回顾\n"
-                 "过去一年,地区生产总值增长5.5%,居民消费价格上涨2.5%。\n",
+    "过去一年,地区生产总值增长5.5%,居民消费价格上涨2.5%。\n",
 }
 
 
 def _manifest_entry(file: str, year: int) -> dict:
-    return {"file": file, "title": f"罗湖区{year}年政府工作报告", "region_name": "罗湖区", "region_code": "440303",
-            "issuing_body": "深圳市罗湖区人民政府", "document_type": "government_work_report", "published": None,
-            "report_year": year, "script": "zh-Hans", "source": "test", "licence": "test", "url": None}
+    return {
+        "file": file,
+        "title": f"罗湖区{year}年政府工作报告",
+        "region_name": "罗湖区",
+        "region_code": "440303",
+        "issuing_body": "深圳市罗湖区人民政府",
+        "document_type": "government_work_report",
+        "published": None,
+        "report_year": year,
+        "script": "zh-Hans",
+        "source": "test",
+        "licence": "test",
+        "url": None,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -460,7 +558,7 @@ def test_lower_is_better_target_met_in_table_and_chart(cpi_release):
     assert cpi[0]["actual_value"] == 2.5 and cpi[0]["met"] is True  # the data's verdict: under a ceiling is met
     page = (cpi_release / "index.html").read_text(encoding="utf-8")
     row = re.search(r"<tr><td><code>consumer_price_index</code>.*?</tr>", page, re.S).group(0)
-    assert "<td class=\"num\">2023</td>" in row and 'data-met="true"' in row and "✓ met" in row
+    assert '<td class="num">2023</td>' in row and 'data-met="true"' in row and "✓ met" in row
     svg = re.search(r'<svg class="chart-svg"[^>]*aria-label="Consumer price index[^"]*".*?</svg>', page, re.S).group(0)
     assert re.search(r'<circle class="actual" [^>]*><title>Outcome 实际 2023 2.5 %</title>', svg)
     assert "missed" not in svg
@@ -474,8 +572,16 @@ def test_lower_is_better_target_met_in_table_and_chart(cpi_release):
 # --- in a real browser -----------------------------------------------------------------------------
 # GOVREPORT_CHROMIUM points at another build; by default Debian's chromium package.
 CHROMIUM = os.environ.get("GOVREPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _unavailable(reason: str):
@@ -558,8 +664,9 @@ def test_browser_catalog_links_to_release_and_downloads_work(page, server, site_
     hrefs = page.eval_on_selector_all("a.download-link", "els => els.map(e => e.href)")
     descriptor = json.loads((site_tree.v2 / "datapackage.json").read_text(encoding="utf-8"))
     assert len(hrefs) >= len(descriptor["resources"]) + 2
-    hashes = {f"{server}/{PACKAGE_NAME}/1.1.0/{r['path']}": r["hash"].removeprefix("sha256:")
-              for r in descriptor["resources"]}
+    hashes = {
+        f"{server}/{PACKAGE_NAME}/1.1.0/{r['path']}": r["hash"].removeprefix("sha256:") for r in descriptor["resources"]
+    }
     for href in hrefs:
         response = page.request.get(href)
         assert response.status == 200, href
@@ -642,8 +749,10 @@ def test_browser_injection_is_inert_and_shown_as_text(page, server):
     assert re.search(r"/site/doc-[0-9a-f]{12}\.html#obs-[0-9a-f]{16}$", page.url)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("img").count() == 0
-    assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == \
-        page.url.rsplit("#", 1)[1]
+    assert (
+        page.evaluate("document.querySelector(':target') && document.querySelector(':target').id")
+        == page.url.rsplit("#", 1)[1]
+    )
     text = page.locator("pre.doctext").inner_text()
     assert '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">' in text
     assert "javascript:alert(1)" in text and page.locator('a[href^="javascript:"]').count() == 0
@@ -694,8 +803,10 @@ def test_browser_release_and_source_pages_work_offline_from_disk(browser, site_t
     pg.wait_for_load_state("load")
     assert pg.url.startswith("file://") and re.search(r"/site/doc-[0-9a-f]{12}\.html#obs-[0-9a-f]{16}$", pg.url)
     assert pg.locator("pre.doctext mark.v").count() > 0 and pg.locator("pre.doctext").inner_text().strip()
-    assert pg.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == \
-        pg.url.rsplit("#", 1)[1]
+    assert (
+        pg.evaluate("document.querySelector(':target') && document.querySelector(':target').id")
+        == pg.url.rsplit("#", 1)[1]
+    )
     assert pg.evaluate("getComputedStyle(document.querySelector('.card')).borderTopLeftRadius") == "12px"
     context.close()
     assert external == [] and problems == []

@@ -1,4 +1,5 @@
 """govreport: headline indicators from Chinese local-government work reports, as open data."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -1,4 +1,5 @@
 """The govreport command line."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,10 +15,15 @@ from govreport.errors import UserError
 from govreport.paths import PUBLISHED_DIR, RAW_DIR, STATE_DIR
 from govreport.quiet import hide_failure_logs
 
-app = typer.Typer(help="Headline indicators from Chinese local-government work reports, as a validated, "
-                       "versioned open-data package.", no_args_is_help=True, add_completion=False,
-                  cls=OneErrorLine, rich_markup_mode=None, pretty_exceptions_enable=False,
-                  context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(
+    help="Headline indicators from Chinese local-government work reports, as a validated, versioned open-data package.",
+    no_args_is_help=True,
+    add_completion=False,
+    cls=OneErrorLine,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -29,11 +35,14 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _options(debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
-             quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
-             verbose: bool = typer.Option(False, "--verbose", "-v", help="Print Prefect's progress logs too."),
-             version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                          help="Print the version and exit.")):
+def _options(
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print Prefect's progress logs too."),
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+):
     """Headline indicators from Chinese local-government work reports, as a validated, versioned open-data
     package."""
     from govreport import quiet as verbosity
@@ -59,6 +68,7 @@ def _start_prefect_api_early():
     def start():
         try:
             from govreport.server_watch import start_embedded_server
+
             start_embedded_server()  # watched: it ends with this process, however this process ends
         except Exception:  # noqa: BLE001 - the flow starts it itself, and reports, if this failed
             pass
@@ -69,14 +79,19 @@ def _start_prefect_api_early():
 
 
 @app.command()
-def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
-            out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
-                                        help="Where releases are published: a folder or an fsspec URL (s3://bucket/prefix)."),
-            state: Path = typer.Option(STATE_DIR, "--state",
-                                       help="Working state: rejected releases, caches."),
-            workers: int = typer.Option(None, "--workers", help="Extract on a local Dask cluster of N processes."),
-            scheduler: str = typer.Option(None, "--scheduler",
-                                          help="Extract on the Dask cluster at this address (tcp://host:8786).")):
+def publish(
+    raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
+    out_dir: str = typer.Option(
+        str(PUBLISHED_DIR),
+        "--out",
+        help="Where releases are published: a folder or an fsspec URL (s3://bucket/prefix).",
+    ),
+    state: Path = typer.Option(STATE_DIR, "--state", help="Working state: rejected releases, caches."),
+    workers: int = typer.Option(None, "--workers", help="Extract on a local Dask cluster of N processes."),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="Extract on the Dask cluster at this address (tcp://host:8786)."
+    ),
+):
     """Run the main job: extract every raw report, validate, and publish a new release if anything changed.
 
     Runs as a Prefect flow on Prefect's embedded local API (no server needed). A blocked or failed run says
@@ -105,11 +120,14 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
         hide_failure_logs()  # a failed run is told below in a few lines; Prefect's would repeat it at length
     try:
         with stop_cleanly():  # SIGTERM and Ctrl-C end the run and its helper processes at once
-            outcome = run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir),
-                          state_dir=str(state))
+            outcome = run(
+                workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state)
+            )
     except KeyboardInterrupt:
-        err.print("[red]stopped[/] (SIGTERM or Ctrl-C): nothing was half-published; the next run goes on from "
-                  "the last complete release")
+        err.print(
+            "[red]stopped[/] (SIGTERM or Ctrl-C): nothing was half-published; the next run goes on from "
+            "the last complete release"
+        )
         raise typer.Exit(130) from None
     except PublishBlocked as blocked:
         err.print(f"[red]{escape(str(blocked))}[/]", highlight=False)
@@ -125,8 +143,7 @@ def publish(raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw repor
             raise
         first_line = (str(failed).strip().splitlines() or [""])[0][:300]
         err.print(f"[red]error:[/] publish failed: {type(failed).__name__}: {escape(first_line)}", highlight=False)
-        err.print(f"nothing was published; run again with --debug for the traceback (state: {state})",
-                  highlight=False)
+        err.print(f"nothing was published; run again with --debug for the traceback (state: {state})", highlight=False)
         raise typer.Exit(1) from None
     counts = _counts(outcome.row_counts)
     if Settings.quiet:
@@ -154,14 +171,19 @@ def _nothing_changed(raw: Path, out_dir: Path, state: Path) -> bool:
     for note in same.notes:
         err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     if not Settings.quiet:
-        out.print(f"Nothing changed since {same.version}: its {same.documents} raw files, manifest and code are "
-                  f"unchanged; nothing published. ({_counts(same.row_counts)})", highlight=False)
+        out.print(
+            f"Nothing changed since {same.version}: its {same.documents} raw files, manifest and code are "
+            f"unchanged; nothing published. ({_counts(same.row_counts)})",
+            highlight=False,
+        )
     return True
 
 
 @app.command()
-def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
-            out_file: Path = typer.Option(..., "--out", help="Observations file to write: .csv or .parquet.")):
+def extract(
+    paths: list[Path] = typer.Argument(..., help="Raw report files."),
+    out_file: Path = typer.Option(..., "--out", help="Observations file to write: .csv or .parquet."),
+):
     """Extract observations from the given files (no validation, no publishing)."""
     from govreport.contract.model import OBSERVATIONS
     from govreport.extract.pipeline import process_file
@@ -173,8 +195,15 @@ def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
         raise typer.Exit(2)
     manifests: dict[Path, dict] = {}
     rows, failed = [], 0
-    with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=len(paths) < 20) as progress:
+    with Progress(
+        TextColumn("extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=len(paths) < 20,
+    ) as progress:
         for path in progress.track(paths):
             folder = path.resolve().parent
             if folder not in manifests:
@@ -203,14 +232,17 @@ def extract(paths: list[Path] = typer.Argument(..., help="Raw report files."),
 
 
 @app.command()
-def validate(release: str = typer.Argument(..., metavar="RELEASE",
-                                           help="A release: its folder, its version (1.2.0) or latest."),
-             raw: Path = typer.Option(RAW_DIR, "--raw", help="Raw folder, to check quotes against."),
-             out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
-             report_dir: Path = typer.Option(None, "--report-dir",
-                                             help="Where to write the reports (default: a temporary folder)."),
-             previous: str = typer.Option(None, "--previous",
-                                          help="The release before it, to compare with: a folder or a version.")):
+def validate(
+    release: str = typer.Argument(..., metavar="RELEASE", help="A release: its folder, its version (1.2.0) or latest."),
+    raw: Path = typer.Option(RAW_DIR, "--raw", help="Raw folder, to check quotes against."),
+    out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
+    report_dir: Path = typer.Option(
+        None, "--report-dir", help="Where to write the reports (default: a temporary folder)."
+    ),
+    previous: str = typer.Option(
+        None, "--previous", help="The release before it, to compare with: a folder or a version."
+    ),
+):
     """Validate a published release against the schemas and expectation suites it shipped with."""
     import tempfile
 
@@ -227,23 +259,30 @@ def validate(release: str = typer.Argument(..., metavar="RELEASE",
     damaged = verify_release(package)  # the files a consumer downloads, against the recorded hashes
     for problem in damaged:
         err.print(f"[red]\\[critical] hashes:[/] {escape(problem)}")
-    report = validate_package(package, raw, target, previous_dir=previous_dir,
-                              suites_dir=shipped_suites_dir(package))
+    report = validate_package(package, raw, target, previous_dir=previous_dir, suites_dir=shipped_suites_dir(package))
     for f in report.failures:
         (err.print if f.severity == "critical" else out.print)(escape(str(f)))
     passed = report.passed and not damaged
     verdict = "[green]valid[/]" if passed else "[red]invalid[/]"
-    out.print(f"{package}: {verdict} ({report.checks_run} checks, {len(report.critical) + len(damaged)} critical, "
-              f"{len(report.warnings)} warnings); reports in {target}")
+    out.print(
+        f"{package}: {verdict} ({report.checks_run} checks, {len(report.critical) + len(damaged)} critical, "
+        f"{len(report.warnings)} warnings); reports in {target}"
+    )
     raise typer.Exit(0 if passed else 1)
 
 
 @app.command()
-def evaluate(gold: Path = typer.Argument(..., help="Gold annotations: a CSV in the format of gold_seeds.csv, or a "
-                                                     "folder of them (one per document)."),
-             raw: Path = typer.Option(None, "--raw", help="Folder holding the gold's documents (default: raw/, or "
-                                                          "the raw/ folder beside a gold folder)."),
-             min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 when strict F1 is below this.")):
+def evaluate(
+    gold: Path = typer.Argument(
+        ..., help="Gold annotations: a CSV in the format of gold_seeds.csv, or a folder of them (one per document)."
+    ),
+    raw: Path = typer.Option(
+        None,
+        "--raw",
+        help="Folder holding the gold's documents (default: raw/, or the raw/ folder beside a gold folder).",
+    ),
+    min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 when strict F1 is below this."),
+):
     """Extract the gold's documents and print precision, recall and F1 with every missed and spurious fact."""
     from govreport.extract.evaluate import read_gold, report, score
     from govreport.extract.pipeline import process_file
@@ -272,8 +311,10 @@ def evaluate(gold: Path = typer.Argument(..., help="Gold annotations: a CSV in t
 
 
 @app.command()
-def candidates(paths: list[Path] = typer.Argument(None, help="Raw files (default: every file in raw/)."),
-               top: int = typer.Option(30, "--top", help="How many subjects to list.")):
+def candidates(
+    paths: list[Path] = typer.Argument(None, help="Raw files (default: every file in raw/)."),
+    top: int = typer.Option(30, "--top", help="How many subjects to list."),
+):
     """List the most frequent subject phrases of the long-tail quantities that no codelist name covers."""
     from collections import Counter
 
@@ -334,23 +375,30 @@ def releases(out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where re
         catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
         catalog["packages"]
     except (ValueError, KeyError, TypeError):
-        err.print(f"[yellow]warning:[/] {catalog_path} is damaged; listing the release folders instead "
-                  "(the next publish run rebuilds it)")
+        err.print(
+            f"[yellow]warning:[/] {catalog_path} is damaged; listing the release folders instead "
+            "(the next publish run rebuilds it)"
+        )
         catalog = catalog_of(out_dir)
     for package in catalog["packages"]:
         out.print(f"[bold]{package['name']}[/] (latest {package['latest']})")
         for v in package["versions"]:
             counts = ", ".join(f"{n} {t}" for t, n in v["row_counts"].items())
-            out.print(f"  {v['version']:>8}  {v['created'][:10]}  {counts}  sha256:{v['content_sha256'][:12]}  "
-                      f"{escape(v.get('reason') or '')}")
+            out.print(
+                f"  {v['version']:>8}  {v['created'][:10]}  {counts}  sha256:{v['content_sha256'][:12]}  "
+                f"{escape(v.get('reason') or '')}"
+            )
 
 
 @app.command()
-def diff(old: str = typer.Argument(..., metavar="OLD",
-                                   help="Older release: a version (1.0.0), latest, or a release folder."),
-         new: str = typer.Argument(..., metavar="NEW", help="Newer release: a version, latest, or a release folder."),
-         out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
-         as_json: bool = typer.Option(False, "--json", help="Print the machine-readable diff.")):
+def diff(
+    old: str = typer.Argument(
+        ..., metavar="OLD", help="Older release: a version (1.0.0), latest, or a release folder."
+    ),
+    new: str = typer.Argument(..., metavar="NEW", help="Newer release: a version, latest, or a release folder."),
+    out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where releases are published."),
+    as_json: bool = typer.Option(False, "--json", help="Print the machine-readable diff."),
+):
     """Compare two releases: tables and fields, documents and observations added, removed and changed."""
     import json
 
@@ -363,18 +411,22 @@ def diff(old: str = typer.Argument(..., metavar="OLD",
         out.print_json(json.dumps(changes, ensure_ascii=False, default=str))
         return
     descriptor = json.loads((b / "datapackage.json").read_text(encoding="utf-8"))
-    out.print(escape(changelog_entry(changes, descriptor["version"], old, descriptor["created"],
-                                     f"compared with {a}")), highlight=False)
+    out.print(
+        escape(changelog_entry(changes, descriptor["version"], old, descriptor["created"], f"compared with {a}")),
+        highlight=False,
+    )
 
 
 @app.command()
-def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish, as a cron expression."),
-          timezone: str = typer.Option("Asia/Shanghai", "--timezone", help="The cron's time zone (IANA name)."),
-          raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
-          out_dir: str = typer.Option(str(PUBLISHED_DIR), "--out",
-                                      help="Where releases are published: a folder or an fsspec URL."),
-          state: Path = typer.Option(STATE_DIR, "--state",
-                                     help="Working state: rejected releases, caches.")):
+def serve(
+    cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish, as a cron expression."),
+    timezone: str = typer.Option("Asia/Shanghai", "--timezone", help="The cron's time zone (IANA name)."),
+    raw: Path = typer.Option(RAW_DIR, "--raw", help="Folder of raw report texts and sources.yaml."),
+    out_dir: str = typer.Option(
+        str(PUBLISHED_DIR), "--out", help="Where releases are published: a folder or an fsspec URL."
+    ),
+    state: Path = typer.Option(STATE_DIR, "--state", help="Working state: rejected releases, caches."),
+):
     """Publish on a schedule from this one command: registers the deployment govreport-publish/daily-publish
     and runs it when due, until stopped (Ctrl-C).
 
@@ -387,8 +439,9 @@ def serve(cron: str = typer.Option("0 6 * * *", "--cron", help="When to publish,
 
 
 @app.command()
-def schemas(out_dir: Path = typer.Option(None, "--out",
-                                          help="Folder to write to (default: the package's contract data).")):
+def schemas(
+    out_dir: Path = typer.Option(None, "--out", help="Folder to write to (default: the package's contract data)."),
+):
     """Regenerate the schema, suite and data-dictionary files from the data contract."""
     from govreport.contract.render import write_all
 

@@ -4,6 +4,7 @@ Usage mistakes (an unknown option, a missing argument), user errors raised by th
 commands, and OS errors (a file that is not there, a folder where a file should
 be) are printed as one line on stderr. With --debug the traceback is shown too.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,6 +21,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 class Settings:
     """Set by the top-level options before any command runs."""
+
     debug = False
     quiet = False
 
@@ -31,8 +33,9 @@ def print_error(message: str) -> None:
 class OneErrorLine(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
-            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
-                                standalone_mode=False, **extra)
+            code = super().main(
+                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+            )
         except typer.TyperException as e:  # usage: an unknown option, a missing argument, a bad value
             ctx = getattr(e, "ctx", None)
             if type(e).__name__ == "NoArgsIsHelpError":
@@ -47,8 +50,9 @@ class OneErrorLine(TyperGroup):
         except Exception as e:  # noqa: BLE001 - the boundary: everything leaves as one line
             if Settings.debug:
                 raise
-            print_error(describe(e) + ("" if isinstance(e, (UserError, OSError)) else
-                                       " (run with --debug for the traceback)"))
+            print_error(
+                describe(e) + ("" if isinstance(e, (UserError, OSError)) else " (run with --debug for the traceback)")
+            )
             code = e.exit_code if isinstance(e, UserError) else 1
         code = code if isinstance(code, int) else 0
         if standalone_mode:

@@ -7,6 +7,7 @@
 The Parquet files are read, so codes stay text and numbers keep their types. For the CSV files,
 text_columns() names the columns to read as text, from the release's own table schema.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,16 +34,19 @@ def resolve_version(version: str = "latest", root: str | Path = PUBLISHED_DIR) -
         return json.load(fh)["version"]
 
 
-def load(table: str, version: str = "latest", root: str | Path = PUBLISHED_DIR,
-         columns: list[str] | None = None) -> pd.DataFrame:
+def load(
+    table: str, version: str = "latest", root: str | Path = PUBLISHED_DIR, columns: list[str] | None = None
+) -> pd.DataFrame:
     """One table of one release as a DataFrame. root: the folder or URL releases are published to."""
     fs, package = _package(root)
     version = resolve_version(version, root)
     path = f"{package}/{version}/data/{table}.parquet"
     if not fs.exists(path):
         found = sorted(Path(p).name.removesuffix(".parquet") for p in fs.glob(f"{package}/{version}/data/*.parquet"))
-        raise FileNotFoundError(f"{path}: no such table in release {version}"
-                                + (f" (it has {', '.join(found)})" if found else " (no such release)"))
+        raise FileNotFoundError(
+            f"{path}: no such table in release {version}"
+            + (f" (it has {', '.join(found)})" if found else " (no such release)")
+        )
     with fs.open(path, "rb") as fh:
         return pd.read_parquet(fh, columns=columns)
 

@@ -5,6 +5,7 @@ release that does not exist); describe() turns it, or any OS error, into the
 one line the command line prints. Retrying cannot fix either, so the flow's
 tasks retry only what is_transient() allows.
 """
+
 from __future__ import annotations
 
 import errno
@@ -17,8 +18,16 @@ class UserError(Exception):
 
 
 # OS errors that say the path itself is wrong: waiting and retrying gives the same answer.
-_PERMANENT_ERRNOS = {errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM,
-                     errno.EROFS, errno.ENAMETOOLONG}
+_PERMANENT_ERRNOS = {
+    errno.ENOENT,
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.EEXIST,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENAMETOOLONG,
+}
 
 
 def describe(exc: BaseException) -> str:

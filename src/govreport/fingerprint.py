@@ -3,6 +3,7 @@
 Light to import on purpose: the CLI compares the inputs with the latest release's before it starts
 anything heavy (Prefect, pyarrow, the extractor), so an unchanged run costs about a second.
 """
+
 from __future__ import annotations
 
 import hashlib

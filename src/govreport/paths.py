@@ -2,6 +2,7 @@
 
 In the current directory, or under GOVREPORT_HOME when it is set. Code and the contract's data files are never
 looked for here: they ship inside the package (govreport.contract.files)."""
+
 from __future__ import annotations
 
 import os

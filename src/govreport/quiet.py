@@ -4,6 +4,7 @@ Prefect reads its settings from the environment when first imported, and Dask
 workers (other processes) inherit it, so the levels are set there. A value the
 user set already wins.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,8 +58,9 @@ class _NoFailureLogs(logging.Filter):
 
 def hide_failure_logs() -> None:
     """Keep Prefect's failure records (and their tracebacks) off the terminal; the command reports failures."""
-    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
-                                       if name.startswith("prefect")]
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in list(logging.root.manager.loggerDict) if name.startswith("prefect")
+    ]
     for logger in loggers:
         for handler in logger.handlers:
             handler.addFilter(_NoFailureLogs())

@@ -8,6 +8,7 @@ this process ends, by any path, the pipe closes and the watchdog stops the serve
 The embedded database is created and migrated on the server's first start in a PREFECT_HOME; two
 runs doing that at once race each other's schema changes, so that first start holds a lock there.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -37,8 +38,13 @@ _watchdogs: list[subprocess.Popen] = []  # kept referenced: their pipes must sta
 
 def watch(server_pid: int) -> subprocess.Popen:
     """Start a watchdog that stops `server_pid` when this process ends."""
-    dog = subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(server_pid)], stdin=subprocess.PIPE,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    dog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(server_pid)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     _watchdogs.append(dog)
     return dog
 

@@ -3,6 +3,7 @@ and the previous release. They add columns to the tables' frames (and parameters
 that the Great Expectations suites in contract/data/expectations/ then judge, so every check is
 reported in the same place, with its severity and rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,13 @@ def read_expected_counts(path: Path = EXPECTED_COUNTS_PATH) -> dict[str, dict]:
 
 def write_expected_counts(documents: list[dict], path: Path = EXPECTED_COUNTS_PATH) -> None:
     """The reviewed counts: one row per document, keyed by file and content hash."""
-    rows = sorted(({"source_file": d["source_file"], "document_id": d["document_id"],
-                    "observations": d["n_observations"]} for d in documents), key=lambda r: r["source_file"])
+    rows = sorted(
+        (
+            {"source_file": d["source_file"], "document_id": d["document_id"], "observations": d["n_observations"]}
+            for d in documents
+        ),
+        key=lambda r: r["source_file"],
+    )
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=["source_file", "document_id", "observations"], lineterminator="\n")
         writer.writeheader()
@@ -50,8 +56,11 @@ def conflicts(observations: pd.DataFrame) -> pd.Series:
     if observations.empty:
         return pd.Series([], dtype=bool)
     region = observations["region_code"].fillna(observations["region_name"]).fillna("")
-    bounds = observations["value_low"].astype("string").fillna("") + "|" + \
-        observations["value_high"].astype("string").fillna("")
+    bounds = (
+        observations["value_low"].astype("string").fillna("")
+        + "|"
+        + observations["value_high"].astype("string").fillna("")
+    )
     frame = pd.DataFrame({"region": region, "bounds": bounds, "doc": observations["document_id"]})
     for c in FACT:
         frame[c] = observations[c]
@@ -72,10 +81,10 @@ def changed_since(observations: pd.DataFrame, previous: pd.DataFrame | None) -> 
     key = ["document_id", *FACT, "comparator", "extractor_version"]
     old_bounds: dict[tuple, set] = {}
     for row in previous[key + ["value_low", "value_high"]].itertuples(index=False):
-        old_bounds.setdefault(tuple(row[:len(key)]), set()).add((_number(row[-2]), _number(row[-1])))
+        old_bounds.setdefault(tuple(row[: len(key)]), set()).add((_number(row[-2]), _number(row[-1])))
     differs = []
     for row in observations[key + ["value_low", "value_high"]].itertuples(index=False):
-        known = old_bounds.get(tuple(row[:len(key)]))
+        known = old_bounds.get(tuple(row[: len(key)]))
         differs.append(known is not None and (_number(row[-2]), _number(row[-1])) not in known)
     return pd.Series(differs, index=observations.index, dtype=bool)
 
@@ -95,5 +104,9 @@ def row_count_floors(previous_counts: dict[str, int] | None) -> dict[str, int]:
 
     previous_counts = previous_counts or {}
     # Fewer flagged rows than last time is an improvement, not a collapse.
-    return {f"min_rows_{t.name}": 0 if t.name == "flagged_observations" else
-            math.floor(previous_counts.get(t.name, 0) * (1 - MAX_SHRINK)) for t in TABLES}
+    return {
+        f"min_rows_{t.name}": 0
+        if t.name == "flagged_observations"
+        else math.floor(previous_counts.get(t.name, 0) * (1 - MAX_SHRINK))
+        for t in TABLES
+    }

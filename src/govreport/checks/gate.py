@@ -7,6 +7,7 @@ checks on columns derived here (does each quote stand in its raw file at its
 offsets?). Critical failures block the release; warnings are reported in it.
 GX is imported only in this module: it takes seconds to import.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,14 +59,22 @@ class ValidationReport:
         return not self.critical
 
     def to_json(self) -> dict:
-        return {"passed": self.passed, "checks_run": self.checks_run, "flagged_observations": self.flagged,
-                "critical": [asdict(f) for f in self.critical], "warnings": [asdict(f) for f in self.warnings]}
+        return {
+            "passed": self.passed,
+            "checks_run": self.checks_run,
+            "flagged_observations": self.flagged,
+            "critical": [asdict(f) for f in self.critical],
+            "warnings": [asdict(f) for f in self.warnings],
+        }
 
 
 # --- columns the domain checks look at ------------------------------------------------
-def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[str], str | None] | None,
-                         previous: dict[str, pd.DataFrame] | None = None,
-                         expected_counts: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
+def with_derived_columns(
+    frames: dict[str, pd.DataFrame],
+    raw_reader: Callable[[str], str | None] | None,
+    previous: dict[str, pd.DataFrame] | None = None,
+    expected_counts: dict[str, dict] | None = None,
+) -> dict[str, pd.DataFrame]:
     """The tables plus the columns the suites' domain checks read (never published).
 
     raw_reader(document_id) gives a document's raw text, one document at a time (bounded memory)."""
@@ -80,9 +89,11 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
     df["document_known"] = df["document_id"].isin(doc_ids)
     df["indicator_known"] = df["indicator"].isin(codes.keys())
     level_unit = df["indicator"].map(codes)
-    df["unit_fits"] = (((df["measure"] == "growth") & (df["unit"] == "percent"))
-                       | ((df["measure"] == "change") & (df["unit"] == "percentage_points"))
-                       | ((df["measure"] == "level") & (df["unit"] == level_unit)))
+    df["unit_fits"] = (
+        ((df["measure"] == "growth") & (df["unit"] == "percent"))
+        | ((df["measure"] == "change") & (df["unit"] == "percentage_points"))
+        | ((df["measure"] == "level") & (df["unit"] == level_unit))
+    )
     years = dict(zip(documents["document_id"], documents["report_year"], strict=True))
     df["years_from_report"] = pd.to_datetime(df["period_end"]).dt.year - df["document_id"].map(years)
     quote_ok = pd.Series(False, index=df.index)
@@ -92,10 +103,12 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
         if raw is None:
             continue
         for ix, row in zip(rows.index, rows.itertuples(index=False), strict=True):
-            quote_ok[ix] = raw[row.quote_start:row.quote_end] == row.quote
-            value_ok[ix] = (row.quote_start <= row.value_start < row.value_end <= row.quote_end
-                            and raw[row.value_start:row.value_end] == row.value_text
-                            and any(c.isdigit() or c in "零〇一二两三四五六七八九十百千万亿" for c in row.value_text))
+            quote_ok[ix] = raw[row.quote_start : row.quote_end] == row.quote
+            value_ok[ix] = (
+                row.quote_start <= row.value_start < row.value_end <= row.quote_end
+                and raw[row.value_start : row.value_end] == row.value_text
+                and any(c.isdigit() or c in "零〇一二两三四五六七八九十百千万亿" for c in row.value_text)
+            )
     df["quote_matches_raw"] = quote_ok
     df["value_in_quote"] = value_ok
     df["conflicts_other_document"] = conflicts(df)
@@ -117,7 +130,7 @@ def with_derived_columns(frames: dict[str, pd.DataFrame], raw_reader: Callable[[
         out["targets_vs_actuals"] = tva
     for name, added in DERIVED_COLUMNS.items():
         if name in frames:
-            assert tuple(out[name].columns[len(frames[name].columns):]) == added, (name, added)
+            assert tuple(out[name].columns[len(frames[name].columns) :]) == added, (name, added)
     return out
 
 
@@ -141,8 +154,9 @@ def _legacy_row_condition(kwargs: dict) -> None:
         kwargs["row_condition"] = {"type": "pass_through", "pass_through_filter": condition}
 
 
-def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir: Path = EXPECTATIONS_DIR,
-                     parameters: dict | None = None) -> ValidationReport:
+def run_expectations(
+    frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir: Path = EXPECTATIONS_DIR, parameters: dict | None = None
+) -> ValidationReport:
     """Run each table's suite in an in-memory GX context; the results go to out_dir/great_expectations.json.
 
     No Data Docs and no GX project folder are written: Data Docs copy megabytes of static files into every
@@ -163,8 +177,10 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir:
     if "flagged_observations" in frames:
         from govreport.checks.row_checks import flagged_ceiling
 
-        parameters.setdefault("max_rows_flagged_observations", flagged_ceiling(
-            len(frames["observations"]), len(frames["flagged_observations"])))
+        parameters.setdefault(
+            "max_rows_flagged_observations",
+            flagged_ceiling(len(frames["observations"]), len(frames["flagged_observations"])),
+        )
     results_json = {}
     for table in TABLES:
         if table.name not in frames:
@@ -176,12 +192,17 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir:
         suite = context.suites.add(gx.ExpectationSuite(name=table.name, expectations=spec["expectations"]))
         batch = source.add_dataframe_asset(table.name).add_batch_definition_whole_dataframe("release")
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=table.name, data=batch, suite=suite))
+            gx.ValidationDefinition(name=table.name, data=batch, suite=suite)
+        )
         run_result = definition.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(table.primary_key),
-                           "partial_unexpected_count": 20})
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": list(table.primary_key),
+                "partial_unexpected_count": 20,
+            },
+        )
         results_json[table.name] = run_result.to_json_dict()
         for r in run_result.results:
             report.checks_run += 1
@@ -189,23 +210,38 @@ def run_expectations(frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir:
                 continue
             cfg = r.expectation_config
             assert cfg is not None  # GX sets it on every result of a suite's expectation
-            keys = [ix.get(table.primary_key[0]) if isinstance(ix, dict) else ix
-                    for ix in (r.result.get("unexpected_index_list") or [])]
+            keys = [
+                ix.get(table.primary_key[0]) if isinstance(ix, dict) else ix
+                for ix in (r.result.get("unexpected_index_list") or [])
+            ]
             error = (r.exception_info or {}).get("exception_message") if r.exception_info else None
-            report.failures.append(CheckFailure(
-                "great_expectations", table.name, cfg.type, str(getattr(cfg.severity, "value", cfg.severity)),
-                sorted({str(k) for k in keys}),
-                _describe_kwargs(cfg.kwargs) + (f" error: {error}" if error else "")))
+            report.failures.append(
+                CheckFailure(
+                    "great_expectations",
+                    table.name,
+                    cfg.type,
+                    str(getattr(cfg.severity, "value", cfg.severity)),
+                    sorted({str(k) for k in keys}),
+                    _describe_kwargs(cfg.kwargs) + (f" error: {error}" if error else ""),
+                )
+            )
     (out_dir / "great_expectations.json").write_text(
-        json.dumps(results_json, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+        json.dumps(results_json, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
     return report
 
 
 def _columns_the_suite_knows(frame: pd.DataFrame, table: str, spec: dict) -> pd.DataFrame:
     """The frame without the derived (never published) columns an older suite did not compute yet, so a
     release is checked against the suites it shipped with, not failed for checks added since."""
-    listed = next((e["kwargs"]["column_list"] for e in spec["expectations"]
-                   if e.get("type") == "expect_table_columns_to_match_ordered_list"), None)
+    listed = next(
+        (
+            e["kwargs"]["column_list"]
+            for e in spec["expectations"]
+            if e.get("type") == "expect_table_columns_to_match_ordered_list"
+        ),
+        None,
+    )
     if listed is None:
         return frame
     unknown = [c for c in DERIVED_COLUMNS.get(table, ()) if c in frame.columns and c not in listed]
@@ -213,8 +249,11 @@ def _columns_the_suite_knows(frame: pd.DataFrame, table: str, spec: dict) -> pd.
 
 
 def _describe_kwargs(kwargs: dict) -> str:
-    keep = {k: v for k, v in kwargs.items() if k in ("column", "column_A", "column_B", "min_value", "max_value",
-                                                     "row_condition", "column_list", "regex")}
+    keep = {
+        k: v
+        for k, v in kwargs.items()
+        if k in ("column", "column_A", "column_B", "min_value", "max_value", "row_condition", "column_list", "regex")
+    }
     if "row_condition" in keep:
         keep["row_condition"] = _describe_condition(keep["row_condition"])
     return "(" + ", ".join(f"{k}={v}" for k, v in keep.items()) + ")"
@@ -232,7 +271,7 @@ def _describe_condition(condition: object) -> str:
         return joiner.join(_describe_condition(c) for c in condition.get("conditions", []))
     if kind == "comparison":
         operator = getattr(condition["operator"], "value", condition["operator"])
-        return f'{condition["column"]["name"]}{operator}{json.dumps(condition["parameter"], ensure_ascii=False)}'
+        return f"{condition['column']['name']}{operator}{json.dumps(condition['parameter'], ensure_ascii=False)}"
     if kind == "pass_through":
         return str(condition.get("pass_through_filter"))
     return json.dumps(condition, ensure_ascii=False, default=str)
@@ -259,12 +298,16 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
             by_type.setdefault(err.type, []).append(getattr(err, "row_number", None))
             notes.setdefault(err.type, err.message)
         for err_type, rows in by_type.items():
-            report.failures.append(CheckFailure("frictionless", task.name, err_type, "critical",
-                                                [r for r in rows if r is not None], notes[err_type]))
+            report.failures.append(
+                CheckFailure(
+                    "frictionless", task.name, err_type, "critical", [r for r in rows if r is not None], notes[err_type]
+                )
+            )
     report.failures += integrity_failures(descriptor)
     report.checks_run += 1
-    Path(out_path).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                              encoding="utf-8")
+    Path(out_path).write_text(
+        json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return report
 
 
@@ -276,10 +319,21 @@ def integrity_failures(descriptor: Path) -> list[CheckFailure]:
     out = []
     for r in d.get("resources", []):
         path = Path(descriptor).parent / r["path"]
-        if not path.is_file() or path.stat().st_size != r.get("bytes") or \
-                "sha256:" + file_sha256(path) != r.get("hash"):
-            out.append(CheckFailure("integrity", r["name"], "hash-count", "critical", [],
-                                    f"{r['path']}: bytes or sha256 differ from datapackage.json"))
+        if (
+            not path.is_file()
+            or path.stat().st_size != r.get("bytes")
+            or "sha256:" + file_sha256(path) != r.get("hash")
+        ):
+            out.append(
+                CheckFailure(
+                    "integrity",
+                    r["name"],
+                    "hash-count",
+                    "critical",
+                    [],
+                    f"{r['path']}: bytes or sha256 differ from datapackage.json",
+                )
+            )
     return out
 
 
@@ -296,19 +350,29 @@ def raw_reader(raw_dir: Path, documents: pd.DataFrame) -> Callable[[str], str | 
         except (IngestError, KeyError):
             return None
         return decoded.text if decoded.sha256 == document_id else None
+
     return read
 
 
 def read_tables(release_dir: Path) -> dict:
     import pyarrow.parquet as pq
 
-    return {t.name: pq.read_table(Path(release_dir) / "data" / f"{t.name}.parquet") for t in TABLES
-            if (Path(release_dir) / "data" / f"{t.name}.parquet").exists()}
+    return {
+        t.name: pq.read_table(Path(release_dir) / "data" / f"{t.name}.parquet")
+        for t in TABLES
+        if (Path(release_dir) / "data" / f"{t.name}.parquet").exists()
+    }
 
 
-def validate_package(release_dir: Path, raw_dir: Path, out_dir: Path, tables: dict | None = None,
-                     previous_dir: Path | None = None, expected_counts: dict | None = None,
-                     suites_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
+def validate_package(
+    release_dir: Path,
+    raw_dir: Path,
+    out_dir: Path,
+    tables: dict | None = None,
+    previous_dir: Path | None = None,
+    expected_counts: dict | None = None,
+    suites_dir: Path = EXPECTATIONS_DIR,
+) -> ValidationReport:
     """Frictionless on the release's files, then the suites on its tables; reports written to out_dir.
 
     suites_dir: where the suites are (<table>.json); a published release is checked against
@@ -322,8 +386,12 @@ def validate_package(release_dir: Path, raw_dir: Path, out_dir: Path, tables: di
     previous = {n: t.to_pandas() for n, t in read_tables(previous_dir).items()} if previous_dir else None
     previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
     plain = {n: t.to_pandas() for n, t in tables.items()}
-    frames = with_derived_columns(plain, raw_reader(raw_dir, plain["documents"]), previous,
-                                  read_expected_counts() if expected_counts is None else expected_counts)
+    frames = with_derived_columns(
+        plain,
+        raw_reader(raw_dir, plain["documents"]),
+        previous,
+        read_expected_counts() if expected_counts is None else expected_counts,
+    )
     gx_report = run_expectations(frames, out_dir, suites_dir, parameters=row_count_floors(previous_counts))
     report.failures += gx_report.failures
     report.checks_run += gx_report.checks_run
@@ -331,6 +399,7 @@ def validate_package(release_dir: Path, raw_dir: Path, out_dir: Path, tables: di
         from govreport.checks.row_checks import flagged_summary
 
         report.flagged = flagged_summary(plain["flagged_observations"], len(plain["observations"]))
-    (out_dir / "report.json").write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n",
-                                         encoding="utf-8")
+    (out_dir / "report.json").write_text(
+        json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return report

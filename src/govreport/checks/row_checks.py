@@ -8,6 +8,7 @@ check and the reason; the rest go on to observations and targets_vs_actuals. Onl
 flagged share above contract.MAX_FLAGGED_SHARE blocks the release (a suite parameter
 of the Great Expectations gate), since that means extraction failed as a whole.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,11 @@ def plausibility_failures(df: pd.DataFrame) -> dict:
         outside = applies & ((df["value"] < low) | (df["value"] > high))
         for ix in df.index[outside]:
             why = f" ({bound['why']})" if bound["why"] else ""
-            out.setdefault(ix, f"{df.at[ix, 'indicator']} {df.at[ix, 'measure']} {_fmt(df.at[ix, 'value'])} is "
-                               f"outside [{_fmt(low)}, {_fmt(high)}]{why}")
+            out.setdefault(
+                ix,
+                f"{df.at[ix, 'indicator']} {df.at[ix, 'measure']} {_fmt(df.at[ix, 'value'])} is "
+                f"outside [{_fmt(low)}, {_fmt(high)}]{why}",
+            )
     return out
 
 
@@ -57,11 +61,13 @@ def unit_failures(df: pd.DataFrame) -> dict:
     its indicator's codelist unit."""
     codes = {c: ind.unit for c, ind in load_codelist().items()}
     expected = df["indicator"].map(codes).where(df["measure"] == "level")
-    expected = expected.mask(df["measure"] == "growth", "percent").mask(df["measure"] == "change",
-                                                                        "percentage_points")
+    expected = expected.mask(df["measure"] == "growth", "percent").mask(df["measure"] == "change", "percentage_points")
     wrong = expected.notna() & (df["unit"] != expected)
-    return {ix: f"unit {df.at[ix, 'unit']} does not fit the {df.at[ix, 'measure']} of {df.at[ix, 'indicator']} "
-                f"(expected {expected[ix]})" for ix in df.index[wrong]}
+    return {
+        ix: f"unit {df.at[ix, 'unit']} does not fit the {df.at[ix, 'measure']} of {df.at[ix, 'indicator']} "
+        f"(expected {expected[ix]})"
+        for ix in df.index[wrong]
+    }
 
 
 def period_failures(df: pd.DataFrame, report_years: dict[str, int]) -> dict:
@@ -71,8 +77,11 @@ def period_failures(df: pd.DataFrame, report_years: dict[str, int]) -> dict:
     first = pd.to_datetime(df["period_start"]).dt.year
     last = pd.to_datetime(df["period_end"]).dt.year
     wrong = year.notna() & ((first < year - PERIOD_YEARS_BEFORE_REPORT) | (last > year + PERIOD_YEARS_AFTER_REPORT))
-    return {ix: f"period {df.at[ix, 'period']} is not within {PERIOD_YEARS_BEFORE_REPORT} years before to "
-                f"{PERIOD_YEARS_AFTER_REPORT} years after the report year {int(year[ix])}" for ix in df.index[wrong]}
+    return {
+        ix: f"period {df.at[ix, 'period']} is not within {PERIOD_YEARS_BEFORE_REPORT} years before to "
+        f"{PERIOD_YEARS_AFTER_REPORT} years after the report year {int(year[ix])}"
+        for ix in df.index[wrong]
+    }
 
 
 def conflict_failures(df: pd.DataFrame) -> dict:
@@ -86,8 +95,10 @@ def conflict_failures(df: pd.DataFrame) -> dict:
     for ix in df.index[n_bounds > 1]:
         same = (df[FACT] == df.loc[ix, FACT]).all(axis=1) & (bounds != bounds[ix])
         others = sorted({_fmt(v) for v in df.loc[same, "value"]})
-        out[ix] = (f"the same document also gives {', '.join(others)} for {df.at[ix, 'indicator']} "
-                   f"{df.at[ix, 'measure']} {df.at[ix, 'kind']} {df.at[ix, 'period']} ({df.at[ix, 'basis']})")
+        out[ix] = (
+            f"the same document also gives {', '.join(others)} for {df.at[ix, 'indicator']} "
+            f"{df.at[ix, 'measure']} {df.at[ix, 'kind']} {df.at[ix, 'period']} ({df.at[ix, 'basis']})"
+        )
     return out
 
 
@@ -98,8 +109,11 @@ def quarantine(observations: pa.Table, documents: list[dict]) -> tuple[pa.Table,
     df = observations.to_pandas()
     report_years = {d["document_id"]: d["report_year"] for d in documents}
     failed: dict[int, list[tuple[str, str]]] = {}
-    for check, found in (("plausibility", plausibility_failures(df)), ("unit_fits", unit_failures(df)),
-                         ("period_near_report", period_failures(df, report_years))):
+    for check, found in (
+        ("plausibility", plausibility_failures(df)),
+        ("unit_fits", unit_failures(df)),
+        ("period_near_report", period_failures(df, report_years)),
+    ):
         for ix, reason in found.items():
             failed.setdefault(ix, []).append((check, reason))
     # Conflicts among the rows that passed: an absurd misreading beside the right number is not a conflict.
@@ -126,7 +140,10 @@ def flagged_summary(flagged: pd.DataFrame, n_observations: int) -> dict:
     """For the release report and the run summary: how many rows were flagged, by which check, and the share."""
     n = len(flagged)
     total = n + n_observations
-    return {"rows": n, "share": round(n / total, 4) if total else 0.0, "max_share": MAX_FLAGGED_SHARE,
-            "by_check": dict(sorted(Counter(flagged["check"]).items())) if n else {},
-            "examples": [f"{r.source_file}: {r.reason}" for r in flagged.head(5).itertuples()]}
-
+    return {
+        "rows": n,
+        "share": round(n / total, 4) if total else 0.0,
+        "max_share": MAX_FLAGGED_SHARE,
+        "by_check": dict(sorted(Counter(flagged["check"]).items())) if n else {},
+        "examples": [f"{r.source_file}: {r.reason}" for r in flagged.head(5).itertuples()],
+    }

@@ -1,4 +1,5 @@
 """The indicator codelist (contract/data/indicators.csv) and how its names are found in text."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,11 @@ from govreport.contract.model import UNITS
 # How a codelist unit is written: (dimension, size in the dimension's base unit), from the contract's units.
 UNIT_DIMENSIONS: dict[str, tuple[str, Decimal]] = {u.code: (u.dimension, u.factor) for u in UNITS}
 # Units whose quantities a report may also count with another classifier (学位5000个 / 套 / 户).
-DIMENSION_ALIASES = {"dwellings": {"dwellings", "count", "households"}, "count": {"count"},
-                     "persons": {"persons", "count"}}  # 新增城镇就业岗位1420个: jobs counted as posts
+DIMENSION_ALIASES = {
+    "dwellings": {"dwellings", "count", "households"},
+    "count": {"count"},
+    "persons": {"persons", "count"},
+}  # 新增城镇就业岗位1420个: jobs counted as posts
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,15 @@ def load_codelist(path: Path = CODELIST_PATH) -> dict[str, Indicator]:
     out = {}
     for row in read_codelist(path):
         aliases = tuple(a.strip() for a in (row.get("aliases_zh") or "").split("|") if a.strip())
-        out[row["code"]] = Indicator(row["code"], row["name_en"], row["name_zh"], aliases, row["unit"],
-                                     row["category"], row.get("better") or "higher")
+        out[row["code"]] = Indicator(
+            row["code"],
+            row["name_en"],
+            row["name_zh"],
+            aliases,
+            row["unit"],
+            row["category"],
+            row.get("better") or "higher",
+        )
     return out
 
 

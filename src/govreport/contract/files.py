@@ -3,6 +3,7 @@
 Found through importlib.resources, so an installed govreport finds them wherever it runs, never in a source
 checkout. The codelist, plausibility bounds and reviewed counts are edited by hand; the table schemas,
 expectation suites and data dictionary are generated from the contract (`govreport schemas`)."""
+
 from __future__ import annotations
 
 from importlib.resources import files

@@ -5,6 +5,7 @@ declaration states), and the data dictionary.
 `govreport schemas` writes the files into the package's contract data (govreport/contract/data/); a test
 fails when the committed files and the contract disagree.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,16 @@ from govreport.contract.model import (
 
 # Columns govreport.checks.gate adds to a table before its suite runs; never published.
 DERIVED_COLUMNS = {
-    "observations": ("document_known", "indicator_known", "unit_fits", "years_from_report", "quote_matches_raw",
-                     "value_in_quote", "conflicts_other_document", "changed_for_unchanged_document"),
+    "observations": (
+        "document_known",
+        "indicator_known",
+        "unit_fits",
+        "years_from_report",
+        "quote_matches_raw",
+        "value_in_quote",
+        "conflicts_other_document",
+        "changed_for_unchanged_document",
+    ),
     "flagged_observations": ("document_known", "indicator_known"),
     "quantities": ("document_known",),
     "targets_vs_actuals": ("indicator_known",),
@@ -43,40 +52,85 @@ def domain_expectations(t: Table) -> list[dict]:
     """What a statistician knows of the numbers beyond their types."""
     if t.name == "documents":
         # the reviewed count of contract/data/expected_counts.csv, where one was reviewed for this content
-        return [expectation("expect_column_pair_values_to_be_equal", column_A="n_observations",
-                            column_B="n_observations_expected", ignore_row_if="either_value_is_missing")]
+        return [
+            expectation(
+                "expect_column_pair_values_to_be_equal",
+                column_A="n_observations",
+                column_B="n_observations_expected",
+                ignore_row_if="either_value_is_missing",
+            )
+        ]
     if t.name == "flagged_observations":
         # Flagged rows are published, but a release where too many are flagged is wrong as a whole
         # (suite parameter max_rows_flagged_observations: contract.MAX_FLAGGED_SHARE of all extracted rows).
-        return [expectation("expect_table_row_count_to_be_between", min_value=0,
-                            max_value={"$PARAMETER": "max_rows_flagged_observations"})]
+        return [
+            expectation(
+                "expect_table_row_count_to_be_between",
+                min_value=0,
+                max_value={"$PARAMETER": "max_rows_flagged_observations"},
+            )
+        ]
     if t.name != "observations":
         return []
     out = [
-        expectation("expect_column_pair_values_a_to_be_greater_than_b", column_A="value_high", column_B="value_low",
-                    or_equal=True, ignore_row_if="either_value_is_missing"),
-        expectation("expect_column_pair_values_a_to_be_greater_than_b", column_A="value", column_B="value_low",
-                    or_equal=True, ignore_row_if="either_value_is_missing"),
-        expectation("expect_column_pair_values_a_to_be_greater_than_b", column_A="value_high", column_B="value",
-                    or_equal=True, ignore_row_if="either_value_is_missing"),
+        expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            column_A="value_high",
+            column_B="value_low",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            column_A="value",
+            column_B="value_low",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            column_A="value_high",
+            column_B="value",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
         # growth in percent, change in percentage points, a level in its indicator's codelist unit
         expectation("expect_column_values_to_be_in_set", column="unit_fits", value_set=[True]),
-        expectation("expect_column_pair_values_a_to_be_greater_than_b", column_A="period_end", column_B="period_start",
-                    or_equal=True),
+        expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            column_A="period_end",
+            column_B="period_start",
+            or_equal=True,
+        ),
         # Derived columns computed by govreport.checks.gate before the suite runs:
         expectation("expect_column_values_to_be_in_set", column="quote_matches_raw", value_set=[True]),
         expectation("expect_column_values_to_be_in_set", column="value_in_quote", value_set=[True]),
         # the same bounds as the period_near_report row check, which moves failing rows out beforehand
-        expectation("expect_column_values_to_be_between", column="years_from_report",
-                    min_value=-PERIOD_YEARS_BEFORE_REPORT, max_value=PERIOD_YEARS_AFTER_REPORT),
-        expectation("expect_column_values_to_be_in_set", severity="warning", column="conflicts_other_document",
-                    value_set=[False]),
+        expectation(
+            "expect_column_values_to_be_between",
+            column="years_from_report",
+            min_value=-PERIOD_YEARS_BEFORE_REPORT,
+            max_value=PERIOD_YEARS_AFTER_REPORT,
+        ),
+        expectation(
+            "expect_column_values_to_be_in_set",
+            severity="warning",
+            column="conflicts_other_document",
+            value_set=[False],
+        ),
         expectation("expect_column_values_to_be_in_set", column="changed_for_unchanged_document", value_set=[False]),
     ]
     for row in read_plausibility():
-        out.append(expectation("expect_column_values_to_be_between", severity=row["severity"], column="value",
-                               min_value=float(row["min"]), max_value=float(row["max"]),
-                               row_condition=plausibility_condition(row["measure"], row["indicator"])))
+        out.append(
+            expectation(
+                "expect_column_values_to_be_between",
+                severity=row["severity"],
+                column="value",
+                min_value=float(row["min"]),
+                max_value=float(row["max"]),
+                row_condition=plausibility_condition(row["measure"], row["indicator"]),
+            )
+        )
     return out
 
 
@@ -99,15 +153,27 @@ def _equals(column: str, value: str) -> dict:
 
 # --- Data dictionary --------------------------------------------------------------
 def data_dictionary() -> str:
-    lines = ["# Data dictionary / 数据字典", "",
-             "Generated from the data contract (`govreport.contract`). Offsets count Unicode code points of "
-             "the raw file as decoded text, from 0, end exclusive. CSV files are UTF-8 with a header row; "
-             "empty cells are missing values. Text cells that start with = + - @ are prefixed with ' so that "
-             "spreadsheets do not run them as formulas (OWASP CSV injection guidance); the Parquet files hold "
-             "the text unchanged.", ""]
+    lines = [
+        "# Data dictionary / 数据字典",
+        "",
+        "Generated from the data contract (`govreport.contract`). Offsets count Unicode code points of "
+        "the raw file as decoded text, from 0, end exclusive. CSV files are UTF-8 with a header row; "
+        "empty cells are missing values. Text cells that start with = + - @ are prefixed with ' so that "
+        "spreadsheets do not run them as formulas (OWASP CSV injection guidance); the Parquet files hold "
+        "the text unchanged.",
+        "",
+    ]
     for t in TABLES:
-        lines += [f"## {t.name}: {t.title}", "", f"{t.en}", "", f"{t.zh}", "",
-                  f"Primary key: `{', '.join(t.primary_key)}`. Rows sorted by `{', '.join(t.sort_by)}`.", ""]
+        lines += [
+            f"## {t.name}: {t.title}",
+            "",
+            f"{t.en}",
+            "",
+            f"{t.zh}",
+            "",
+            f"Primary key: `{', '.join(t.primary_key)}`. Rows sorted by `{', '.join(t.sort_by)}`.",
+            "",
+        ]
         for fk in t.foreign_keys:
             lines.append(f"Foreign key: `{', '.join(fk.fields)}` → `{fk.resource}.{', '.join(fk.reference)}`.")
         lines += ["", "| field | type | required | description | 说明 | allowed values |", "|---|---|---|---|---|---|"]

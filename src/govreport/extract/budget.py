@@ -5,6 +5,7 @@ timer inside the process can stop it. A helper process can be killed, so an over
 its budget, is reported by name and skipped, and the run goes on with a fresh helper. The parent only
 waits, so SIGTERM and Ctrl-C reach it at once, and leaving the `with` block ends the helper.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -63,9 +64,13 @@ class BudgetedProcessor:
                 raise KeyboardInterrupt("run stopped")
             if time.monotonic() >= deadline:
                 self.close()  # the helper is stuck in this file: end it; the next file gets a new one
-                return DocumentResult(file=Path(path).name, error=(
-                    f"{path}: not processed within the per-file budget of {self.seconds:g} s ({FILE_BUDGET}); "
-                    "skipped, the rest of the run goes on"))
+                return DocumentResult(
+                    file=Path(path).name,
+                    error=(
+                        f"{path}: not processed within the per-file budget of {self.seconds:g} s ({FILE_BUDGET}); "
+                        "skipped, the rest of the run goes on"
+                    ),
+                )
             job.wait(0.2)
         return job.get()
 
@@ -79,6 +84,7 @@ def _ignore_sigint() -> None:
 def stop_cleanly():
     """SIGTERM and Ctrl-C stop the run: every helper is told to stop (STOP) at once, from the handler,
     before anything waits for worker threads, and the main thread gets a KeyboardInterrupt."""
+
     def interrupt(signum, frame):
         STOP.set()
         raise KeyboardInterrupt(f"signal {signum}")

@@ -5,6 +5,7 @@ the extraction code and codelist: change any of them and the document is
 extracted again. Entries live under state/cache/; deleting the folder is always
 safe (the next run extracts everything once more).
 """
+
 from __future__ import annotations
 
 import hashlib

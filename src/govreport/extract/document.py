@@ -8,6 +8,7 @@ and lists tasks. Web pages and news write-ups shuffle those parts, so the part i
 and a heading that repeats an earlier heading (a page's summary, then its full text) takes the part it had
 the first time.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,13 +23,17 @@ _CN_DIGIT = "〇零一二三四五六七八九"
 # A date as reports write it: 2026年1月26日, 二〇二六年一月二十七日 (full-width digits are half-width by now).
 _DATE = rf"(?P<y>{YEAR}|[{_CN_DIGIT}]{{4}})年(?P<m>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月"
 # The delivery line under the title: "——2026年1月26日在河南省第十四届人民代表大会第四次会议上".
-_DELIVERY = re.compile(rf"{_DATE}(?:[0-3]?\d|[一二三]?十?[一二三四五六七八九十])?日?\s*(?:在|于)[^。\n]{{0,40}}"
-                       rf"(?:人民代表大会|人大|代表大会)")
+_DELIVERY = re.compile(
+    rf"{_DATE}(?:[0-3]?\d|[一二三]?十?[一二三四五六七八九十])?日?\s*(?:在|于)[^。\n]{{0,40}}"
+    rf"(?:人民代表大会|人大|代表大会)"
+)
 # The report's year in its title: "2026年河南省政府工作报告", "高阳县2019年政府工作报告".
 _TITLE = re.compile(rf"({YEAR})年[^\n。]{{0,16}}政府工作报告")
 # Headings that name the report's year (plans) or the previous year (reviews).
-_PLAN_HEADING = re.compile(rf"({YEAR})年(?:工作安排|主要(?:工作|任务)|重点工作|(?:政府)?工作(?:的)?总体要求"
-                           rf"|(?:经济社会发展)?主要预期目标)")
+_PLAN_HEADING = re.compile(
+    rf"({YEAR})年(?:工作安排|主要(?:工作|任务)|重点工作|(?:政府)?工作(?:的)?总体要求"
+    rf"|(?:经济社会发展)?主要预期目标)"
+)
 _REVIEW_HEADING = re.compile(rf"({YEAR})年[^。\n]{{0,12}}工作回顾")
 # "今年是“十五五”开局之年": this year is the first of a five-year plan.
 _PLAN_START = re.compile(rf"今年是“?({lx.PLAN})”?(?:规划|计划)?(?:的)?(?:开局|起步|第一年)")
@@ -58,6 +63,7 @@ class Frame:
 @dataclass
 class DocumentFrames:
     """Frames by position in the normalized text."""
+
     report_year: int
     starts: list[int]
     frames: list[Frame]
@@ -127,9 +133,12 @@ def infer_region(text: str) -> str | None:
     return names.most_common(1)[0][0] if names else None
 
 
-_HEADING = re.compile(r"^[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)"
-                      r"|第[一二三四五六七八九十]+[,、])"
-                      r"\s*([^\n]{4,40}?)\s*$", re.M)
+_HEADING = re.compile(
+    r"^[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)"
+    r"|第[一二三四五六七八九十]+[,、])"
+    r"\s*([^\n]{4,40}?)\s*$",
+    re.M,
+)
 
 
 def _section_frame(section: str, m: re.Match, report_year: int) -> Frame:
@@ -176,4 +185,3 @@ def frames(text: str, report_year: int) -> DocumentFrames:
         merged = sorted(events + repeats, key=lambda e: e[0])
         doc = DocumentFrames(report_year, [0] + [p for p, _ in merged], [Frame(None, None)] + [f for _, f in merged])
     return doc
-

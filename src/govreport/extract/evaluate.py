@@ -5,6 +5,7 @@ value_high); both sides are sets of facts, so a fact stated twice counts once.
 Only documents the gold covers are scored. A second score ignores the
 comparator, to tell a wrong number from a wrong qualifier.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,9 +23,16 @@ def _num(x) -> float | None:
 
 
 def fact(row: dict, strict: bool = True) -> tuple:
-    return (Path(str(row["source_file"])).name, str(row["indicator"]).strip(), str(row["measure"]).strip(),
-            str(row["kind"]).strip(), str(row["period"]).strip(),
-            str(row["comparator"]).strip() if strict else "*", _num(row["value_low"]), _num(row["value_high"]))
+    return (
+        Path(str(row["source_file"])).name,
+        str(row["indicator"]).strip(),
+        str(row["measure"]).strip(),
+        str(row["kind"]).strip(),
+        str(row["period"]).strip(),
+        str(row["comparator"]).strip() if strict else "*",
+        _num(row["value_low"]),
+        _num(row["value_high"]),
+    )
 
 
 def read_gold(path: Path) -> list[dict]:
@@ -39,9 +47,9 @@ def read_gold(path: Path) -> list[dict]:
 # The errors a maintainer fixes first, in the order they are told apart: a spurious fact that shares all but
 # one part with a missed one is that one fact gone wrong, not two errors.
 ERROR_CLASSES = (
-    ("wrong kind or period", (0, 1, 2, 5, 6, 7)),       # same file, indicator, measure, numbers
-    ("wrong value or comparator", (0, 1, 2, 3, 4)),     # same file, indicator, measure, kind, period
-    ("wrong indicator", (0, 2, 3, 4, 5, 6, 7)),         # same everything but the indicator
+    ("wrong kind or period", (0, 1, 2, 5, 6, 7)),  # same file, indicator, measure, numbers
+    ("wrong value or comparator", (0, 1, 2, 3, 4)),  # same file, indicator, measure, kind, period
+    ("wrong indicator", (0, 2, 3, 4, 5, 6, 7)),  # same everything but the indicator
 )
 
 
@@ -88,9 +96,12 @@ class Score:
 def score(gold_rows: list[dict], predicted_rows: list[dict], strict: bool = True) -> Score:
     gold = {fact(r, strict) for r in gold_rows}
     files = {g[0] for g in gold}
-    pred = {fact(r, strict) for r in predicted_rows
-            if str(r.get("indicator") or "").strip() not in ("", "nan", "None", "other")
-            and Path(str(r["source_file"])).name in files}
+    pred = {
+        fact(r, strict)
+        for r in predicted_rows
+        if str(r.get("indicator") or "").strip() not in ("", "nan", "None", "other")
+        and Path(str(r["source_file"])).name in files
+    }
     tp, fp, fn = gold & pred, pred - gold, gold - pred
     p, r, f = prf(len(tp), len(fp), len(fn))
     axes = []
@@ -117,6 +128,8 @@ def report(strict: Score, loose: Score) -> str:
         lines.append(f"  {name}: {len(items)}")
         lines += [f"     {g} -> {p}" for g, p in items]
     lines.append(f"\nignoring comparator: P={loose.precision:.3f} R={loose.recall:.3f} F1={loose.f1:.3f}")
-    lines.append(f"strict: P={strict.precision:.3f} R={strict.recall:.3f} F1={strict.f1:.3f} "
-                 f"(gold {strict.gold}, predicted {strict.predicted}, matched {strict.matched})")
+    lines.append(
+        f"strict: P={strict.precision:.3f} R={strict.recall:.3f} F1={strict.f1:.3f} "
+        f"(gold {strict.gold}, predicted {strict.predicted}, matched {strict.matched})"
+    )
     return "\n".join(lines)

@@ -4,6 +4,7 @@ The data file lists each word by the role it plays between an indicator's name a
 statement, or at the head of a part of a report; this module only compiles it. The extractor
 (`govreport.extract.rules`) and the document model (`govreport.extract.document`) combine them.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,9 @@ def _first_chars(items: list, start: int = 0) -> tuple[set[str] | None, bool]:
                 chars |= {chr(a)} if o is c.LITERAL else {chr(x) for x in range(a[0], a[1] + 1)}
             return chars, False
         if op is c.SUBPATTERN or op is c.BRANCH or op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            subs = [list(av[-1])] if op is c.SUBPATTERN else [list(b) for b in av[1]] if op is c.BRANCH \
-                else [list(av[2])]
+            subs = (
+                [list(av[-1])] if op is c.SUBPATTERN else [list(b) for b in av[1]] if op is c.BRANCH else [list(av[2])]
+            )
             empty = op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0
             for sub in subs:
                 found, can_be_empty = _first_chars(sub)
@@ -75,8 +77,10 @@ def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
     """One regex of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
     alternatives (year, plan): each becomes name_<i>, so readers look for the first group named name_*."""
     alternatives = items.split() if isinstance(items, str) else items
-    body = "|".join("(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR).replace("{PLAN}", PLAN)) + ")"
-                    for i, a in enumerate(alternatives))
+    body = "|".join(
+        "(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR).replace("{PLAN}", PLAN)) + ")"
+        for i, a in enumerate(alternatives)
+    )
     return re.compile(f"{anchor}{prefiltered(f'(?:{body})')}" if anchor != "$" else f"{prefiltered(f'(?:{body})')}$")
 
 
@@ -87,8 +91,10 @@ FILLER_TAIL = re.compile(FILLER_RUN.pattern + r"\Z")
 
 # Units as reports write them: word -> (dimension, size in the dimension's base unit, as a decimal string).
 UNIT_WORDS: dict[str, tuple[str, str]] = {
-    word: (dimension, factor or "1") for word, spec in _DATA["unit_words"].items()
-    for dimension, _, factor in [spec.partition(" ")]}
+    word: (dimension, factor or "1")
+    for word, spec in _DATA["unit_words"].items()
+    for dimension, _, factor in [spec.partition(" ")]
+}
 
 GROWTH_UP = tuple(words("growth_up"))
 GROWTH_DOWN = tuple(words("growth_down"))
@@ -125,7 +131,8 @@ CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
 INTERIM_PERIOD = re.compile(
     rf"(?P<year>(?:19|20)\d\d)?年?(?:今年)?(?:"
     rf"(?P<h1>上半年)|(?P<h2>下半年)|(?P<q>第?[一二三四1-4])季度|(?P<q3>前三季度)"
-    rf"|(?P<m1>{CN_MONTH})(?:-|—|~|至|到)(?P<m2>{CN_MONTH})月(?:份)?|前(?P<mn>{CN_MONTH})个?月)")
+    rf"|(?P<m1>{CN_MONTH})(?:-|—|~|至|到)(?P<m2>{CN_MONTH})月(?:份)?|前(?P<mn>{CN_MONTH})个?月)"
+)
 # A five-year plan as a time frame ("十四五"期间/时期/末), not a plan document named in passing (编制十四五规划).
 FIVE_YEAR_PLAN = re.compile(rf"“?({PLAN})”?(?:期间|时期|以来|末)")
 # "到2025年", "2025年底前": a target for that year
@@ -139,18 +146,26 @@ def _indicator_rules() -> dict[str, dict]:
 # Names that stand for an indicator only right after a related one in the same sentence.
 ELLIPTIC_NAMES: dict[str, list[tuple[re.Pattern, str]]] = {
     code: [(re.compile(p), target) for p, target in rules["elliptic"].items()]
-    for code, rules in _indicator_rules().items() if rules.get("elliptic")}
+    for code, rules in _indicator_rules().items()
+    if rules.get("elliptic")
+}
 # Count nouns a report puts after the number: "新增4290个学位".
 HEAD_NOUNS: dict[str, tuple[re.Pattern, str]] = {
     noun: (re.compile(context), code)
-    for code, rules in _indicator_rules().items() for noun, context in (rules.get("head_noun") or {}).items()}
+    for code, rules in _indicator_rules().items()
+    for noun, context in (rules.get("head_noun") or {}).items()
+}
 # Sentence topics that re-code a broader indicator ("城市更新...固定资产投资160亿元").
 TOPIC_RECODING: dict[str, list[tuple[re.Pattern, str]]] = {
     code: [(re.compile(p), target) for p, target in rules["topic_recoding"].items()]
-    for code, rules in _indicator_rules().items() if rules.get("topic_recoding")}
+    for code, rules in _indicator_rules().items()
+    if rules.get("topic_recoding")
+}
 EXCLUDE_BEFORE: dict[str, re.Pattern] = {
-    code: re.compile(rules["exclude_before"]) for code, rules in _indicator_rules().items()
-    if rules.get("exclude_before")}
+    code: re.compile(rules["exclude_before"])
+    for code, rules in _indicator_rules().items()
+    if rules.get("exclude_before")
+}
 ACCUMULATES = frozenset(code for code, rules in _indicator_rules().items() if rules.get("accumulates"))
 # Subjects that stand for two indicators in parallel: 城乡 -> (城镇, 农村).
 PAIRS: dict[str, list[str]] = _DATA.get("pairs") or {}

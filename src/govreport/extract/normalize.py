@@ -6,6 +6,7 @@ the rewrite, so any span of the normalized text maps back to the raw span it
 came from. Extraction works on the normalized text; provenance is reported
 in raw offsets.
 """
+
 from __future__ import annotations
 
 import re
@@ -191,7 +192,8 @@ _NUMBER_FORMS = re.compile(
     r"(?:(?P<dot>(?<=\d)[·・•](?=\d))"
     r"|(?P<spaced>(?<![\d.])\d(?:[ \u00a0\u3000]\d){2,}(?![\d]))"
     r"|(?P<broken>(?<=[\d.])\n(?=[\d.]*\d(?:%|亿|万|个百分点)))"
-    rf"|(?P<words>百分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?)))")
+    rf"|(?P<words>百分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?)))"
+)
 
 
 def _number_form(m: re.Match) -> str:
@@ -213,8 +215,10 @@ def _number_form(m: re.Match) -> str:
 # middle of sentences, which would cut a name from its number.
 _PAGE_NUMBER = re.compile(r"^[ \t\u3000]*[-—–]+[ \t\u3000]*\d{1,3}[ \t\u3000]*[-—–]+[ \t\u3000]*\n", re.M)
 _SENTENCE_END = "。!?;:"
-_HEADING_START = re.compile(r"[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)"
-                            r"|第[一二三四五六七八九十]+[章部分,、]|\d{1,2}[.、](?!\d)|——)")
+_HEADING_START = re.compile(
+    r"[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)"
+    r"|第[一二三四五六七八九十]+[章部分,、]|\d{1,2}[.、](?!\d)|——)"
+)
 
 
 def _hard_wraps(text: str) -> list[tuple[int, int, str]]:
@@ -232,7 +236,7 @@ def _hard_wraps(text: str) -> list[tuple[int, int, str]]:
         end = pos + len(line)
         body = line.rstrip()
         # a full-width line, or a short one whose next line goes on with a number ("城镇新增就业\n8.2万人")
-        wrapped = len(body) >= 0.8 * width or text[end + 1:end + 2].isdigit()
+        wrapped = len(body) >= 0.8 * width or text[end + 1 : end + 2].isdigit()
         if body and body[-1] not in _SENTENCE_END and wrapped and not _HEADING_START.match(text, end + 1):
             edits.append((pos + len(body), end + 1, ""))
         pos = end + 1

@@ -4,6 +4,7 @@
 digits and punctuation); `parse_value` turns a match into a `Value`: the
 number(s) in a base unit, the comparator the wording implies, and the unit.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,7 @@ from typing import NamedTuple
 
 from govreport.extract import lexicon as lx
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 CN_LARGE = {"万": 10**4, "亿": 10**8}
 
@@ -47,22 +47,32 @@ def chinese_to_decimal(s: str) -> Decimal:
     return total + section + (digit or 0)
 
 
-MULTIPLIERS = {"万亿": Decimal(10) ** 12, "千亿": Decimal(10) ** 11, "百亿": Decimal(10) ** 10,
-               "亿": Decimal(10) ** 8, "千万": Decimal(10) ** 7, "百万": Decimal(10) ** 6,
-               "万": Decimal(10) ** 4, "千": Decimal(1000), "百": Decimal(100)}
+MULTIPLIERS = {
+    "万亿": Decimal(10) ** 12,
+    "千亿": Decimal(10) ** 11,
+    "百亿": Decimal(10) ** 10,
+    "亿": Decimal(10) ** 8,
+    "千万": Decimal(10) ** 7,
+    "百万": Decimal(10) ** 6,
+    "万": Decimal(10) ** 4,
+    "千": Decimal(1000),
+    "百": Decimal(100),
+}
 
 
 @dataclass(frozen=True)
 class UnitWord:
     """A unit as written, its dimension, and its size in the dimension's base unit."""
+
     dimension: str
     factor: Decimal
 
 
 # The words are data (lexicon.yaml): the contract's units are the codelist's output units, one per indicator, and
 # share their dimensions with these; the lexicon lists every way a report writes a unit, classifiers included.
-UNIT_WORDS: dict[str, UnitWord] = {word: UnitWord(dimension, Decimal(factor))
-                                   for word, (dimension, factor) in lx.UNIT_WORDS.items()}
+UNIT_WORDS: dict[str, UnitWord] = {
+    word: UnitWord(dimension, Decimal(factor)) for word, (dimension, factor) in lx.UNIT_WORDS.items()
+}
 # Count classifiers that, with a Chinese numeral, are mostly slogans (三个明确, 两个维护), not data.
 COUNT_DIMENSIONS = {"count", "persons", "households", "dwellings", "person_times"}
 
@@ -72,20 +82,49 @@ _MULT = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
 _UNIT = "|".join(re.escape(u) for u in sorted(UNIT_WORDS, key=len, reverse=True))
 
 PREFIX_COMPARATOR = {
-    "不低于": "ge", "不少于": "ge", "至少": "ge", "不小于": "ge",
-    "超过": "gt", "超": "gt", "突破": "gt", "多于": "gt", "高于": "gt", "大于": "gt", "逾": "gt",
-    "不超过": "le", "不高于": "le", "不大于": "le", "最多": "le",
-    "低于": "lt", "不足": "lt", "少于": "lt", "小于": "lt",
-    "约": "approx", "近": "approx", "大约": "approx", "接近": "approx", "将近": "approx", "约为": "approx",
+    "不低于": "ge",
+    "不少于": "ge",
+    "至少": "ge",
+    "不小于": "ge",
+    "超过": "gt",
+    "超": "gt",
+    "突破": "gt",
+    "多于": "gt",
+    "高于": "gt",
+    "大于": "gt",
+    "逾": "gt",
+    "不超过": "le",
+    "不高于": "le",
+    "不大于": "le",
+    "最多": "le",
+    "低于": "lt",
+    "不足": "lt",
+    "少于": "lt",
+    "小于": "lt",
+    "约": "approx",
+    "近": "approx",
+    "大约": "approx",
+    "接近": "approx",
+    "将近": "approx",
+    "约为": "approx",
 }
-SUFFIX_COMPARATOR = {"以上": "ge", "及以上": "ge", "以内": "le", "以下": "le", "之内": "le",
-                     "左右": "approx", "上下": "approx", "内": "le"}
+SUFFIX_COMPARATOR = {
+    "以上": "ge",
+    "及以上": "ge",
+    "以内": "le",
+    "以下": "le",
+    "之内": "le",
+    "左右": "approx",
+    "上下": "approx",
+    "内": "le",
+}
 _PREFIX = "|".join(sorted(PREFIX_COMPARATOR, key=len, reverse=True))
 _SUFFIX = "|".join(sorted(SUFFIX_COMPARATOR, key=len, reverse=True))
 _RANGE_SEP = r"-|~|—|–|至|到"
 
-_FIRST = "".join(sorted({re.escape(w[0]) for w in PREFIX_COMPARATOR}
-                        | set("0123456789零〇一二两三四五六七八九十百千万亿")))
+_FIRST = "".join(
+    sorted({re.escape(w[0]) for w in PREFIX_COMPARATOR} | set("0123456789零〇一二两三四五六七八九十百千万亿"))
+)
 VALUE = re.compile(
     rf"(?=[{_FIRST}])"  # fail fast where no number or qualifier starts
     rf"(?P<pre>{_PREFIX})?"
@@ -99,6 +138,7 @@ VALUE = re.compile(
 class Value(NamedTuple):
     """A parsed value expression; low/high in the dimension's base unit. A named tuple: made for every number
     in a report, so cheap to build, and immutable like the rest of the extractor's value objects."""
+
     comparator: str
     low: Decimal | None
     high: Decimal | None
@@ -174,8 +214,9 @@ def parse_value(m: re.Match) -> Value | None:
         low, high = None, low
     elif comparator in ("eq", "approx"):
         high = low
-    return Value(comparator, low, high, unit.dimension if unit else None, unit_word, m.start(), m.end(), m.group(0),
-                 is_cn)
+    return Value(
+        comparator, low, high, unit.dimension if unit else None, unit_word, m.start(), m.end(), m.group(0), is_cn
+    )
 
 
 def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value]:

@@ -3,6 +3,7 @@
 `process_file` never raises for a bad document: its problem is returned, named
 by file, so that one broken input does not stop a run.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -100,8 +101,8 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
         "region_name": region.name,
         "region_level": region.level,
         "issuing_body": entry.issuing_body,
-        "document_type": entry.document_type or ("government_work_report" if "政府工作报告" in doc.text[:300]
-                                                 else "other"),
+        "document_type": entry.document_type
+        or ("government_work_report" if "政府工作报告" in doc.text[:300] else "other"),
         "published": published,
         "report_year": report_year,
         "script": entry.script or docinfo.infer_script(decoded.text),
@@ -114,25 +115,43 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
         "metadata_origin": "inferred" if inferred else "manifest",
     }
     result.document = document
+
     def located(item, key: tuple) -> dict:
         """The columns every extracted row shares: ids, document, period, value and provenance in raw offsets."""
         quote_start, quote_end = doc.to_raw(item.quote_start, item.quote_end)
         value_start, value_end = doc.to_raw(item.value_start, item.value_end)
         start, end = period_bounds(item.period)
         return {
-            "document_id": decoded.sha256, "source_file": path.name,
-            "region_code": document["region_code"], "region_name": document["region_name"],
-            "measure": item.measure, "kind": item.kind, "period": item.period,
-            "period_start": start, "period_end": end, "comparator": item.comparator,
-            "value_low": item.value_low, "value_high": item.value_high, "value": item.value, "unit": item.unit,
-            "value_text": decoded.text[value_start:value_end], "quote": decoded.text[quote_start:quote_end],
-            "quote_start": quote_start, "quote_end": quote_end, "value_start": value_start, "value_end": value_end,
+            "document_id": decoded.sha256,
+            "source_file": path.name,
+            "region_code": document["region_code"],
+            "region_name": document["region_name"],
+            "measure": item.measure,
+            "kind": item.kind,
+            "period": item.period,
+            "period_start": start,
+            "period_end": end,
+            "comparator": item.comparator,
+            "value_low": item.value_low,
+            "value_high": item.value_high,
+            "value": item.value,
+            "unit": item.unit,
+            "value_text": decoded.text[value_start:value_end],
+            "quote": decoded.text[quote_start:quote_end],
+            "quote_start": quote_start,
+            "quote_end": quote_end,
+            "value_start": value_start,
+            "value_end": value_end,
             "extractor_version": EXTRACTOR_VERSION,
         }
 
     for f in facts:
-        row = {"observation_id": row_id(decoded.sha256, f.key), "indicator": f.indicator, "rule": f.rule,
-               "basis": f.basis}
+        row = {
+            "observation_id": row_id(decoded.sha256, f.key),
+            "indicator": f.indicator,
+            "rule": f.rule,
+            "basis": f.basis,
+        }
         result.observations.append(row | located(f, f.key))
     for q in quantities:
         row = {"quantity_id": row_id(decoded.sha256, ("quantity",) + q.key), "subject": q.subject}
@@ -172,6 +191,7 @@ def process_all(paths: list[Path], entries: dict[str, SourceEntry]) -> list[Docu
 @dataclass
 class RunSummary:
     """What a run did, for its last log line and the command's output."""
+
     documents_read: int
     unchanged: int
     failed: dict[str, str]
@@ -185,20 +205,34 @@ class RunSummary:
     def of(cls, results: list[DocumentResult], unchanged: int, outcome, seconds: float) -> RunSummary:
         ok = [r for r in results if r.document is not None]
         report = getattr(outcome, "report", None)
-        validation = ("not needed (nothing changed)" if report is None else
-                      f"passed ({report.checks_run} checks, {len(report.warnings)} warnings)")
+        validation = (
+            "not needed (nothing changed)"
+            if report is None
+            else f"passed ({report.checks_run} checks, {len(report.warnings)} warnings)"
+        )
         flagged = getattr(report, "flagged", None) or {}
         if flagged.get("rows"):
             by_check = ", ".join(f"{check} {n}" for check, n in flagged["by_check"].items())
-            validation += (f"; {flagged['rows']} observations flagged ({by_check}), "
-                           "published apart in flagged_observations")
+            validation += (
+                f"; {flagged['rows']} observations flagged ({by_check}), published apart in flagged_observations"
+            )
         counts = outcome.row_counts
-        return cls(len(ok), unchanged, {r.file: r.error for r in results if r.error},
-                   counts.get("observations", 0), counts.get("quantities", 0), validation, outcome.version, seconds)
+        return cls(
+            len(ok),
+            unchanged,
+            {r.file: r.error for r in results if r.error},
+            counts.get("observations", 0),
+            counts.get("quantities", 0),
+            validation,
+            outcome.version,
+            seconds,
+        )
 
     def __str__(self) -> str:
         failed = "; ".join(f"{k} ({v})" for k, v in self.failed.items()) or "none"
         published = f"published {self.version}" if self.version else "nothing published (no change)"
-        return (f"run summary: {self.documents_read} documents read ({self.unchanged} unchanged, from cache), "
-                f"{len(self.failed)} failed: {failed}; {self.observations} observations, {self.quantities} "
-                f"quantities; validation {self.validation}; {published}; {self.seconds:.1f} s")
+        return (
+            f"run summary: {self.documents_read} documents read ({self.unchanged} unchanged, from cache), "
+            f"{len(self.failed)} failed: {failed}; {self.observations} observations, {self.quantities} "
+            f"quantities; validation {self.validation}; {published}; {self.seconds:.1f} s"
+        )

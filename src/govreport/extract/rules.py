@@ -11,6 +11,7 @@ Value first: every number in a sentence looks back for what it is about.
 Then the statement is coded: measure (level, growth, change), kind (target or
 actual) and period, from the words around it and the document's frames.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,10 @@ LIST_SEPARATOR = re.compile(r"\s*[、和及与]\s*")
 LIST_SPLIT = re.compile(r"[、和及与]")
 PRIMARY_LIST_SPLIT = re.compile(r"、")
 FROM_BEFORE = re.compile(r"(?:从|由)(?:(?P<year>(?:19|20)\d\d)年(?:的|底|末)?)?$")
-FROM_TO_MIDDLE = re.compile(r"(?:增加|提高|提升|增长|上升|扩大|下降|降低|减少|缩小|回落|降|升|增)?(?:到|至)"
-                            r"(?:(?P<year>(?:19|20)\d\d)年(?:的|底|末)?)?")
+FROM_TO_MIDDLE = re.compile(
+    r"(?:增加|提高|提升|增长|上升|扩大|下降|降低|减少|缩小|回落|降|升|增)?(?:到|至)"
+    r"(?:(?P<year>(?:19|20)\d\d)年(?:的|底|末)?)?"
+)
 CHANGE_WORDS = re.compile("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN))
 PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
 # In a review, a target is named as such ("年初确定的预期目标"); in a plan, an outcome is marked as one.
@@ -100,6 +103,7 @@ class Statement:
     """What a codelist observation and a long-tail quantity both state: a value, what it measures, for which
     period, and where it stands in the normalized text. Statements are not changed once made; they are not
     frozen dataclasses only because those take four times as long to build (one per number of a report)."""
+
     measure: str
     kind: str
     period: str
@@ -117,25 +121,34 @@ class Statement:
 @dataclass(slots=True, kw_only=True)
 class Fact(Statement):
     """A statement of a codelist indicator."""
+
     indicator: str
     rule: str
     basis: str = "annual"  # annual, average (年均) or cumulative (累计) over the period
 
     @property
     def key(self) -> tuple:
-        return (self.indicator, self.measure, self.kind, self.period, self.comparator,
-                self.value_low, self.value_high)
+        return (self.indicator, self.measure, self.kind, self.period, self.comparator, self.value_low, self.value_high)
 
 
 @dataclass(slots=True, kw_only=True)
 class Quantity(Statement):
     """A number with a unit that is not a codelist observation: the long tail."""
+
     subject: str
 
     @property
     def key(self) -> tuple:
-        return (self.subject, self.measure, self.kind, self.period, self.comparator, self.value_low,
-                self.value_high, self.unit)
+        return (
+            self.subject,
+            self.measure,
+            self.kind,
+            self.period,
+            self.comparator,
+            self.value_low,
+            self.value_high,
+            self.unit,
+        )
 
 
 # Mentions and attachments are named tuples, like numbers.Value: one or more per number, so cheap to build.
@@ -165,13 +178,13 @@ class Extractor:
         out: list[Mention] = []
         for m in self.mentions_re.finditer(text, s, e):
             code = self.name_to_code[m.group(0)]
-            before = text[max(s, m.start() - 12):m.start()]
+            before = text[max(s, m.start() - 12) : m.start()]
             lo = max(s, m.start() - 40)
             wide_start = _after_last(text, ",;:", lo, m.start())
-            clause_before = text[max(wide_start, text.rfind("、", lo, m.start()) + 1):m.start()]  # also cut at 、
+            clause_before = text[max(wide_start, text.rfind("、", lo, m.start()) + 1) : m.start()]  # also cut at 、
             if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
                 continue
-            wide_clause = text[wide_start:m.start()]
+            wide_clause = text[wide_start : m.start()]
             if lx.PARTIAL_SCOPE.search(clause_before) or lx.PARTIAL_SCOPE.search(wide_clause):
                 continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
             exclude = lx.EXCLUDE_BEFORE.get(code)
@@ -212,14 +225,15 @@ class Extractor:
                 prev = done[id(v)]
                 continue
             before = _last_before(mentions, starts, v.start)
-            att = self._direct(text, v, before, values[i - 1] if i else None) or \
-                self._head_noun(text, v, by_start.get(v.end), s)
+            att = self._direct(text, v, before, values[i - 1] if i else None) or self._head_noun(
+                text, v, by_start.get(v.end), s
+            )
             if att is None and prev is not None:
                 att = self._follow_on(text, v, prev)
             if att is not None:
                 done[id(v)] = att
                 prev = att
-            elif prev is not None and not self._is_gap(text[prev.value.end:v.start]):
+            elif prev is not None and not self._is_gap(text[prev.value.end : v.start]):
                 prev = None  # a number about something else breaks the chain
         return sorted(done.values(), key=lambda a: a.value.start), all_values
 
@@ -235,9 +249,9 @@ class Extractor:
                 continue
             start = FROM_BEFORE.search(text, max(s, first.start - 12), first.start)
             m = _last_before(mentions, starts, start.start()) if start else None
-            if start is None or m is None or not self._is_gap(text[m.end:start.start()]):
+            if start is None or m is None or not self._is_gap(text[m.end : start.start()]):
                 continue
-            verb = text[first.end:middle.start("year") if middle.group("year") else second.start]
+            verb = text[first.end : middle.start("year") if middle.group("year") else second.start]
             done[id(second)] = Attachment(second, m, m.code, verb, "from_to", period=middle.group("year"))
             if start.group("year"):
                 done[id(first)] = Attachment(first, m, m.code, "", "from_to", period=start.group("year"))
@@ -250,7 +264,7 @@ class Extractor:
             return None
         if previous is not None and m.end <= previous.start:
             return None  # another number stands between: see _follow_on
-        gap = text[m.end:v.start]
+        gap = text[m.end : v.start]
         if self._is_gap(gap):
             return Attachment(v, m, m.code, gap, "direct")
         return None
@@ -260,16 +274,16 @@ class Extractor:
         if noun is None:
             return None
         clause_start = _after_last(text, ",;:", max(s, v.start - LOOKBACK), v.start)
-        return Attachment(v, noun, noun.code, text[clause_start:v.start], "head_noun")
+        return Attachment(v, noun, noun.code, text[clause_start : v.start], "head_noun")
 
     def _follow_on(self, text, v: Value, prev: Attachment) -> Attachment | None:
-        between = CONNECTOR.sub("", text[prev.value.end:v.start])
-        if text[prev.value.end:v.start][:1] not in (",", "、"):
+        between = CONNECTOR.sub("", text[prev.value.end : v.start])
+        if text[prev.value.end : v.start][:1] not in (",", "、"):
             return None
         for name, other in lx.ELLIPTIC_NAMES.get(prev.code, ()):
             m = name.match(between)
-            if m and self._is_gap(between[m.end():]):
-                return Attachment(v, prev.mention, other, between[m.end():], "elliptic")
+            if m and self._is_gap(between[m.end() :]):
+                return Attachment(v, prev.mention, other, between[m.end() :], "elliptic")
         if between and self._is_gap(between) and _measure_words(between) and prev.code in self.codelist:
             return Attachment(v, prev.mention, prev.code, between, "chain")
         return None
@@ -291,10 +305,11 @@ class Extractor:
                     done[id(att.value)] = att
             i += len(group)
 
-    def _resolve_enumeration(self, text, s, group: list[Value], mentions: list[Mention],
-                             starts: list[int]) -> list[Attachment]:
+    def _resolve_enumeration(
+        self, text, s, group: list[Value], mentions: list[Mention], starts: list[int]
+    ) -> list[Attachment]:
         clause_start = _after_last(text, ",;:", max(s, group[0].start - LOOKBACK), group[0].start)
-        head = text[clause_start:group[0].start]
+        head = text[clause_start : group[0].start]
         # Split off the verb phrase: the longest filler run at the end of the head.
         cut = _filler_tail_start(head)
         subjects, gap = head[:cut], head[cut:]
@@ -304,7 +319,7 @@ class Extractor:
             last = _last_before(mentions, starts, clause_start)
             if last is None or mentions.index(last) + 1 < len(group):
                 return []
-            named = mentions[mentions.index(last) + 1 - len(group):mentions.index(last) + 1]
+            named = mentions[mentions.index(last) + 1 - len(group) : mentions.index(last) + 1]
             return [Attachment(v, m, m.code, gap, "enumeration") for v, m in zip(group, named, strict=True)]
         codes = self._codes_of_subjects(subjects, len(group))
         if codes is None:
@@ -318,8 +333,10 @@ class Extractor:
         subjects = REGION_WORDS.sub("", subjects)
         for word, (first, second) in lx.PAIRS.items():
             if n == 2 and word in subjects and not LIST_SPLIT.search(subjects):
-                codes = [self.name_to_code.get(subjects.replace(word, first, 1)),
-                         self.name_to_code.get(subjects.replace(word, second, 1))]
+                codes = [
+                    self.name_to_code.get(subjects.replace(word, first, 1)),
+                    self.name_to_code.get(subjects.replace(word, second, 1)),
+                ]
                 return codes if all(codes) else None
         # Split on 、 first: "金融业、软件和信息服务业增加值" lists two subjects, the second with a 和 inside.
         for splitter in (PRIMARY_LIST_SPLIT, LIST_SPLIT):
@@ -333,6 +350,7 @@ class Extractor:
     def _resolve_items(self, items: list[str]) -> list[str | None]:
         """Codes for listed names, sharing a head or a tail: 万元GDP建设用地、水耗; 公办园、普惠园在园儿童占比.
         A name that is no codelist indicator gets None."""
+
         def code(name):
             return self.name_to_code.get(name)
 
@@ -340,11 +358,14 @@ class Extractor:
         for item in items:
             c = code(item)
             if c is None:
-                c = next((code(items[0][:k] + item) for k in range(len(items[0]) - 1, 0, -1)
-                          if code(items[0][:k] + item)), None)
+                c = next(
+                    (code(items[0][:k] + item) for k in range(len(items[0]) - 1, 0, -1) if code(items[0][:k] + item)),
+                    None,
+                )
             if c is None:
-                c = next((code(item + items[-1][k:]) for k in range(1, len(items[-1]))
-                          if code(item + items[-1][k:])), None)
+                c = next(
+                    (code(item + items[-1][k:]) for k in range(1, len(items[-1])) if code(item + items[-1][k:])), None
+                )
             codes.append(c)
         return codes
 
@@ -369,8 +390,11 @@ def _to_float(x: Decimal | None) -> float | None:
 
 def _fall(low, high, comparator: str):
     """A fall is negative growth; the bounds swap so that value_low <= value_high still holds."""
-    return ((-high if high is not None else None), (-low if low is not None else None),
-            {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt"}.get(comparator, comparator))
+    return (
+        (-high if high is not None else None),
+        (-low if low is not None else None),
+        {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt"}.get(comparator, comparator),
+    )
 
 
 def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | None, float | None] | None:
@@ -403,7 +427,7 @@ def _month(s: str) -> int:
 
 def _interim(text: str, pos: int) -> re.Match | None:
     """An interim period at pos, if it names a real one: 7-1月 or 13月 is not a period."""
-    m = lx.INTERIM_PERIOD.match(text[pos:pos + 14].lstrip("“ "))
+    m = lx.INTERIM_PERIOD.match(text[pos : pos + 14].lstrip("“ "))
     if not m or not m.group(0).strip("年今"):
         return None
     if m.group("m1") and not 1 <= _month(m.group("m1")) < _month(m.group("m2")) <= 12:
@@ -481,7 +505,7 @@ class DocumentExtraction:
         names as a topic ("2025年,"): where each ends, and the year."""
         if self._context_of[0] != s:
             end = SENTENCE_END.search(self.text, s)
-            sentence = self.text[s:end.start() if end else len(self.text)]
+            sentence = self.text[s : end.start() if end else len(self.text)]
             found = list(TOPIC_YEAR.finditer(sentence))
             years = ([s + m.end() for m in found], [int(m.group(1)) for m in found])
             self._context_of = (s, (self.interim_at(s), years))
@@ -493,14 +517,14 @@ class DocumentExtraction:
             return "actual", att.period, "annual"
         text, v = self.text, att.value
         head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
-        sentence_head = text[head_start:v.start]
-        clause = text[_after_last(text, ",;:", head_start, v.start):v.start]
+        sentence_head = text[head_start : v.start]
+        clause = text[_after_last(text, ",;:", head_start, v.start) : v.start]
         frame: Frame = self.frames.at(v.start)
         interim, years = self._sentence_context(s)
         i = bisect_right(years[0], v.start)
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, clause, frame, interim, topic_year)
-        basis = _basis(text[max(head_start, att.mention.start - 4):v.start])
+        basis = _basis(text[max(head_start, att.mention.start - 4) : v.start])
         by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" else None
         if by_year:
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
@@ -557,8 +581,11 @@ class DocumentExtraction:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
             # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
-            breaks = [v.end for v in values
-                      if not _is_latin(self.text[v.end:v.end + 1]) and not _is_latin(self.text[v.start - 1:v.start])]
+            breaks = [
+                v.end
+                for v in values
+                if not _is_latin(self.text[v.end : v.end + 1]) and not _is_latin(self.text[v.start - 1 : v.start])
+            ]
             for v in values:
                 if v.dimension is not None and v.start not in used:
                     q = self._quantity(s, e, v, breaks)
@@ -579,9 +606,23 @@ class DocumentExtraction:
             return None
         kind, period, basis = self.code_kind_period(s, att, measure)
         value = _plotted(low, high)
-        return Fact(indicator=att.code, measure=measure, kind=kind, period=period, comparator=comparator,
-                    value_low=low, value_high=high, value=value, unit=unit, value_start=att.value.start,
-                    value_end=att.value.end, quote_start=s, quote_end=e, rule=att.rule, basis=basis)
+        return Fact(
+            indicator=att.code,
+            measure=measure,
+            kind=kind,
+            period=period,
+            comparator=comparator,
+            value_low=low,
+            value_high=high,
+            value=value,
+            unit=unit,
+            value_start=att.value.start,
+            value_end=att.value.end,
+            quote_start=s,
+            quote_end=e,
+            rule=att.rule,
+            basis=basis,
+        )
 
     def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
         """Someone else's figure ("专家预计…增长6%"), a figure of the year so far ("今年以来…"), a number qualifying
@@ -593,28 +634,28 @@ class DocumentExtraction:
             return True  # an expert's or an institution's figure quoted in a news article
         if lx.YEAR_TO_DATE.search(text, sentence_start, v.start):
             return True  # the year so far ("今年以来"): a period without an end
-        after = text[v.end:min(e, v.end + 6)]
+        after = text[v.end : min(e, v.end + 6)]
         if lx.ATTRIBUTIVE_AFTER.search(after) or lx.MILESTONE_AFTER.search(after):
             return True
         if measure == "level" and unit.startswith(("CNY", "USD")) and self.frames.at(v.start).section == "review_span":
-            return lx.MILESTONE_BEFORE.search(text[max(0, v.start - 8):v.start] + v.text[:2]) is not None
+            return lx.MILESTONE_BEFORE.search(text[max(0, v.start - 8) : v.start] + v.text[:2]) is not None
         return False
 
     def _quantity(self, s: int, e: int, v: Value, breaks: list[int]) -> Quantity | None:
         text = self.text
-        if text[max(s, v.start - 1):v.start] == "第" or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
+        if text[max(s, v.start - 1) : v.start] == "第" or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
             return None  # ordinals (第一名) and names or slogans (惠企十条, 三个明确)
         # The subject starts after the last punctuation or number: web pages lose punctuation.
         lo = max(s, v.start - LOOKBACK)
         i = bisect_right(breaks, v.start)
         clause_start = max(_after_last(text, ",;:、。!?", lo, v.start), breaks[i - 1] if i else lo)
-        subject = _trim_subject(text[clause_start:v.start])
+        subject = _trim_subject(text[clause_start : v.start])
         after = QUANTITY_NOUN_AFTER.match(text, v.end, e)
         if after and (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)):
             subject = _trim_subject(after.group(0))  # 新建5所高科技预制学校: the noun follows the classifier
         if not subject:
             return None
-        gap = text[max(clause_start, v.start - 6):v.start]
+        gap = text[max(clause_start, v.start - 6) : v.start]
         direction = _measure_words(gap)
         low, high, comparator = v.low, v.high, v.comparator
         unit, factor = _quantity_unit(v)
@@ -631,9 +672,21 @@ class DocumentExtraction:
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
         kind, period, _ = self.code_kind_period(s, att, measure)
         low_f, high_f = _to_float(low), _to_float(high)
-        return Quantity(subject=subject, measure=measure, kind=kind, period=period, comparator=comparator,
-                        value_low=low_f, value_high=high_f, value=_plotted(low_f, high_f), unit=unit,
-                        value_start=v.start, value_end=v.end, quote_start=s, quote_end=e)
+        return Quantity(
+            subject=subject,
+            measure=measure,
+            kind=kind,
+            period=period,
+            comparator=comparator,
+            value_low=low_f,
+            value_high=high_f,
+            value=_plotted(low_f, high_f),
+            unit=unit,
+            value_start=v.start,
+            value_end=v.end,
+            quote_start=s,
+            quote_end=e,
+        )
 
 
 SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
@@ -653,8 +706,8 @@ def _trim_subject(phrase: str) -> str:
     phrase = phrase.strip(SUBJECT_QUOTES)
     phrase = REGION_WORDS.sub("", phrase)
     head = LEADING_FILLERS.match(phrase)
-    phrase = phrase[head.end():] if head else phrase
-    phrase = phrase[:_filler_tail_start(phrase)]
+    phrase = phrase[head.end() :] if head else phrase
+    phrase = phrase[: _filler_tail_start(phrase)]
     return phrase[-20:].strip()
 
 
@@ -672,6 +725,7 @@ def extract_facts(doc: NormalizedText, report_year: int, extractor: Extractor | 
     return DocumentExtraction(doc, report_year, extractor).facts()
 
 
-def extract_all(doc: NormalizedText, report_year: int,
-                extractor: Extractor | None = None) -> tuple[list[Fact], list[Quantity]]:
+def extract_all(
+    doc: NormalizedText, report_year: int, extractor: Extractor | None = None
+) -> tuple[list[Fact], list[Quantity]]:
     return DocumentExtraction(doc, report_year, extractor).run()

@@ -6,6 +6,7 @@ Extraction results are cached by content (govreport.extract.cache), so a daily r
 re-extracts only new or changed reports. With a Dask scheduler address or a
 worker count, batches run on a Dask cluster; by default they run in-process.
 """
+
 from __future__ import annotations
 
 import time
@@ -37,8 +38,9 @@ def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, li
     for url, entry in to_fetch:
         # Redirects stay on the url's host unless the entry names others (redirect_hosts).
         try:
-            result = fetch_to_raw(url, entry.file, Path(raw_dir), state_dir=Path(state_dir),
-                                  allowed_hosts=entry.redirect_hosts)
+            result = fetch_to_raw(
+                url, entry.file, Path(raw_dir), state_dir=Path(state_dir), allowed_hosts=entry.redirect_hosts
+            )
         except ValueError as err:  # a file name the fetcher may not write (hidden, or YAML)
             fetch_problems.append(f"{entry.file}: {err}")
             continue
@@ -63,15 +65,20 @@ def extract_batch(files: list[str], entries: dict, state_dir: str) -> tuple[list
 
 
 @task(retries=1, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
-def publish_release(results: list[DocumentResult], extracted: list[dict], out_dir: str, raw_dir: str,
-                    state_dir: str, inputs: str) -> PublishOutcome:
-    return publish_to(results, out_dir, Path(raw_dir), Path(state_dir), lock_wait=0, extracted=extracted,
-                      inputs=inputs)
+def publish_release(
+    results: list[DocumentResult], extracted: list[dict], out_dir: str, raw_dir: str, state_dir: str, inputs: str
+) -> PublishOutcome:
+    return publish_to(results, out_dir, Path(raw_dir), Path(state_dir), lock_wait=0, extracted=extracted, inputs=inputs)
 
 
 @flow(name="govreport-publish", log_prints=True)
-def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: str = "state",
-                 batch_size: int = 250, parallel: bool = False) -> PublishOutcome:
+def publish_flow(
+    raw_dir: str = "raw",
+    out_dir: str = "published",
+    state_dir: str = "state",
+    batch_size: int = 250,
+    parallel: bool = False,
+) -> PublishOutcome:
     """parallel: submit every batch at once (on a Dask cluster). In-process, batches run one after another:
     extraction is CPU-bound, so threads would gain nothing and hold every batch's rows in memory at once."""
     log = get_run_logger()
@@ -90,15 +97,23 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
     if latest is not None and inputs in known_inputs(state_dir, latest):
         # Same raw files, manifest and code as the latest release: its content cannot differ.
         outcome = PublishOutcome(None, None, latest["version"], latest["govreport"]["row_counts"])
-        outcome.summary = RunSummary(len(files), len(files), {}, outcome.row_counts.get("observations", 0),
-                                     outcome.row_counts.get("quantities", 0), "not needed (nothing changed)",
-                                     None, time.monotonic() - started)
+        outcome.summary = RunSummary(
+            len(files),
+            len(files),
+            {},
+            outcome.row_counts.get("observations", 0),
+            outcome.row_counts.get("quantities", 0),
+            "not needed (nothing changed)",
+            None,
+            time.monotonic() - started,
+        )
         log.info("%s", outcome.summary)
         return outcome
-    batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
+    batches = [files[i : i + batch_size] for i in range(0, len(files), batch_size)]
 
     def entries_of(batch: list[str]) -> dict:  # a task's inputs stay small: only its own manifest entries
         return {name: entries[name] for name in (Path(f).name for f in batch) if name in entries}
+
     futures: list = []  # in the order of the files
 
     def finished():
@@ -127,8 +142,7 @@ def publish_flow(raw_dir: str = "raw", out_dir: str = "published", state_dir: st
             log.warning(w)
         if r.error:
             log.error("skipped: %s", r.error)
-    outcome = publish_release(results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir,
-                              inputs)
+    outcome = publish_release(results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir, inputs)
     remember_inputs(state_dir, inputs, outcome.version or outcome.previous)
     summary = RunSummary.of(results, cached, outcome, time.monotonic() - started)
     log.info("%s", summary)
@@ -144,8 +158,9 @@ def task_runner(workers: int | None = None, scheduler: str | None = None):
 
     if scheduler:
         return DaskTaskRunner(address=scheduler)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None})
+    return DaskTaskRunner(
+        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    )
 
 
 def run(workers: int | None = None, scheduler: str | None = None, **parameters) -> PublishOutcome:
@@ -153,4 +168,3 @@ def run(workers: int | None = None, scheduler: str | None = None, **parameters) 
     if runner is None:
         return publish_flow(**parameters)
     return publish_flow.with_options(task_runner=runner)(parallel=True, **parameters)
-

@@ -13,6 +13,7 @@ local server on 127.0.0.1 for as long as it serves (port 4200, or PREFECT_SERVER
 if free; with its UI), and stops it afterwards. For a server with a work pool and workers,
 deploy prefect.yaml instead (see the README).
 """
+
 from __future__ import annotations
 
 import signal
@@ -77,21 +78,29 @@ def local_server():
     api_url = f"http://{SERVER_HOST}:{port}/api"
     # Its own session: a Ctrl-C meant for `serve` must not stop the server before serve has paused its
     # schedule; serve stops it afterwards.
-    process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", SERVER_HOST,
-                                "--port", str(port)], stdout=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", SERVER_HOST, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+    )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not _healthy(api_url):
             if process.poll() is not None:
-                raise RuntimeError(f"the local Prefect server exited with code {process.returncode} "
-                                   f"before answering at {api_url}")
+                raise RuntimeError(
+                    f"the local Prefect server exited with code {process.returncode} before answering at {api_url}"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the local Prefect server did not answer at {api_url} "
-                                   f"within {SERVER_START_TIMEOUT:.0f} s")
+                raise RuntimeError(
+                    f"the local Prefect server did not answer at {api_url} within {SERVER_START_TIMEOUT:.0f} s"
+                )
             time.sleep(0.5)
-        print(f"Started a local Prefect server at {api_url} (pid {process.pid}); "
-              f"UI at http://{SERVER_HOST}:{port}. It stops when this command does.", flush=True)
+        print(
+            f"Started a local Prefect server at {api_url} (pid {process.pid}); "
+            f"UI at http://{SERVER_HOST}:{port}. It stops when this command does.",
+            flush=True,
+        )
         yield api_url
     finally:
         process.terminate()
@@ -116,9 +125,15 @@ def _pause(name: str) -> None:
         print(f"could not pause {name}: {error}", file=sys.stderr)
 
 
-def serve(cron: str = "0 6 * * *", timezone: str = "Asia/Shanghai", raw_dir: str = "raw",
-          out_dir: str = "published", state_dir: str = "state") -> None:
+def serve(
+    cron: str = "0 6 * * *",
+    timezone: str = "Asia/Shanghai",
+    raw_dir: str = "raw",
+    out_dir: str = "published",
+    state_dir: str = "state",
+) -> None:
     """Register the daily-publish deployment with its schedule and run due runs until stopped."""
+
     def run() -> None:
         try:
             publish_flow.serve(
@@ -126,7 +141,7 @@ def serve(cron: str = "0 6 * * *", timezone: str = "Asia/Shanghai", raw_dir: str
                 schedules=[Cron(cron, timezone=timezone)],
                 parameters={"raw_dir": str(raw_dir), "out_dir": str(out_dir), "state_dir": str(state_dir)},
                 description="Every day, pick up new or changed reports in raw/ and publish a release "
-                            "if the data changed.",
+                "if the data changed.",
                 # The runs it starts import the flow by module name (govreport.flows.publish.publish_flow),
                 # not by a file path relative to this process's folder: served from any folder.
                 entrypoint_type=EntrypointType.MODULE_PATH,

@@ -1,4 +1,5 @@
 """published/catalog.json: every package and version the release folders on disk hold."""
+
 from __future__ import annotations
 
 import json
@@ -23,12 +24,17 @@ def catalog_of(out_dir: Path) -> dict:
             if not VERSION_NAME.match(release.name) or is_pointer(release) or not descriptor_path.exists():
                 continue
             d = json.loads(descriptor_path.read_text(encoding="utf-8"))
-            versions.append({"version": d["version"], "created": d["created"],
-                             "path": f"{package_dir.name}/{release.name}/",
-                             "row_counts": d["govreport"]["row_counts"],
-                             "content_sha256": d["govreport"]["content_sha256"],
-                             "reason": d["govreport"].get("version_reason"),
-                             "resources": {r["name"]: r["hash"] for r in d["resources"]}})
+            versions.append(
+                {
+                    "version": d["version"],
+                    "created": d["created"],
+                    "path": f"{package_dir.name}/{release.name}/",
+                    "row_counts": d["govreport"]["row_counts"],
+                    "content_sha256": d["govreport"]["content_sha256"],
+                    "reason": d["govreport"].get("version_reason"),
+                    "resources": {r["name"]: r["hash"] for r in d["resources"]},
+                }
+            )
         versions.sort(key=lambda v: parse_version(v["version"]), reverse=True)
         if versions:
             packages.append({"name": package_dir.name, "latest": versions[0]["version"], "versions": versions})

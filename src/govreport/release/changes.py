@@ -4,6 +4,7 @@ with why.
 Rows are matched by their natural keys (contract), not by ids that hash content,
 so a corrected number shows as a change of value, not as one row out and one in.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,10 @@ def release_tables(release_dir: Path) -> dict[str, pa.Table]:
     """Every table a release holds (data/*.parquet), also those today's contract no longer has."""
     import pyarrow.parquet as pq
 
-    return {p.name.removesuffix(".parquet"): pq.read_table(p)
-            for p in sorted((Path(release_dir) / "data").glob("*.parquet"))}
+    return {
+        p.name.removesuffix(".parquet"): pq.read_table(p)
+        for p in sorted((Path(release_dir) / "data").glob("*.parquet"))
+    }
 
 
 def diff_releases(old_dir: Path, new_dir: Path) -> dict:
@@ -50,6 +53,7 @@ def diff_releases(old_dir: Path, new_dir: Path) -> dict:
 
 def schema_changes(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict:
     """Tables and fields (table.field) added and removed, and fields whose type changed."""
+
     def fields(tables):
         return {f"{t}.{f.name}": str(f.type) for t, data in tables.items() for f in data.schema}
 
@@ -57,9 +61,11 @@ def schema_changes(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict:
     return {
         "tables": {"added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys())},
         # Fields of a table added or removed whole are told by the table.
-        "fields": {"added": sorted(f for f in after.keys() - before.keys() if f.split(".")[0] in old),
-                   "removed": sorted(f for f in before.keys() - after.keys() if f.split(".")[0] in new),
-                   "retyped": sorted(f for f in after.keys() & before.keys() if after[f] != before[f])},
+        "fields": {
+            "added": sorted(f for f in after.keys() - before.keys() if f.split(".")[0] in old),
+            "removed": sorted(f for f in before.keys() - after.keys() if f.split(".")[0] in new),
+            "retyped": sorted(f for f in after.keys() & before.keys() if after[f] != before[f]),
+        },
     }
 
 
@@ -79,24 +85,36 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
     def entry(key, row):
         return {**dict(zip(OBSERVATIONS.natural_key, key, strict=True)), **{c: row[c] for c in VALUE_COLUMNS}}
 
-    added = [entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, r)}
-             for k, r in sorted(obs_new.items(), key=str) if k not in obs_old]
-    removed = [entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), r, None)}
-               for k, r in sorted(obs_old.items(), key=str) if k not in obs_new]
+    added = [
+        entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, r)}
+        for k, r in sorted(obs_new.items(), key=str)
+        if k not in obs_old
+    ]
+    removed = [
+        entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), r, None)}
+        for k, r in sorted(obs_old.items(), key=str)
+        if k not in obs_new
+    ]
     changed = []
     for k in sorted(set(obs_old) & set(obs_new), key=str):
         a, b = obs_old[k], obs_new[k]
         if any(a[c] != b[c] for c in VALUE_COLUMNS):
-            changed.append({**dict(zip(OBSERVATIONS.natural_key, k, strict=True)),
-                            "old": {c: a[c] for c in VALUE_COLUMNS}, "new": {c: b[c] for c in VALUE_COLUMNS},
-                            "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b)})
+            changed.append(
+                {
+                    **dict(zip(OBSERVATIONS.natural_key, k, strict=True)),
+                    "old": {c: a[c] for c in VALUE_COLUMNS},
+                    "new": {c: b[c] for c in VALUE_COLUMNS},
+                    "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b),
+                }
+            )
     return {
         **(schema_changes(old, new) if not first else {}),
         "documents": {
             "added": sorted(k[0] for k in docs_new if k not in docs_old),
             "removed": sorted(k[0] for k in docs_old if k not in docs_new),
-            "changed": sorted(k[0] for k in docs_new if k in docs_old
-                              and docs_old[k]["document_id"] != docs_new[k]["document_id"]),
+            "changed": sorted(
+                k[0] for k in docs_new if k in docs_old and docs_old[k]["document_id"] != docs_new[k]["document_id"]
+            ),
         },
         "observations": {"added": added, "removed": removed, "changed": changed},
         "row_counts": {name: t.num_rows for name, t in new.items()},
@@ -111,12 +129,17 @@ def _fmt(row: dict) -> str:
 
 
 def schema_lines(changes: dict) -> list[str]:
-    """"- Tables: added `x`." and "- Fields: ..." lines, for what changed in the tables' layout."""
+    """ "- Tables: added `x`." and "- Fields: ..." lines, for what changed in the tables' layout."""
     lines = []
-    for title, key, kinds in (("Tables", "tables", ("added", "removed")),
-                              ("Fields", "fields", ("added", "removed", "retyped"))):
-        parts = [f"{kind} " + ", ".join(f"`{n}`" for n in changes.get(key, {}).get(kind, []))
-                 for kind in kinds if changes.get(key, {}).get(kind)]
+    for title, key, kinds in (
+        ("Tables", "tables", ("added", "removed")),
+        ("Fields", "fields", ("added", "removed", "retyped")),
+    ):
+        parts = [
+            f"{kind} " + ", ".join(f"`{n}`" for n in changes.get(key, {}).get(kind, []))
+            for kind in kinds
+            if changes.get(key, {}).get(kind)
+        ]
         if parts:
             lines.append(f"- {title}: {'; '.join(parts)}.")
     return lines
@@ -124,13 +147,19 @@ def schema_lines(changes: dict) -> list[str]:
 
 def changelog_entry(changes: dict, version: str, previous: str | None, created: str, reason: str) -> str:
     d, o = changes["documents"], changes["observations"]
-    lines = [f"## {version} ({created[:10]})", "",
-             f"{'First release' if previous is None else f'Since {previous}'}: {reason}.", ""]
+    lines = [
+        f"## {version} ({created[:10]})",
+        "",
+        f"{'First release' if previous is None else f'Since {previous}'}: {reason}.",
+        "",
+    ]
     counts = ", ".join(f"{n} {t}" for t, n in changes["row_counts"].items())
-    lines += [f"- Rows: {counts}.",
-              *schema_lines(changes),
-              f"- Documents: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed.",
-              f"- Observations: {len(o['added'])} added, {len(o['removed'])} removed, {len(o['changed'])} changed."]
+    lines += [
+        f"- Rows: {counts}.",
+        *schema_lines(changes),
+        f"- Documents: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed.",
+        f"- Observations: {len(o['added'])} added, {len(o['removed'])} removed, {len(o['changed'])} changed.",
+    ]
     if previous is not None:
         for name in d["added"]:
             lines.append(f"  - document added: `{name}`")
@@ -139,16 +168,21 @@ def changelog_entry(changes: dict, version: str, previous: str | None, created: 
         for name in d["changed"]:
             lines.append(f"  - document changed: `{name}`")
         for c in o["changed"][:50]:
-            lines.append(f"  - `{c['source_file']}` {c['indicator']} {c['measure']} {c['kind']} {c['period']}: "
-                         f"{_fmt(c['old'])} → {_fmt(c['new'])} ({c['reason']})")
+            lines.append(
+                f"  - `{c['source_file']}` {c['indicator']} {c['measure']} {c['kind']} {c['period']}: "
+                f"{_fmt(c['old'])} → {_fmt(c['new'])} ({c['reason']})"
+            )
         for c in o["removed"][:50]:
-            lines.append(f"  - removed `{c['source_file']}` {c['indicator']} {c['measure']} {c['kind']} "
-                         f"{c['period']}: {_fmt(c)} ({c['reason']})")
+            lines.append(
+                f"  - removed `{c['source_file']}` {c['indicator']} {c['measure']} {c['kind']} "
+                f"{c['period']}: {_fmt(c)} ({c['reason']})"
+            )
     return "\n".join(lines) + "\n"
 
 
-def changelog(changes: dict, version: str, previous: str | None, created: str, reason: str,
-              previous_changelog: str | None) -> str:
+def changelog(
+    changes: dict, version: str, previous: str | None, created: str, reason: str, previous_changelog: str | None
+) -> str:
     """This release's entry on top of the previous release's changelog."""
     head = "# Changelog\n\n"
     older = previous_changelog.split("\n", 2)[2] if previous_changelog else ""
@@ -156,5 +190,6 @@ def changelog(changes: dict, version: str, previous: str | None, created: str, r
 
 
 def write(stage: Path, changes: dict) -> None:
-    (stage / "changes.json").write_text(json.dumps(changes, ensure_ascii=False, indent=1, default=str) + "\n",
-                                        encoding="utf-8")
+    (stage / "changes.json").write_text(
+        json.dumps(changes, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
+    )

@@ -4,6 +4,7 @@ A release is committed the way Delta Lake and Iceberg commit a table version: ev
 made durable first (each file and each folder fsynced), and one atomic operation, replacing the pointer
 `latest.json`, makes it the latest. `recover.py` puts a folder back in order after a crash at any step.
 """
+
 from __future__ import annotations
 
 import errno
@@ -100,8 +101,10 @@ def verify_release(release_dir: Path | str, read=None) -> list[str]:
         if data is None:
             problems.append(f"{where}/{rel} is missing")
         elif hashlib.sha256(data).hexdigest() != recorded.removeprefix("sha256:"):
-            problems.append(f"{where}/{rel} does not match its recorded sha256 "
-                            f"({recorded.removeprefix('sha256:')[:12]}…): the file was changed or damaged")
+            problems.append(
+                f"{where}/{rel} does not match its recorded sha256 "
+                f"({recorded.removeprefix('sha256:')[:12]}…): the file was changed or damaged"
+            )
         elif "bytes" in res and res["bytes"] != len(data):
             problems.append(f"{where}/{rel} has {len(data)} bytes, not the recorded {res['bytes']}")
     return problems
@@ -113,6 +116,8 @@ class ReleaseDamaged(Exception):
     def __init__(self, version: str, problems: list[str]):
         self.version, self.problems = version, problems
         shown = "\n".join(f"  {p}" for p in problems[:10]) + ("\n  …" if len(problems) > 10 else "")
-        super().__init__(f"release {version} does not match the hashes in its datapackage.json; nothing was "
-                         f"published (restore its files from a backup or the object store, then run again):\n"
-                         f"{shown}")
+        super().__init__(
+            f"release {version} does not match the hashes in its datapackage.json; nothing was "
+            f"published (restore its files from a backup or the object store, then run again):\n"
+            f"{shown}"
+        )

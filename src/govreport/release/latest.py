@@ -4,6 +4,7 @@ It is a relative symbolic link to the version folder, replaced in one rename, so
 reader sees the old release or the new one, never a mix. `latest.json` says the same
 for readers that cannot follow links (object stores, some web servers).
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Find a release from what a user types: its folder (relative or absolute), its version, or `latest`."""
+
 from __future__ import annotations
 
 import json

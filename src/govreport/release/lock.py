@@ -2,6 +2,7 @@
 
 Its own module, light to import: the no-change check takes it before anything heavy is loaded.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -29,8 +30,9 @@ def publish_lock(out_dir: Path, wait_seconds: float = 0) -> Iterator[None]:
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 fh.close()
-                raise PublishLocked(f"{out_dir}: another publish run holds {LOCK_NAME}; try again when it ends") \
-                    from None
+                raise PublishLocked(
+                    f"{out_dir}: another publish run holds {LOCK_NAME}; try again when it ends"
+                ) from None
             time.sleep(0.2)
     try:
         yield

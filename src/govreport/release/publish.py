@@ -9,6 +9,7 @@ A release folder is complete before it is visible: it is written under a
 hidden staging name and renamed into place; `latest.json` and the catalog are
 replaced only after that. A lock file keeps two publishers apart.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,8 +76,10 @@ class PublishBlocked(Exception):
         flagged = report.flagged
         if flagged.get("rows"):
             by_check = ", ".join(f"{check} {n}" for check, n in flagged["by_check"].items())
-            lines.append(f"  {flagged['rows']} observations flagged ({flagged['share']:.0%} of all; at most "
-                         f"{flagged['max_share']:.0%} may be): {by_check}; e.g. {flagged['examples'][0][:160]}")
+            lines.append(
+                f"  {flagged['rows']} observations flagged ({flagged['share']:.0%} of all; at most "
+                f"{flagged['max_share']:.0%} may be): {by_check}; e.g. {flagged['examples'][0][:160]}"
+            )
         lines.append(f"full report: {kept_at / 'validation' / 'report.json'} (the rejected release: {kept_at})")
         super().__init__("\n".join(lines))
 
@@ -98,10 +101,15 @@ class InputChanged(UserError):
 
     def __init__(self, paths: list[str]):
         self.paths = paths
-        more = f" (and {len(paths) - 1} more: {', '.join(paths[1:4])}{', …' if len(paths) > 4 else ''})" \
-            if len(paths) > 1 else ""
-        super().__init__(f"{paths[0]}: changed while this run was reading it{more}; its rows would not match "
-                         "the file, so nothing was published: run again once it is complete")
+        more = (
+            f" (and {len(paths) - 1} more: {', '.join(paths[1:4])}{', …' if len(paths) > 4 else ''})"
+            if len(paths) > 1
+            else ""
+        )
+        super().__init__(
+            f"{paths[0]}: changed while this run was reading it{more}; its rows would not match "
+            "the file, so nothing was published: run again once it is complete"
+        )
 
 
 def changed_inputs(results: list[DocumentResult], raw_dir: Path) -> list[str]:
@@ -141,8 +149,9 @@ def extracted_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
     }
 
 
-def build_tables(results: list[DocumentResult], extracted: list[dict[str, pa.Table]] | None = None
-                 ) -> dict[str, pa.Table]:
+def build_tables(
+    results: list[DocumentResult], extracted: list[dict[str, pa.Table]] | None = None
+) -> dict[str, pa.Table]:
     """The release's tables. `extracted`: per-batch tables (the flow's); default: made from the results."""
     documents = [r.document for r in results if r.document is not None]
     parts = extracted if extracted is not None else [extracted_tables(results)]
@@ -155,10 +164,24 @@ def build_tables(results: list[DocumentResult], extracted: list[dict[str, pa.Tab
         tables[t.name] = combined if pc.all(keep).as_py() is not False else combined.filter(keep)
     # Rows failing a row check are published apart, and kept out of observations and the panel.
     tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
-    needed = ["observation_id", "document_id", "source_file", "region_code", "region_name", "indicator", "measure",
-              "kind", "period", "comparator", "value_low", "value_high", "value", "unit", "value_start"]
-    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["basis", "quote"]).to_pylist(),
-                                    documents)
+    needed = [
+        "observation_id",
+        "document_id",
+        "source_file",
+        "region_code",
+        "region_name",
+        "indicator",
+        "measure",
+        "kind",
+        "period",
+        "comparator",
+        "value_low",
+        "value_high",
+        "value",
+        "unit",
+        "value_start",
+    ]
+    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["basis", "quote"]).to_pylist(), documents)
     tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
     tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
     tables["documents"] = to_arrow(DOCUMENTS, documents)
@@ -202,21 +225,38 @@ def contract_fields() -> dict[str, dict[str, str]]:
     return {t.name: {f.name: f.type for f in t.fields} for t in TABLES}
 
 
-def bump(previous_version: str | None, old_fields: dict, new_fields: dict,
-         previous_keys: dict[str, set], new_keys: dict[str, set]) -> tuple[str, str]:
+def bump(
+    previous_version: str | None,
+    old_fields: dict,
+    new_fields: dict,
+    previous_keys: dict[str, set],
+    new_keys: dict[str, set],
+) -> tuple[str, str]:
     """Next semantic version and why: MAJOR removes or retypes, MINOR adds, PATCH corrects values."""
     if previous_version is None:
         return "1.0.0", "first release"
     major, minor, patch = parse_version(previous_version)
     removed = [f"{t}" for t in old_fields if t not in new_fields]
     removed += [f"{t}.{f}" for t in old_fields if t in new_fields for f in old_fields[t] if f not in new_fields[t]]
-    retyped = [f"{t}.{f}" for t in old_fields if t in new_fields for f, ty in old_fields[t].items()
-               if f in new_fields[t] and new_fields[t][f] != ty]
+    retyped = [
+        f"{t}.{f}"
+        for t in old_fields
+        if t in new_fields
+        for f, ty in old_fields[t].items()
+        if f in new_fields[t] and new_fields[t][f] != ty
+    ]
     lost_documents = previous_keys.get("documents", set()) - new_keys.get("documents", set())
     if removed or retyped or lost_documents:
-        why = "; ".join(filter(None, [f"removed {', '.join(removed)}" if removed else "",
-                                      f"type changed: {', '.join(retyped)}" if retyped else "",
-                                      f"{len(lost_documents)} document(s) removed" if lost_documents else ""]))
+        why = "; ".join(
+            filter(
+                None,
+                [
+                    f"removed {', '.join(removed)}" if removed else "",
+                    f"type changed: {', '.join(retyped)}" if retyped else "",
+                    f"{len(lost_documents)} document(s) removed" if lost_documents else "",
+                ],
+            )
+        )
         return f"{major + 1}.0.0", why
     added_fields = [f"table {t}" for t in new_fields if t not in old_fields]
     added_fields += [f"{t}.{f}" for t in new_fields if t in old_fields for f in new_fields[t] if f not in old_fields[t]]
@@ -231,8 +271,9 @@ def bump(previous_version: str | None, old_fields: dict, new_fields: dict,
 # --- time and code version, for reproducible output ----------------------------------------
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=10, cwd=Path(__file__).resolve().parent
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
@@ -256,10 +297,16 @@ def _resource(t: Table, path: str, fmt: str, file: Path) -> dict:
     """A descriptor entry. The CSV is the tabular resource Frictionless validates row by row; its Parquet
     twin is declared as a file (Frictionless checks its bytes and hash) carrying the same schema, which is
     also embedded in the Parquet file's metadata."""
-    res = {"name": t.name if fmt == "csv" else f"{t.name}-parquet", "path": path, "format": fmt,
-           "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
-           "title": t.title, "description": f"{t.en} {t.zh}",
-           "bytes": file.stat().st_size, "hash": "sha256:" + file_sha256(file)}
+    res = {
+        "name": t.name if fmt == "csv" else f"{t.name}-parquet",
+        "path": path,
+        "format": fmt,
+        "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+        "title": t.title,
+        "description": f"{t.en} {t.zh}",
+        "bytes": file.stat().st_size,
+        "hash": "sha256:" + file_sha256(file),
+    }
     if fmt == "csv":
         res.update({"type": "table", "encoding": "utf-8", "schema": f"schemas/{t.name}.schema.json"})
     else:
@@ -273,9 +320,16 @@ def _sources(results: list[DocumentResult]) -> list[dict]:
         d = r.document
         if d is None:
             continue
-        out.append({"title": d["title"] or d["source_file"], "path": f"raw/{d['source_file']}",
-                    "hash": f"sha256:{d['document_id']}", "publisher": d["source"],
-                    "region": d["region_name"], "licence": d["licence"]})
+        out.append(
+            {
+                "title": d["title"] or d["source_file"],
+                "path": f"raw/{d['source_file']}",
+                "hash": f"sha256:{d['document_id']}",
+                "publisher": d["source"],
+                "region": d["region_name"],
+                "licence": d["licence"],
+            }
+        )
     return sorted(out, key=lambda s: s["path"])
 
 
@@ -314,15 +368,24 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
     return out
 
 
-def validate_release(stage: Path, tables: dict[str, pa.Table], raw_dir: Path, previous_dir: Path | None,
-                     expected_counts: dict | None) -> ValidationReport:
-    return validate_package(stage, raw_dir, stage / "validation", tables=tables, previous_dir=previous_dir,
-                            expected_counts=expected_counts)
+def validate_release(
+    stage: Path, tables: dict[str, pa.Table], raw_dir: Path, previous_dir: Path | None, expected_counts: dict | None
+) -> ValidationReport:
+    return validate_package(
+        stage, raw_dir, stage / "validation", tables=tables, previous_dir=previous_dir, expected_counts=expected_counts
+    )
 
 
-def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_dir: Path,
-            lock_wait: float = 0, expected_counts: dict | None = None,
-            extracted: list[dict[str, pa.Table]] | None = None, inputs: str | None = None) -> PublishOutcome:
+def publish(
+    results: list[DocumentResult],
+    out_dir: Path,
+    raw_dir: Path,
+    state_dir: Path,
+    lock_wait: float = 0,
+    expected_counts: dict | None = None,
+    extracted: list[dict[str, pa.Table]] | None = None,
+    inputs: str | None = None,
+) -> PublishOutcome:
     """Publish the documents' tables as the next version of the package, if anything changed.
 
     expected_counts: reviewed observation counts per document (default: the contract's expected_counts.csv);
@@ -348,12 +411,18 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
                     digests[t.name] = write_csv(t, tables[t.name], fh)
             digest = content_hash(digests)
             if previous is not None and previous.get("govreport", {}).get("content_sha256") == digest:
-                return PublishOutcome(None, package_dir / previous["version"], previous["version"], counts,
-                                      recovered=recovered)
+                return PublishOutcome(
+                    None, package_dir / previous["version"], previous["version"], counts, recovered=recovered
+                )
             new_keys = {t.name: key_hashes(tables[t.name], t.natural_key) for t in TABLES}
             old_fields = release_fields(package_dir / previous["version"]) if previous else {}
-            version, why = bump(previous["version"] if previous else None, old_fields, contract_fields(),
-                                _keys(package_dir, previous), new_keys)
+            version, why = bump(
+                previous["version"] if previous else None,
+                old_fields,
+                contract_fields(),
+                _keys(package_dir, previous),
+                new_keys,
+            )
             del new_keys
             if (package_dir / version).exists():
                 raise FileExistsError(f"{package_dir / version} exists already; releases are never rewritten")
@@ -380,19 +449,35 @@ def publish(results: list[DocumentResult], out_dir: Path, raw_dir: Path, state_d
         step("renamed")
         # The commit point: from here on, version is the latest. A crash before it leaves a complete folder
         # that the next run's recovery adopts; after it, a catalog that recovery rebuilds.
-        _atomic_write(package_dir / "latest.json", json_bytes({"name": PACKAGE_NAME, "version": version,
-                                                                "path": f"{version}/"}))
+        _atomic_write(
+            package_dir / "latest.json", json_bytes({"name": PACKAGE_NAME, "version": version, "path": f"{version}/"})
+        )
         step("committed")
         point_latest(package_dir, version)
         update_catalog(out_dir)
         step("catalogued")
         build_catalog_site(out_dir)
-        return PublishOutcome(version, package_dir / version, previous["version"] if previous else None,
-                              counts, report, recovered=recovered)
+        return PublishOutcome(
+            version,
+            package_dir / version,
+            previous["version"] if previous else None,
+            counts,
+            report,
+            recovered=recovered,
+        )
 
 
-def _write_release(stage: Path, version: str, why: str, tables, results, digest, previous,
-                   previous_dir: Path | None, inputs: str | None = None) -> dict:
+def _write_release(
+    stage: Path,
+    version: str,
+    why: str,
+    tables,
+    results,
+    digest,
+    previous,
+    previous_dir: Path | None,
+    inputs: str | None = None,
+) -> dict:
     """Everything but the CSVs (already in stage/data) and the validation reports."""
     (stage / "schemas").mkdir()
     resources = []
@@ -419,24 +504,31 @@ def _write_release(stage: Path, version: str, why: str, tables, results, digest,
         "contributors": [dict(c) for c in PACKAGE_CONTRIBUTORS],
         "sources": _sources(results),
         "resources": resources,
-        "govreport": {"content_sha256": digest, "inputs_sha256": inputs, "version_reason": why,
-                      "region_codes": REGION_CODES_EDITION,
-                      "code": code_version(),
-                      "previous_version": previous["version"] if previous else None,
-                      "row_counts": {name: t.num_rows for name, t in tables.items()}},
+        "govreport": {
+            "content_sha256": digest,
+            "inputs_sha256": inputs,
+            "version_reason": why,
+            "region_codes": REGION_CODES_EDITION,
+            "code": code_version(),
+            "previous_version": previous["version"] if previous else None,
+            "row_counts": {name: t.num_rows for name, t in tables.items()},
+        },
     }
     problems = Package.validate_descriptor(descriptor)
     if not problems.valid:  # Frictionless's metadata validation, before anything is released
-        raise ValueError("datapackage.json is not a valid descriptor: " +
-                         "; ".join(e.message for e in problems.errors))
+        raise ValueError("datapackage.json is not a valid descriptor: " + "; ".join(e.message for e in problems.errors))
     (stage / "datapackage.json").write_bytes(json_bytes(descriptor))
     diff = changes.diff_tables(changes.release_tables(previous_dir) if previous_dir else None, tables)
     changes.write(stage, diff)
-    old_log = (previous_dir / "CHANGELOG.md").read_text(encoding="utf-8") \
-        if previous_dir and (previous_dir / "CHANGELOG.md").exists() else None
+    old_log = (
+        (previous_dir / "CHANGELOG.md").read_text(encoding="utf-8")
+        if previous_dir and (previous_dir / "CHANGELOG.md").exists()
+        else None
+    )
     (stage / "CHANGELOG.md").write_text(
         changes.changelog(diff, version, previous["version"] if previous else None, created, why, old_log),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return descriptor
 
 

@@ -9,6 +9,7 @@ derived from them. A crash can leave, at worst:
   - a catalog.json or index.html that is missing, corrupt or lags behind: rebuilt from the folders.
 Called under the publish lock, so no live publisher is writing.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,15 +41,20 @@ def read_pointer(package_dir: Path) -> str | None:
         version = json.loads((package_dir / "latest.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(version, str) or not VERSION_NAME.match(version) or \
-            not (package_dir / version / "datapackage.json").is_file():
+    if (
+        not isinstance(version, str)
+        or not VERSION_NAME.match(version)
+        or not (package_dir / version / "datapackage.json").is_file()
+    ):
         return None
     return version
 
 
 def pointer_bytes(version: str) -> bytes:
-    return (json.dumps({"name": PACKAGE_NAME, "version": version, "path": f"{version}/"}, ensure_ascii=False,
-                       indent=2) + "\n").encode("utf-8")
+    return (
+        json.dumps({"name": PACKAGE_NAME, "version": version, "path": f"{version}/"}, ensure_ascii=False, indent=2)
+        + "\n"
+    ).encode("utf-8")
 
 
 def _clean_leftovers(folder: Path, notes: list[str]) -> None:

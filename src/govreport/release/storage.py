@@ -12,6 +12,7 @@ is not all there. Object stores have no rename and no file lock, so:
     match its recorded hashes is adopted; an incomplete one whose claim is older than
     GOVREPORT_CLAIM_TTL seconds (a dead run's) is moved aside into .aside/.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -74,8 +75,11 @@ def _remote_pointer(fs, package: str) -> str | None:
         version = json.loads(_cat(fs, f"{package}/latest.json") or b"null")["version"]
     except (ValueError, KeyError, TypeError):
         return None
-    if not isinstance(version, str) or not VERSION_NAME.match(version) or \
-            not fs.exists(f"{package}/{version}/datapackage.json"):
+    if (
+        not isinstance(version, str)
+        or not VERSION_NAME.match(version)
+        or not fs.exists(f"{package}/{version}/datapackage.json")
+    ):
         return None
     return version
 
@@ -168,8 +172,10 @@ def _wait_for_commit(fs, root: str, version: str, deadline: float) -> None:
                 pass  # another waiting run freed it first
             return
         time.sleep(0.5)
-    raise PublishLocked(f"{root}: another publish run claimed version {version} and has not committed it; "
-                        f"try again when it ends (a dead run's claim expires after {_claim_ttl():.0f} s)")
+    raise PublishLocked(
+        f"{root}: another publish run claimed version {version} and has not committed it; "
+        f"try again when it ends (a dead run's claim expires after {_claim_ttl():.0f} s)"
+    )
 
 
 def recover_target(target: str | Path, state_dir: Path | None = None) -> list[str]:
@@ -184,8 +190,9 @@ def recover_target(target: str | Path, state_dir: Path | None = None) -> list[st
     return recover_remote(fs, root.rstrip("/"))
 
 
-def publish_to(results: list[DocumentResult], target: str | Path, raw_dir: Path, state_dir: Path,
-               **kwargs) -> PublishOutcome:
+def publish_to(
+    results: list[DocumentResult], target: str | Path, raw_dir: Path, state_dir: Path, **kwargs
+) -> PublishOutcome:
     """publish() to a folder or to an fsspec URL, with the same files either way."""
     if not is_remote(target):
         return publish(results, Path(str(target).removeprefix("file://")), raw_dir, state_dir, **kwargs)
@@ -198,12 +205,21 @@ def publish_to(results: list[DocumentResult], target: str | Path, raw_dir: Path,
         with publish_lock(mirror.with_name(mirror.name + ".lock"), kwargs.get("lock_wait", 0)):
             return _publish_remote(results, target, fs, root, mirror, raw_dir, state_dir, **kwargs)
     except PublishLocked:
-        raise PublishLocked(f"{state_dir}: another publish run to {target} uses this state folder; try again when "
-                            "it ends") from None
+        raise PublishLocked(
+            f"{state_dir}: another publish run to {target} uses this state folder; try again when it ends"
+        ) from None
 
 
-def _publish_remote(results: list[DocumentResult], target: str | Path, fs, root: str, mirror: Path, raw_dir: Path,
-                    state_dir: Path, **kwargs) -> PublishOutcome:
+def _publish_remote(
+    results: list[DocumentResult],
+    target: str | Path,
+    fs,
+    root: str,
+    mirror: Path,
+    raw_dir: Path,
+    state_dir: Path,
+    **kwargs,
+) -> PublishOutcome:
     package = f"{root}/{PACKAGE_NAME}"
     deadline = time.monotonic() + CLAIM_WAIT_SECONDS
     while True:
@@ -215,9 +231,11 @@ def _publish_remote(results: list[DocumentResult], target: str | Path, fs, root:
             _sync_catalog(fs, root, mirror)
             return outcome
         try:  # the lock that works on object storage: only one run may write this version
-            fs.pipe_file(_claim(root, outcome.version), json.dumps(
-                {"version": outcome.version, "pid": os.getpid(), "host": os.uname().nodename}).encode(),
-                mode="create")
+            fs.pipe_file(
+                _claim(root, outcome.version),
+                json.dumps({"version": outcome.version, "pid": os.getpid(), "host": os.uname().nodename}).encode(),
+                mode="create",
+            )
         except FileExistsError:
             _wait_for_commit(fs, root, outcome.version, deadline)
             continue  # build again on what the other run committed

@@ -4,6 +4,7 @@ The same raw files, manifest and code as the latest release give the same conten
 inputs are known stops at once. The CLI asks before Prefect, the extractor or pyarrow are loaded (a
 no-change run then costs about a second); the flow asks the same question for scheduled runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ INPUTS_RECORD = "inputs.json"  # in the state folder: the last run's fingerprint
 @dataclass
 class Unchanged:
     """The latest release, which a run with these inputs would publish again."""
+
     version: str
     row_counts: dict[str, int]
     documents: int
@@ -44,8 +46,9 @@ def known_inputs(state_dir: str | Path, latest: dict) -> set[str]:
 
 def remember_inputs(state_dir: str | Path, inputs: str, version: str | None) -> None:
     Path(state_dir).mkdir(parents=True, exist_ok=True)
-    atomic_write(Path(state_dir) / INPUTS_RECORD,
-                 (json.dumps({"inputs": inputs, "version": version}) + "\n").encode("utf-8"))
+    atomic_write(
+        Path(state_dir) / INPUTS_RECORD, (json.dumps({"inputs": inputs, "version": version}) + "\n").encode("utf-8")
+    )
 
 
 def unchanged_release(raw_dir: Path, out_dir: Path, state_dir: Path) -> Unchanged | None:

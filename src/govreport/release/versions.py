@@ -1,4 +1,5 @@
 """Release versions: MAJOR.MINOR.PATCH, parsed and ordered in one place."""
+
 from __future__ import annotations
 
 import re

@@ -11,6 +11,7 @@ The pages make no network request of their own (no CDN, no web fonts): they work
 straight from disk. A Content-Security-Policy forbids inline script and any request off the page's own
 origin, as a second line of defence behind Jinja's autoescaping.
 """
+
 from govreport.site.catalog_page import build_catalog_site
 from govreport.site.release_page import build_release_site
 

@@ -1,4 +1,5 @@
 """The catalog page (published/index.html): every package and version, newest first, from catalog.json."""
+
 from __future__ import annotations
 
 import re
@@ -25,21 +26,36 @@ def build_catalog_site(published_dir: Path) -> Path:
         if not _SAFE_NAME.match(name):
             continue
         # Only well-formed versions are listed: each one names a folder the page links to.
-        versions = sorted((v for v in package.get("versions", []) if is_version(v.get("version"))),
-                          key=lambda v: parse_version(v["version"]), reverse=True)
+        versions = sorted(
+            (v for v in package.get("versions", []) if is_version(v.get("version"))),
+            key=lambda v: parse_version(v["version"]),
+            reverse=True,
+        )
         latest = str(package.get("latest") or (versions[0]["version"] if versions else ""))
         descriptor = read_json(published_dir / name / latest / "datapackage.json") if is_version(latest) else None
         rows = []
         for v in versions:
             ver = v["version"]
             has_page = (published_dir / name / ver / "index.html").exists()
-            rows.append({"version": ver, "latest": ver == latest,
-                         "href": f"{name}/{ver}/index.html" if has_page else f"{name}/{ver}/datapackage.json",
-                         "created": str(v.get("created") or ""), "counts": v.get("row_counts") or {},
-                         "reason": v.get("reason")})
-        packages.append({"name": name, "title": (descriptor or {}).get("title") or name,
-                         "title_zh": PACKAGE_TITLE_ZH if name == PACKAGE_NAME else "", "latest": latest,
-                         "versions": rows})
+            rows.append(
+                {
+                    "version": ver,
+                    "latest": ver == latest,
+                    "href": f"{name}/{ver}/index.html" if has_page else f"{name}/{ver}/datapackage.json",
+                    "created": str(v.get("created") or ""),
+                    "counts": v.get("row_counts") or {},
+                    "reason": v.get("reason"),
+                }
+            )
+        packages.append(
+            {
+                "name": name,
+                "title": (descriptor or {}).get("title") or name,
+                "title_zh": PACKAGE_TITLE_ZH if name == PACKAGE_NAME else "",
+                "latest": latest,
+                "versions": rows,
+            }
+        )
     index = published_dir / "index.html"
     page = render("catalog.html.j2", packages=packages, inline_css=static_text("style.css"))
     atomic_write(index, page.encode("utf-8"))  # never torn: recovery trusts a page newer than the catalog

@@ -1,5 +1,6 @@
 """What changed since the previous release, as the release's own changes.json says (written by
 govreport.release.changes when the release was published); the page never recomputes a diff."""
+
 from __future__ import annotations
 
 import json
@@ -31,26 +32,38 @@ def read_changes(changes) -> dict | None:
             return None
         key = OBSERVATIONS.natural_key
         listed = {
-            "added": [{"label": _fact_label(r), "value": _fact_value(r), "reason": r.get("reason")}
-                      for r in rows["added"]],
-            "removed": [{"label": _fact_label(r), "value": _fact_value(r), "reason": r.get("reason")}
-                        for r in rows["removed"]],
-            "changed": [{"label": _fact_label(c),
-                         "value": f"{_fact_value({**{k: c.get(k) for k in key}, **c['old']})} → "
-                                  f"{_fact_value({**{k: c.get(k) for k in key}, **c['new']})}",
-                         "reason": c.get("reason")} for c in rows["changed"]],
+            "added": [
+                {"label": _fact_label(r), "value": _fact_value(r), "reason": r.get("reason")} for r in rows["added"]
+            ],
+            "removed": [
+                {"label": _fact_label(r), "value": _fact_value(r), "reason": r.get("reason")} for r in rows["removed"]
+            ],
+            "changed": [
+                {
+                    "label": _fact_label(c),
+                    "value": f"{_fact_value({**{k: c.get(k) for k in key}, **c['old']})} → "
+                    f"{_fact_value({**{k: c.get(k) for k in key}, **c['new']})}",
+                    "reason": c.get("reason"),
+                }
+                for c in rows["changed"]
+            ],
         }
         documents = [(what, zh, [str(x) for x in docs[what]]) for what, zh in WHAT if docs.get(what)]
         # Tables and fields added, removed or retyped (changes.json of releases from 1.3 on)
-        layout = [(title, [(what, [str(n) for n in names]) for what, names in changes[key].items() if names])
-                  for key, title in (("tables", "Tables 数据表"), ("fields", "Fields 字段"))
-                  if any((changes.get(key) or {}).values())]
+        layout = [
+            (title, [(what, [str(n) for n in names]) for what, names in changes[key].items() if names])
+            for key, title in (("tables", "Tables 数据表"), ("fields", "Fields 字段"))
+            if any((changes.get(key) or {}).values())
+        ]
     except (KeyError, TypeError, AttributeError):
         return None
-    return {"counts": {what: len(items) for what, items in listed.items()},
-            "shown": {what: items[:MAX_LISTED_CHANGES] for what, items in listed.items()},
-            "more": {what: max(0, len(items) - MAX_LISTED_CHANGES) for what, items in listed.items()},
-            "documents": documents, "layout": layout}
+    return {
+        "counts": {what: len(items) for what, items in listed.items()},
+        "shown": {what: items[:MAX_LISTED_CHANGES] for what, items in listed.items()},
+        "more": {what: max(0, len(items) - MAX_LISTED_CHANGES) for what, items in listed.items()},
+        "documents": documents,
+        "layout": layout,
+    }
 
 
 def changes_view(release_dir: Path, descriptor: dict) -> dict:
@@ -64,6 +77,9 @@ def changes_view(release_dir: Path, descriptor: dict) -> dict:
         return {"mode": "missing", "previous": previous}
     listed = read_changes(changes)
     if listed is None:
-        return {"mode": "unknown_layout", "previous": previous,
-                "json": json.dumps(changes, ensure_ascii=False, indent=2)}
+        return {
+            "mode": "unknown_layout",
+            "previous": previous,
+            "json": json.dumps(changes, ensure_ascii=False, indent=2),
+        }
     return {"mode": "listed", "previous": previous, **listed}

@@ -3,6 +3,7 @@
 Targets and outcomes come from the release's targets_vs_actuals table, and "missed" is that table's `met`
 column being false: the chart draws the data's verdict and has no rule of its own.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,17 +15,32 @@ from govreport.site.text import UNIT_EN, UNIT_ZH, num, value_display
 _YEAR = re.compile(r"^\d{4}$")
 
 # Columns of targets_vs_actuals the charts read.
-PANEL_COLUMNS = ["region_key", "region_code", "region_name", "indicator", "period", "year", "measure", "unit",
-                 "target_comparator", "target_low", "target_high", "target_value", "actual_comparator",
-                 "actual_value", "met"]
+PANEL_COLUMNS = [
+    "region_key",
+    "region_code",
+    "region_name",
+    "indicator",
+    "period",
+    "year",
+    "measure",
+    "unit",
+    "target_comparator",
+    "target_low",
+    "target_high",
+    "target_value",
+    "actual_comparator",
+    "actual_value",
+    "met",
+]
 
 
 def is_yearly(row: dict) -> bool:
     """A row about one whole year (not a plan's span such as 2021/2025, whose `year` is its last); rows of older
     releases, which have no period column, are yearly."""
     period = row.get("period")
-    return row.get("year") is not None and (period is None or (bool(_YEAR.match(str(period)))
-                                                                and int(period) == int(row["year"])))
+    return row.get("year") is not None and (
+        period is None or (bool(_YEAR.match(str(period))) and int(period) == int(row["year"]))
+    )
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -50,18 +66,44 @@ def chart_series(panel: list[dict]) -> list[dict]:
             continue
         region = r.get("region_name") or r.get("region_code") or r.get("region_key") or ""
         key = (region, r["indicator"], r["measure"], r["unit"])
-        g = groups.setdefault(key, {"region": region, "indicator": r["indicator"], "measure": r["measure"],
-                                    "unit": r["unit"], "targets": [], "actuals": []})
+        g = groups.setdefault(
+            key,
+            {
+                "region": region,
+                "indicator": r["indicator"],
+                "measure": r["measure"],
+                "unit": r["unit"],
+                "targets": [],
+                "actuals": [],
+            },
+        )
         year = int(r["year"])
         if r.get("target_comparator") is not None and r.get("target_value") is not None:
-            g["targets"].append({"kind": "target", "year": year, "comp": r["target_comparator"],
-                                 "low": r.get("target_low"), "high": r.get("target_high"), "value": r["target_value"]})
+            g["targets"].append(
+                {
+                    "kind": "target",
+                    "year": year,
+                    "comp": r["target_comparator"],
+                    "low": r.get("target_low"),
+                    "high": r.get("target_high"),
+                    "value": r["target_value"],
+                }
+            )
         if r.get("actual_value") is not None:
             # An outcome is one number; its comparator says how it was stated ("more than 370").
             value = r["actual_value"]
-            g["actuals"].append({"kind": "actual", "year": year, "comp": r.get("actual_comparator") or "eq",
-                                 "low": value, "high": value, "value": value, "met": r.get("met"),
-                                 "missed": r.get("met") is False})
+            g["actuals"].append(
+                {
+                    "kind": "actual",
+                    "year": year,
+                    "comp": r.get("actual_comparator") or "eq",
+                    "low": value,
+                    "high": value,
+                    "value": value,
+                    "met": r.get("met"),
+                    "missed": r.get("met") is False,
+                }
+            )
     series = []
     for g in groups.values():
         g["targets"].sort(key=lambda p: p["year"])
@@ -71,8 +113,15 @@ def chart_series(panel: list[dict]) -> list[dict]:
             continue
         series.append({**g, "points": points})
     # Target-vs-outcome series first, then the longest.
-    series.sort(key=lambda s: (s["region"], not (s["targets"] and s["actuals"]), -len(s["points"]),
-                               s["indicator"], s["measure"]))
+    series.sort(
+        key=lambda s: (
+            s["region"],
+            not (s["targets"] and s["actuals"]),
+            -len(s["points"]),
+            s["indicator"],
+            s["measure"],
+        )
+    )
     return series
 
 
@@ -100,14 +149,25 @@ def series_figure(s: dict, names: dict[str, dict], chart_id: str) -> dict:
         return T + (H - T - B) * (1 - (v - lo) / (hi - lo))
 
     ind = names.get(s["indicator"], {})
-    title = (f"{ind.get('name_en') or s['indicator']} ({ind.get('name_zh') or ''}), {s['region']}, "
-             f"{s['measure']}, {UNIT_EN.get(s['unit'], s['unit'])}")
+    title = (
+        f"{ind.get('name_en') or s['indicator']} ({ind.get('name_zh') or ''}), {s['region']}, "
+        f"{s['measure']}, {UNIT_EN.get(s['unit'], s['unit'])}"
+    )
     missed = [a for a in s["actuals"] if a["missed"]]
-    desc = "; ".join(filter(None, [
-        "targets: " + ", ".join(point_text(p, s["unit"]) for p in s["targets"]) if s["targets"] else "no targets",
-        "outcomes: " + ", ".join(point_text(p, s["unit"]) for p in s["actuals"]) if s["actuals"] else "no outcomes",
-        "missed target in " + ", ".join(str(a["year"]) for a in missed) if missed else "",
-    ]))
+    desc = "; ".join(
+        filter(
+            None,
+            [
+                "targets: " + ", ".join(point_text(p, s["unit"]) for p in s["targets"])
+                if s["targets"]
+                else "no targets",
+                "outcomes: " + ", ".join(point_text(p, s["unit"]) for p in s["actuals"])
+                if s["actuals"]
+                else "no outcomes",
+                "missed target in " + ", ".join(str(a["year"]) for a in missed) if missed else "",
+            ],
+        )
+    )
     bw = min(30.0, step_px * 0.55)
     label_every = 1 if span < 8 else 2
     targets = []
@@ -123,18 +183,37 @@ def series_figure(s: dict, names: dict[str, dict], chart_id: str) -> dict:
         else:
             shape = {"shape": "tick", "y": y(p["value"]), "approx": p["comp"] == "approx"}
         targets.append({**shape, "cx": cx, "x0": cx - bw / 2, "x1": cx + bw / 2, "bw": bw, "tip": tip})
-    actuals = [{"cx": x(p["year"]), "cy": y(p["value"]), "missed": p["missed"],
-                "tip": " ".join(filter(None, ["Outcome 实际", point_text(p, s["unit"]),
-                                              "missed target 未达目标" if p["missed"] else ""]))}
-               for p in s["actuals"]]
+    actuals = [
+        {
+            "cx": x(p["year"]),
+            "cy": y(p["value"]),
+            "missed": p["missed"],
+            "tip": " ".join(
+                filter(
+                    None, ["Outcome 实际", point_text(p, s["unit"]), "missed target 未达目标" if p["missed"] else ""]
+                )
+            ),
+        }
+        for p in s["actuals"]
+    ]
     return {
-        "id": chart_id, "W": W, "H": H, "L": L, "R": R, "title": title, "desc": desc,
-        "indicator_en": ind.get("name_en") or s["indicator"], "indicator_zh": ind.get("name_zh"),
-        "region": s["region"], "measure": s["measure"], "unit": s["unit"],
+        "id": chart_id,
+        "W": W,
+        "H": H,
+        "L": L,
+        "R": R,
+        "title": title,
+        "desc": desc,
+        "indicator_en": ind.get("name_en") or s["indicator"],
+        "indicator_zh": ind.get("name_zh"),
+        "region": s["region"],
+        "measure": s["measure"],
+        "unit": s["unit"],
         "yticks": [{"y": y(t), "label": num(t)} for t in ticks],
         "zero": y(0) if lo < 0 < hi else None,
         "xticks": [{"x": x(yr), "label": yr} for yr in range(y0, y1 + 1) if (yr - y0) % label_every == 0],
-        "targets": targets, "actuals": actuals,
+        "targets": targets,
+        "actuals": actuals,
     }
 
 
@@ -150,16 +229,34 @@ def coverage_figure(documents: list[dict], observations: list[dict]) -> dict | N
     bars = []
     for i, d in enumerate(docs):
         nt, na = counts[(d["document_id"], "target")], counts[(d["document_id"], "actual")]
-        bars.append({"y": T + i * row, "targets": nt, "actuals": na, "target_w": nt * scale, "actual_w": na * scale,
-                     "actual_x": L + nt * scale, "n_x": L + (nt + na) * scale + 6,
-                     "label": f"{d.get('report_year') or '?'} · {d.get('source_file')}",
-                     "doc_title": d.get("title") or d.get("source_file"), "report_year": d.get("report_year"),
-                     "source_file": d.get("source_file")})
-    summary = "; ".join(f"{b['report_year']} {b['source_file']}: {b['targets']} targets, {b['actuals']} outcomes"
-                        for b in bars)
-    return {"W": W, "H": T + row * len(docs) + 26, "L": L, "T": T, "bottom": T + row * len(docs),
-            "title": "Observations per document and report year 各文件(按报告年份)观测值数量",
-            "summary": summary, "bars": bars}
+        bars.append(
+            {
+                "y": T + i * row,
+                "targets": nt,
+                "actuals": na,
+                "target_w": nt * scale,
+                "actual_w": na * scale,
+                "actual_x": L + nt * scale,
+                "n_x": L + (nt + na) * scale + 6,
+                "label": f"{d.get('report_year') or '?'} · {d.get('source_file')}",
+                "doc_title": d.get("title") or d.get("source_file"),
+                "report_year": d.get("report_year"),
+                "source_file": d.get("source_file"),
+            }
+        )
+    summary = "; ".join(
+        f"{b['report_year']} {b['source_file']}: {b['targets']} targets, {b['actuals']} outcomes" for b in bars
+    )
+    return {
+        "W": W,
+        "H": T + row * len(docs) + 26,
+        "L": L,
+        "T": T,
+        "bottom": T + row * len(docs),
+        "title": "Observations per document and report year 各文件(按报告年份)观测值数量",
+        "summary": summary,
+        "bars": bars,
+    }
 
 
 def years_figure(observations: list[dict]) -> dict | None:
@@ -181,9 +278,28 @@ def years_figure(observations: list[dict]) -> dict | None:
     for i, yr in enumerate(years):
         nt, na = counts[(yr, "target")], counts[(yr, "actual")]
         x0, w = L + i * bw + bw * 0.18, bw * 0.64
-        bars.append({"year": yr, "targets": nt, "actuals": na, "x": x0, "w": w, "mid": x0 + w / 2,
-                     "target_y": yv(nt), "target_h": yv(0) - yv(nt), "actual_y": yv(nt + na),
-                     "actual_h": yv(nt) - yv(nt + na), "labelled": len(years) < 12 or i % 2 == 0})
-    return {"W": W, "H": H, "L": L, "R": R, "title": "Observations per year the numbers are about 各年份观测值数量",
-            "summary": "; ".join(f"{b['year']}: {b['targets']} targets, {b['actuals']} outcomes" for b in bars),
-            "yticks": [{"y": yv(t), "label": num(t)} for t in ticks], "bars": bars}
+        bars.append(
+            {
+                "year": yr,
+                "targets": nt,
+                "actuals": na,
+                "x": x0,
+                "w": w,
+                "mid": x0 + w / 2,
+                "target_y": yv(nt),
+                "target_h": yv(0) - yv(nt),
+                "actual_y": yv(nt + na),
+                "actual_h": yv(nt) - yv(nt + na),
+                "labelled": len(years) < 12 or i % 2 == 0,
+            }
+        )
+    return {
+        "W": W,
+        "H": H,
+        "L": L,
+        "R": R,
+        "title": "Observations per year the numbers are about 各年份观测值数量",
+        "summary": "; ".join(f"{b['year']}: {b['targets']} targets, {b['actuals']} outcomes" for b in bars),
+        "yticks": [{"y": yv(t), "label": num(t)} for t in ticks],
+        "bars": bars,
+    }

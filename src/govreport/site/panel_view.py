@@ -14,6 +14,7 @@ Layout (no key repeated per row, names stored once):
                   "rows": [[year, target_comparator, target_low, target_high, target_value,
                             actual_comparator, actual_value, met], ...]}, ...]   rows by year
 """
+
 from __future__ import annotations
 
 from govreport.contract.model import REGION_LEVELS
@@ -21,18 +22,42 @@ from govreport.site.charts import is_yearly
 from govreport.site.text import COMPARATOR_SYMBOL, MEASURE_LABEL, UNIT_EN, UNIT_ZH, clean
 
 # Columns of targets_vs_actuals the view reads (besides those of the static charts).
-VIEW_COLUMNS = ["region_key", "region_code", "region_name", "region_level", "indicator", "measure", "period",
-                "year", "basis", "unit", "target_comparator", "target_low", "target_high", "target_value",
-                "actual_comparator", "actual_value", "met"]
-ROW_COLS = ["year", "target_comparator", "target_low", "target_high", "target_value", "actual_comparator",
-            "actual_value", "met"]
+VIEW_COLUMNS = [
+    "region_key",
+    "region_code",
+    "region_name",
+    "region_level",
+    "indicator",
+    "measure",
+    "period",
+    "year",
+    "basis",
+    "unit",
+    "target_comparator",
+    "target_low",
+    "target_high",
+    "target_value",
+    "actual_comparator",
+    "actual_value",
+    "met",
+]
+ROW_COLS = [
+    "year",
+    "target_comparator",
+    "target_low",
+    "target_high",
+    "target_value",
+    "actual_comparator",
+    "actual_value",
+    "met",
+]
 BASIS_LABEL = {"annual": "annual 年度", "average": "yearly average 年均", "cumulative": "cumulative 累计"}
 
 
 def _n(v):
     """A number for the JSON: 6.0 is written 6 (shorter, and the script shows it as the page's tables do)."""
     v = clean(v)
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return int(v)
     return v
 
@@ -57,26 +82,46 @@ def panel_view_data(panel: list[dict], names: dict[str, dict]) -> dict:
 
     series = []
     for (region, indicator, measure, basis, unit), rows in sorted(
-            groups.items(), key=lambda kv: (region_index[kv[0][0]], kv[0][1:])):
+        groups.items(), key=lambda kv: (region_index[kv[0][0]], kv[0][1:])
+    ):
         rows = sorted(rows, key=lambda r: int(r["year"]))
-        series.append({"r": region_index[region], "i": indicator_index[indicator], "m": measure, "b": basis,
-                       "u": unit, "rows": [[int(r["year"]), r.get("target_comparator"), _n(r.get("target_low")),
-                                            _n(r.get("target_high")), _n(r.get("target_value")),
-                                            r.get("actual_comparator") if r.get("actual_value") is not None
-                                            else None, _n(r.get("actual_value")), r.get("met")]
-                                           for r in rows]})
+        series.append(
+            {
+                "r": region_index[region],
+                "i": indicator_index[indicator],
+                "m": measure,
+                "b": basis,
+                "u": unit,
+                "rows": [
+                    [
+                        int(r["year"]),
+                        r.get("target_comparator"),
+                        _n(r.get("target_low")),
+                        _n(r.get("target_high")),
+                        _n(r.get("target_value")),
+                        r.get("actual_comparator") if r.get("actual_value") is not None else None,
+                        _n(r.get("actual_value")),
+                        r.get("met"),
+                    ]
+                    for r in rows
+                ],
+            }
+        )
     # Opened first: the series with the most years that have both a target and an outcome.
     judged = [sum(1 for row in s["rows"] if row[1] is not None and row[6] is not None) for s in series]
     first = max(range(len(series)), key=lambda i: (judged[i], len(series[i]["rows"]), -i)) if series else None
     units = sorted({s["u"] for s in series})
     return {
         "regions": [[k, region_of[k][0], region_of[k][1]] for k in region_keys],
-        "indicators": [[c, names.get(c, {}).get("name_en") or c, names.get(c, {}).get("name_zh") or ""]
-                       for c in indicator_codes],
-        "cols": ROW_COLS, "series": series, "first": first,
+        "indicators": [
+            [c, names.get(c, {}).get("name_en") or c, names.get(c, {}).get("name_zh") or ""] for c in indicator_codes
+        ],
+        "cols": ROW_COLS,
+        "series": series,
+        "first": first,
         "units": {u: [UNIT_ZH.get(u, u), UNIT_EN.get(u, u)] for u in units},
         "measures": {m: MEASURE_LABEL.get(m, m) for m in sorted({s["m"] for s in series})},
         "bases": {b: BASIS_LABEL.get(b, b) for b in sorted({s["b"] for s in series})},
-        "levels": list(REGION_LEVELS), "symbols": COMPARATOR_SYMBOL,
+        "levels": list(REGION_LEVELS),
+        "symbols": COMPARATOR_SYMBOL,
     }
-

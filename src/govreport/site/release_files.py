@@ -1,4 +1,5 @@
 """Reading a release's own files for its pages: JSON documents and Parquet tables, tolerating absence."""
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ tables in data/ (targets_vs_actuals with its `met` column for the charts). No hr
 document text: links are made from hex ids checked against their pattern first, or from the descriptor's
 paths checked to be relative.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,20 @@ MAX_PANEL_ROWS = 500
 # Paths we link to come from our own datapackage.json, but are still checked: relative, no "..", no scheme.
 _SAFE_REL = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]*$")
 
-SUMMARY_COLUMNS = ["document_id", "region_code", "region_name", "indicator", "measure", "kind", "period",
-                   "comparator", "value_low", "value_high", "value", "unit"]
+SUMMARY_COLUMNS = [
+    "document_id",
+    "region_code",
+    "region_name",
+    "indicator",
+    "measure",
+    "kind",
+    "period",
+    "comparator",
+    "value_low",
+    "value_high",
+    "value",
+    "unit",
+]
 
 # Observation table columns: key in the embedded JSON, English and Chinese label, type for sorting.
 COLUMNS = (
@@ -57,8 +70,11 @@ def table_rows(observations: list[dict], names: dict, anchored: set[str]) -> lis
         ind = names.get(o["indicator"], {})
         quote, qs = o.get("quote") or "", o.get("quote_start")
         mark = None
-        if isinstance(qs, int) and isinstance(o.get("value_start"), int) and \
-                qs <= o["value_start"] < o["value_end"] <= qs + len(quote):
+        if (
+            isinstance(qs, int)
+            and isinstance(o.get("value_start"), int)
+            and qs <= o["value_start"] < o["value_end"] <= qs + len(quote)
+        ):
             a, b = o["value_start"] - qs, o["value_end"] - qs
             mark = [utf16_len(quote[:a]), utf16_len(quote[:b])]
         oid = o.get("observation_id") or ""
@@ -66,18 +82,29 @@ def table_rows(observations: list[dict], names: dict, anchored: set[str]) -> lis
         href = None
         if oid in anchored and HEX16.match(oid) and HEX64.match(doc_id):  # built from checked hex ids only
             href = f"{SITE_DIR}/{page_name(doc_id)}#obs-{oid}"
-        out.append({
-            "id": oid, "indicator": o["indicator"], "indicator_zh": ind.get("name_zh") or "",
-            "indicator_en": ind.get("name_en") or "",
-            "region": o.get("region_name") or o.get("region_code") or "",
-            "kind": KIND_LABEL.get(o["kind"], o["kind"]), "measure": MEASURE_LABEL.get(o["measure"], o["measure"]),
-            "period": o["period"],
-            "comparator": f'{COMPARATOR_SYMBOL.get(o["comparator"], "")} {o["comparator"]}'.strip(),
-            "value": o.get("value"), "low": o.get("value_low"), "high": o.get("value_high"),
-            "unit": UNIT_ZH.get(o["unit"], o["unit"]), "unit_code": o["unit"],
-            "file": o.get("source_file") or "", "quote": quote, "mark": mark, "value_text": o.get("value_text") or "",
-            "href": href,
-        })
+        out.append(
+            {
+                "id": oid,
+                "indicator": o["indicator"],
+                "indicator_zh": ind.get("name_zh") or "",
+                "indicator_en": ind.get("name_en") or "",
+                "region": o.get("region_name") or o.get("region_code") or "",
+                "kind": KIND_LABEL.get(o["kind"], o["kind"]),
+                "measure": MEASURE_LABEL.get(o["measure"], o["measure"]),
+                "period": o["period"],
+                "comparator": f"{COMPARATOR_SYMBOL.get(o['comparator'], '')} {o['comparator']}".strip(),
+                "value": o.get("value"),
+                "low": o.get("value_low"),
+                "high": o.get("value_high"),
+                "unit": UNIT_ZH.get(o["unit"], o["unit"]),
+                "unit_code": o["unit"],
+                "file": o.get("source_file") or "",
+                "quote": quote,
+                "mark": mark,
+                "value_text": o.get("value_text") or "",
+                "href": href,
+            }
+        )
     return out
 
 
@@ -87,22 +114,36 @@ def _downloads(release_dir: Path, descriptor: dict) -> dict:
         path = str(r.get("path") or "")
         if not _SAFE_REL.match(path):
             continue
-        files.append({"path": path, "name": path.rsplit("/", 1)[-1], "title": r.get("title"),
-                      "format": str(r.get("format") or ""), "bytes": r.get("bytes"),
-                      "sha256": str(r.get("hash") or "").removeprefix("sha256:")})
-    extras = [("DATA_DICTIONARY.md", "Data dictionary 数据字典"),
-              ("datapackage.json", "Data Package descriptor 描述文件"),
-              ("CHANGELOG.md", "Changelog 变更记录"), ("changes.json", "Changes since the previous release 变更明细")]
+        files.append(
+            {
+                "path": path,
+                "name": path.rsplit("/", 1)[-1],
+                "title": r.get("title"),
+                "format": str(r.get("format") or ""),
+                "bytes": r.get("bytes"),
+                "sha256": str(r.get("hash") or "").removeprefix("sha256:"),
+            }
+        )
+    extras = [
+        ("DATA_DICTIONARY.md", "Data dictionary 数据字典"),
+        ("datapackage.json", "Data Package descriptor 描述文件"),
+        ("CHANGELOG.md", "Changelog 变更记录"),
+        ("changes.json", "Changes since the previous release 变更明细"),
+    ]
     extras += [(f"schemas/{t.name}.schema.json", f"Table schema 表结构: {t.name}") for t in TABLES]
-    return {"files": files,
-            "extras": [{"href": p, "label": label} for p, label in extras if (release_dir / p).exists()]}
+    return {
+        "files": files,
+        "extras": [{"href": p, "label": label} for p, label in extras if (release_dir / p).exists()],
+    }
 
 
 def _panel_csv(downloads: dict) -> list[dict]:
     """The tidy panel's CSV (and targets_vs_actuals', with ids and counts), among the release's checked
     download paths, for the panel view to point spreadsheet users at."""
-    wanted = {"panel.csv": "tidy: one row per region, indicator, measure and year 整洁格式",
-              "targets_vs_actuals.csv": "with sources, ids and counts 含来源与编号"}
+    wanted = {
+        "panel.csv": "tidy: one row per region, indicator, measure and year 整洁格式",
+        "targets_vs_actuals.csv": "with sources, ids and counts 含来源与编号",
+    }
     found = {f["name"]: f for f in downloads["files"] if f["name"] in wanted and f["format"] == "csv"}
     return [{"path": found[n]["path"], "name": n, "label": label} for n, label in wanted.items() if n in found]
 
@@ -113,24 +154,36 @@ def _panel_rows(panel: list[dict], names: dict) -> list[dict]:
     for r in panel:
         if r.get("target_comparator") is None or r.get("actual_value") is None:
             continue
-        out.append({"indicator": r["indicator"], "indicator_zh": names.get(r["indicator"], {}).get("name_zh") or "",
-                    "region": r.get("region_name") or r.get("region_code") or r.get("region_key") or "",
-                    "year": r["year"], "measure": MEASURE_LABEL.get(r["measure"], r["measure"]),
-                    "target": with_unit(r["target_comparator"], r.get("target_low"), r.get("target_high"),
-                                        r.get("target_value"), r["unit"]),
-                    "actual": with_unit(r.get("actual_comparator"), r["actual_value"], r["actual_value"],
-                                        r["actual_value"], r["unit"]),
-                    "met": r.get("met")})
+        out.append(
+            {
+                "indicator": r["indicator"],
+                "indicator_zh": names.get(r["indicator"], {}).get("name_zh") or "",
+                "region": r.get("region_name") or r.get("region_code") or r.get("region_key") or "",
+                "year": r["year"],
+                "measure": MEASURE_LABEL.get(r["measure"], r["measure"]),
+                "target": with_unit(
+                    r["target_comparator"], r.get("target_low"), r.get("target_high"), r.get("target_value"), r["unit"]
+                ),
+                "actual": with_unit(
+                    r.get("actual_comparator"), r["actual_value"], r["actual_value"], r["actual_value"], r["unit"]
+                ),
+                "met": r.get("met"),
+            }
+        )
     return out
 
 
 def _citation(descriptor: dict) -> str:
-    authors = ", ".join(c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title")) \
+    authors = (
+        ", ".join(c.get("title", "") for c in descriptor.get("contributors", []) if c.get("title"))
         or "govreport maintainers"
+    )
     created = str(descriptor.get("created") or "")
-    return (f"{authors} ({created[:4]}). {descriptor.get('title') or PACKAGE_TITLE} / {PACKAGE_TITLE_ZH}, "
-            f"version {descriptor.get('version')} [data set], released {created[:10]}. "
-            f"Package {descriptor.get('name') or PACKAGE_NAME}, id {descriptor.get('id')}.")
+    return (
+        f"{authors} ({created[:4]}). {descriptor.get('title') or PACKAGE_TITLE} / {PACKAGE_TITLE_ZH}, "
+        f"version {descriptor.get('version')} [data set], released {created[:10]}. "
+        f"Package {descriptor.get('name') or PACKAGE_NAME}, id {descriptor.get('id')}."
+    )
 
 
 def _dictionary() -> dict:
@@ -139,14 +192,37 @@ def _dictionary() -> dict:
     for t in TABLES:
         fields = []
         for f in t.fields:
-            extra = [s for s in ("unique" if f.unique else "",
-                                 f"≥ {num(f.minimum)}" if f.minimum is not None else "",
-                                 f"≤ {num(f.maximum)}" if f.maximum is not None else "") if s]
-            fields.append({"name": f.name, "type": f.type, "required": f.required, "en": f.en, "zh": f.zh,
-                           "allowed": ", ".join(f.enum) if f.enum else (f.pattern or ""),
-                           "extra": " " + ", ".join(extra) if extra else ""})
-        tables.append({"name": t.name, "title": t.title, "en": t.en, "zh": t.zh, "fields": fields,
-                       "primary_key": ", ".join(t.primary_key), "natural_key": ", ".join(t.natural_key)})
+            extra = [
+                s
+                for s in (
+                    "unique" if f.unique else "",
+                    f"≥ {num(f.minimum)}" if f.minimum is not None else "",
+                    f"≤ {num(f.maximum)}" if f.maximum is not None else "",
+                )
+                if s
+            ]
+            fields.append(
+                {
+                    "name": f.name,
+                    "type": f.type,
+                    "required": f.required,
+                    "en": f.en,
+                    "zh": f.zh,
+                    "allowed": ", ".join(f.enum) if f.enum else (f.pattern or ""),
+                    "extra": " " + ", ".join(extra) if extra else "",
+                }
+            )
+        tables.append(
+            {
+                "name": t.name,
+                "title": t.title,
+                "en": t.en,
+                "zh": t.zh,
+                "fields": fields,
+                "primary_key": ", ".join(t.primary_key),
+                "natural_key": ", ".join(t.natural_key),
+            }
+        )
     return {"tables": tables, "units": UNITS}
 
 
@@ -177,8 +253,9 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
     anchored: set[str] = set()
     if raw_dir is not None:
         shown_docs = {o["document_id"] for o in shown}
-        paged, anchored = write_document_pages(site, Path(raw_dir), [d for d in documents if d["document_id"]
-                                                                     in shown_docs], shown, release_title, names)
+        paged, anchored = write_document_pages(
+            site, Path(raw_dir), [d for d in documents if d["document_id"] in shown_docs], shown, release_title, names
+        )
 
     series = chart_series(panel)
     meta = descriptor.get("govreport") or {}
@@ -188,29 +265,53 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
     downloads = _downloads(release_dir, descriptor)
     page = render(
         "release.html.j2",
-        release_title=release_title, package_title_zh=PACKAGE_TITLE_ZH, name=descriptor.get("name"),
+        release_title=release_title,
+        package_title_zh=PACKAGE_TITLE_ZH,
+        name=descriptor.get("name"),
         title=descriptor.get("title") or PACKAGE_TITLE,
         lede=str(descriptor.get("description") or "").removeprefix(PACKAGE_TITLE_ZH + ". "),
-        version=version, created=created,
-        licence={"title": licence.get("title") or licence.get("name"),
-                 "href": licence.get("path") if str(licence.get("path") or "").startswith("https://") else None},
-        counts={"observations": (meta.get("row_counts") or {}).get("observations", len(observations)),
-                "documents": (meta.get("row_counts") or {}).get("documents", len(documents)),
-                "indicators": (meta.get("row_counts") or {}).get("indicators", len(names))},
-        reason=meta.get("version_reason"), content_sha256=meta.get("content_sha256"),
-        downloads=downloads, panel_csv=_panel_csv(downloads), panel_view=panel_view_data(panel, names),
+        version=version,
+        created=created,
+        licence={
+            "title": licence.get("title") or licence.get("name"),
+            "href": licence.get("path") if str(licence.get("path") or "").startswith("https://") else None,
+        },
+        counts={
+            "observations": (meta.get("row_counts") or {}).get("observations", len(observations)),
+            "documents": (meta.get("row_counts") or {}).get("documents", len(documents)),
+            "indicators": (meta.get("row_counts") or {}).get("indicators", len(names)),
+        },
+        reason=meta.get("version_reason"),
+        content_sha256=meta.get("content_sha256"),
+        downloads=downloads,
+        panel_csv=_panel_csv(downloads),
+        panel_view=panel_view_data(panel, names),
         validation=validation_view(release_dir),
         changes=changes_view(release_dir, descriptor),
         charts=[series_figure(s, names, f"c{i}") for i, s in enumerate(series[:MAX_CHARTS])],
-        n_series=len(series), max_charts=MAX_CHARTS, measure_label=MEASURE_LABEL, unit_zh=UNIT_ZH,
-        panel_rows=panel_rows[:MAX_PANEL_ROWS], n_panel_rows=len(panel_rows),
-        coverage=coverage_figure(documents, observations), years=years_figure(observations),
-        n_shown=len(shown), n_observations=len(observations), columns=COLUMNS,
+        n_series=len(series),
+        max_charts=MAX_CHARTS,
+        measure_label=MEASURE_LABEL,
+        unit_zh=UNIT_ZH,
+        panel_rows=panel_rows[:MAX_PANEL_ROWS],
+        n_panel_rows=len(panel_rows),
+        coverage=coverage_figure(documents, observations),
+        years=years_figure(observations),
+        n_shown=len(shown),
+        n_observations=len(observations),
+        columns=COLUMNS,
         table=table_rows(shown, names, anchored),
-        documents=[{**d, "page": f"{SITE_DIR}/{page_name(d['document_id'])}"
-                    if d.get("document_id") in paged and HEX64.match(d["document_id"]) else None}
-                   for d in sorted(documents, key=lambda d: (d.get("report_year") or 0, d.get("source_file") or ""))],
-        dictionary=_dictionary(), citation=_citation(descriptor),
+        documents=[
+            {
+                **d,
+                "page": f"{SITE_DIR}/{page_name(d['document_id'])}"
+                if d.get("document_id") in paged and HEX64.match(d["document_id"])
+                else None,
+            }
+            for d in sorted(documents, key=lambda d: (d.get("report_year") or 0, d.get("source_file") or ""))
+        ],
+        dictionary=_dictionary(),
+        citation=_citation(descriptor),
     )
     index = release_dir / "index.html"
     index.write_text(page, encoding="utf-8")

@@ -1,5 +1,6 @@
 """One page per source document: its raw text with every quoted sentence and extracted number marked, and an
 anchor obs-<id> at each value that the release page's table links to."""
+
 from __future__ import annotations
 
 import re
@@ -35,31 +36,56 @@ def text_segments(text: str, observations: list[dict]) -> list[dict]:
     for o in observations:
         anchors[o["value_start"]].append(o["observation_id"])
     points = sorted(bounds)
-    return [{"anchors": anchors.get(a, []), "text": text[a:b],
-             "value": any(o["value_start"] <= a and b <= o["value_end"] for o in observations),
-             "quote": any(o["quote_start"] <= a and b <= o["quote_end"] for o in observations)}
-            for a, b in zip(points, points[1:], strict=False)]
+    return [
+        {
+            "anchors": anchors.get(a, []),
+            "text": text[a:b],
+            "value": any(o["value_start"] <= a and b <= o["value_end"] for o in observations),
+            "quote": any(o["quote_start"] <= a and b <= o["quote_end"] for o in observations),
+        }
+        for a, b in zip(points, points[1:], strict=False)
+    ]
 
 
 def document_page(doc: dict, text: str, observations: list[dict], release_title: str, names: dict) -> str:
-    meta = [("File 文件", doc.get("source_file")), ("Region 地区", doc.get("region_name")),
-            ("Report year 报告年份", doc.get("report_year")), ("Type 类型", doc.get("document_type")),
-            ("Published 发布日期", doc.get("published")), ("Issued by 发布机构", doc.get("issuing_body")),
-            ("Source 来源", doc.get("source")), ("Encoding 编码", doc.get("encoding")),
-            ("Characters 字符数", doc.get("n_chars")), ("SHA-256", doc.get("document_id"))]
-    rows = [{"id": o["observation_id"], "offset": o["value_start"], "indicator": o["indicator"],
-             "indicator_zh": names.get(o["indicator"], {}).get("name_zh"), "kind": KIND_LABEL.get(o["kind"], o["kind"]),
-             "period": o["period"],
-             "value": with_unit(o["comparator"], o.get("value_low"), o.get("value_high"), o["value"], o["unit"]),
-             "value_text": o["value_text"]}
-            for o in sorted(observations, key=lambda o: o["value_start"])]
-    return render("source.html.j2", doc_title=doc.get("title") or doc.get("source_file"), release_title=release_title,
-                  meta=[(k, v) for k, v in meta if v is not None], rows=rows,
-                  segments=text_segments(text, observations))
+    meta = [
+        ("File 文件", doc.get("source_file")),
+        ("Region 地区", doc.get("region_name")),
+        ("Report year 报告年份", doc.get("report_year")),
+        ("Type 类型", doc.get("document_type")),
+        ("Published 发布日期", doc.get("published")),
+        ("Issued by 发布机构", doc.get("issuing_body")),
+        ("Source 来源", doc.get("source")),
+        ("Encoding 编码", doc.get("encoding")),
+        ("Characters 字符数", doc.get("n_chars")),
+        ("SHA-256", doc.get("document_id")),
+    ]
+    rows = [
+        {
+            "id": o["observation_id"],
+            "offset": o["value_start"],
+            "indicator": o["indicator"],
+            "indicator_zh": names.get(o["indicator"], {}).get("name_zh"),
+            "kind": KIND_LABEL.get(o["kind"], o["kind"]),
+            "period": o["period"],
+            "value": with_unit(o["comparator"], o.get("value_low"), o.get("value_high"), o["value"], o["unit"]),
+            "value_text": o["value_text"],
+        }
+        for o in sorted(observations, key=lambda o: o["value_start"])
+    ]
+    return render(
+        "source.html.j2",
+        doc_title=doc.get("title") or doc.get("source_file"),
+        release_title=release_title,
+        meta=[(k, v) for k, v in meta if v is not None],
+        rows=rows,
+        segments=text_segments(text, observations),
+    )
 
 
-def write_document_pages(site: Path, raw_dir: Path, documents: list[dict], observations: list[dict],
-                         release_title: str, names: dict) -> tuple[set[str], set[str]]:
+def write_document_pages(
+    site: Path, raw_dir: Path, documents: list[dict], observations: list[dict], release_title: str, names: dict
+) -> tuple[set[str], set[str]]:
     """Pages for documents whose raw file is found and matches its hash; returns (document ids with a page,
     observation ids with an anchor)."""
     by_doc = defaultdict(list)
@@ -80,10 +106,12 @@ def write_document_pages(site: Path, raw_dir: Path, documents: list[dict], obser
             continue
         if decoded.sha256 != doc_id:  # the raw file changed since the release: its offsets would be wrong
             continue
-        obs = [o for o in by_doc[doc_id]
-               if HEX16.match(o.get("observation_id") or "") and _valid_spans(o, decoded.text)]
-        (site / page_name(doc_id)).write_text(document_page(d, decoded.text, obs, release_title, names),
-                                              encoding="utf-8")
+        obs = [
+            o for o in by_doc[doc_id] if HEX16.match(o.get("observation_id") or "") and _valid_spans(o, decoded.text)
+        ]
+        (site / page_name(doc_id)).write_text(
+            document_page(d, decoded.text, obs, release_title, names), encoding="utf-8"
+        )
         paged.add(doc_id)
         anchored.update(o["observation_id"] for o in obs)
     return paged, anchored

@@ -5,6 +5,7 @@ wrote, and each value put into HTML is escaped by Jinja (MarkupSafe), never by h
 through Jinja's `tojson`, which writes every < > & ' as a JSON unicode escape: no string can form a tag or
 end its <script> element, and JSON.parse turns the escapes back into the characters.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,10 +39,17 @@ def csp_hash(text: str) -> str:
 
 @functools.cache
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("govreport.site", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(num=num, human_bytes=human_bytes, value_display=value_display, with_unit=with_unit,
-                       px=lambda v: f"{v:.1f}")
+    env = Environment(
+        loader=PackageLoader("govreport.site", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        num=num, human_bytes=human_bytes, value_display=value_display, with_unit=with_unit, px=lambda v: f"{v:.1f}"
+    )
     env.globals.update(csp_hash=csp_hash)
     # Compact and readable (Chinese stays Chinese); NaN is refused: it is not JSON.
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}

@@ -1,4 +1,5 @@
 """How numbers, units and labels read on the pages: plain text, escaped by the templates."""
+
 from __future__ import annotations
 
 import math

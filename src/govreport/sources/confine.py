@@ -4,6 +4,7 @@ A symlink in raw/ pointing out of it would publish whatever it points at (the so
 text), so such a file is reported and skipped, like the manifest's path escapes. Symlinks between files
 inside raw/ are harmless and allowed.
 """
+
 from __future__ import annotations
 
 import os

@@ -252,6 +252,5 @@ def _count_errors(data: bytes, encoding: str) -> int:
 def _lossy(data: bytes, encoding: str, path: str) -> tuple[str, str]:
     text, n_bad = _decode_counting(data, encoding)
     return text, (
-        f"{path}: not valid {encoding}; decoded as {encoding} with "
-        f"{n_bad} invalid byte(s) replaced by U+FFFD"
+        f"{path}: not valid {encoding}; decoded as {encoding} with {n_bad} invalid byte(s) replaced by U+FFFD"
     )

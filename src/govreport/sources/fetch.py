@@ -17,6 +17,7 @@ Network problems never raise: they come back as ``FetchResult.error``, which
 names the URL and the problem, and previously fetched files are left as they
 were. Every file is written atomically (hidden temp file + os.replace).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -131,17 +132,27 @@ def fetch_to_raw(
     state = _read_json(state_path)
     previous_orig = _existing_orig(fetched_dir, file_name)
     conditional = bool(state) and state.get("file_name") == file_name and text_path.is_file() and previous_orig
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
-               "Accept-Encoding": "gzip, deflate"}
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+        "Accept-Encoding": "gzip, deflate",
+    }
     if conditional:
         if state.get("etag"):
             headers["If-None-Match"] = state["etag"]
         if state.get("last_modified"):
             headers["If-Modified-Since"] = state["last_modified"]
 
-    response, problem, last_status = _request_with_retries(url, headers, timeout=timeout, retries=retries,
-                                                           backoff=backoff, delay=delay, deadline=deadline,
-                                                           allowed_hosts=allowed_hosts)
+    response, problem, last_status = _request_with_retries(
+        url,
+        headers,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        delay=delay,
+        deadline=deadline,
+        allowed_hosts=allowed_hosts,
+    )
     if response is None:
         return fail(problem, last_status)
     status, final_url, resp_headers, body = response
@@ -215,10 +226,19 @@ def fetch_to_raw(
             _write_json(meta_path, meta)
             other = fetched_dir / f"{file_name}.orig.{'bin' if is_html else 'html'}"
             other.unlink(missing_ok=True)  # an earlier fetch stored the other kind
-        _write_json(state_path, {
-            "url": url, "file_name": file_name, "etag": meta["etag"], "last_modified": meta["last_modified"],
-            "sha256": sha, "text_sha256": text_sha, "retrieved_at": retrieved_at, "checked_at": retrieved_at,
-        })
+        _write_json(
+            state_path,
+            {
+                "url": url,
+                "file_name": file_name,
+                "etag": meta["etag"],
+                "last_modified": meta["last_modified"],
+                "sha256": sha,
+                "text_sha256": text_sha,
+                "retrieved_at": retrieved_at,
+                "checked_at": retrieved_at,
+            },
+        )
     except OSError as err:
         return fail(f"cannot write the fetched files: {err}", status)
     return FetchResult(url, status, not unchanged, orig_path, text_path, sha, None, retrieved_at)
@@ -262,7 +282,7 @@ def _request_with_retries(url, headers, *, timeout, retries, backoff, delay, dea
         finally:
             limit.cancel()
         if attempt + 1 < attempts:
-            pause = backoff * (2 ** attempt)
+            pause = backoff * (2**attempt)
             if wait_hint is not None:
                 pause = max(pause, min(wait_hint, MAX_RETRY_AFTER))
             time.sleep(max(0.0, pause))
@@ -299,14 +319,25 @@ def _reason(status: int) -> str:
 # --------------------------------------------------------------------------- decoding
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
-_HTML_SNIFF = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b",
-                         re.IGNORECASE | re.DOTALL)
+_HTML_SNIFF = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b", re.IGNORECASE | re.DOTALL
+)
 
 # Labels whose Python codec is narrower than what servers really send under them.
 _CHARSET_ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
-    "gb_2312-80": "gb18030", "big5": "big5hkscs", "x-big5": "big5hkscs",
-    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "gb_2312-80": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
 }
 
 
@@ -349,8 +380,7 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
     A declared charset that does not decode the bytes strictly is not trusted;
     ``govreport.sources.decode.decode_bytes`` then detects the encoding. Returns (html, codec name).
     """
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             try:
                 return data.decode(enc), codecs.lookup(enc).name
@@ -391,9 +421,17 @@ def _decode_text(data: bytes, content_type: str | None) -> tuple[str, str]:
 
 
 def _check_file_name(name: str) -> None:
-    if (not name or "/" in name or "\\" in name or "\0" in name or name in (".", "..")
-            or name.startswith(".") or os.path.isabs(name) or PureWindowsPath(name).drive
-            or name.lower().endswith((".yaml", ".yml"))):
+    if (
+        not name
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or name in (".", "..")
+        or name.startswith(".")
+        or os.path.isabs(name)
+        or PureWindowsPath(name).drive
+        or name.lower().endswith((".yaml", ".yml"))
+    ):
         raise ValueError(f"file_name must be a bare, non-hidden, non-YAML file name inside raw/, got {name!r}")
 
 

@@ -8,6 +8,7 @@
   fires after a silence).
 - gzip/deflate bodies are inflated chunk by chunk up to a cap, so a small bomb cannot fill memory.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -52,6 +53,7 @@ class Deadline:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
         timer = threading.Timer(max(0.0, self.remaining()), cut)
         timer.daemon = True
         timer.start()
@@ -98,8 +100,7 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._deadline = deadline
 
     def https_open(self, req):
-        return self.do_open(partial(_HTTPSConnection, deadline=self._deadline), req,
-                            context=self._context)
+        return self.do_open(partial(_HTTPSConnection, deadline=self._deadline), req, context=self._context)
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
@@ -124,11 +125,12 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
     def _check(self, req, code, newurl):
         target = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl))
         if target.scheme.lower() not in ("http", "https"):
-            raise RedirectRefused(f"redirected (HTTP {code}) to {target.geturl()}: only http and https are "
-                                  "followed")
+            raise RedirectRefused(f"redirected (HTTP {code}) to {target.geturl()}: only http and https are followed")
         if (target.hostname or "").lower() not in self._hosts:
-            raise RedirectRefused(f"redirected (HTTP {code}) to another host, {target.hostname}: not followed "
-                                  f"(allowed: {', '.join(sorted(self._hosts))})")
+            raise RedirectRefused(
+                f"redirected (HTTP {code}) to another host, {target.hostname}: not followed "
+                f"(allowed: {', '.join(sorted(self._hosts))})"
+            )
 
 
 def opener(url: str, deadline: Deadline, allowed_hosts=()) -> urllib.request.OpenerDirector:

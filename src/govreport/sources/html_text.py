@@ -18,6 +18,7 @@ MAX_DEPTH deep (as browsers cap the depth of the tree they build): 200 000 neste
 Two readers share the tokenizer: ``html_to_text`` (a fetched page to readable lines) and
 ``markup_edits`` (edits that strip markup from an HTML file in raw/, positions kept, for normalization).
 """
+
 from __future__ import annotations
 
 import html as _html
@@ -33,16 +34,19 @@ TEXT, RAW, START, END, OTHER = "text", "raw", "start", "end", "other"
 # Elements whose content is text up to their end tag, not markup. RCDATA ones decode character references.
 _RAWTEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript"})
 _RCDATA = frozenset({"title", "textarea"})
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-                   "track", "wbr"})
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
 
 _WS = "\t\n\f\r "
 # The next thing that is markup: a tag (its name, and its end if it has no attributes), "</", "<!" or "<?".
 _MARKUP = re.compile(r"<(?:(/?)([A-Za-z][^\t\n\f\r />]*)(>?)|/|!|\?)")
 # One step inside a tag: whitespace, then its end, a stray slash, or one attribute (a quoted value runs to
 # its closing quote, whatever it holds). No match: the page ended inside the tag.
-_IN_TAG = re.compile(r"""[\t\n\f\r ]*(?:(/?>)|/|([^\t\n\f\r />][^\t\n\f\r />=]*)"""
-                     r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)(")?|'([^']*)(')?|([^\t\n\f\r >]*)))?)""")
+_IN_TAG = re.compile(
+    r"""[\t\n\f\r ]*(?:(/?>)|/|([^\t\n\f\r />][^\t\n\f\r />=]*)"""
+    r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)(")?|'([^']*)(')?|([^\t\n\f\r >]*)))?)"""
+)
 _COMMENT_END = re.compile(r"--!?>")
 # Character references, as html.unescape finds them; numbers are read by length first (see _charref).
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
@@ -132,8 +136,9 @@ def _tag(page: str, lt: int, pos: int, kind: str, name: str) -> Token | None:
             return Token(kind, lt, pos, name, tuple(attrs) if kind == START else ())
         if step.group(2) is None:  # a stray "/"
             continue
-        if (step.group(3) is not None and step.group(4) is None) or (step.group(5) is not None
-                                                                      and step.group(6) is None):
+        if (step.group(3) is not None and step.group(4) is None) or (
+            step.group(5) is not None and step.group(6) is None
+        ):
             return None  # a quoted value the page ends inside
         value = next((v for v in (step.group(3), step.group(5), step.group(7)) if v is not None), "")
         if len(attrs) < 64:  # a tag's attributes are kept only so far; the rest are read and dropped
@@ -204,14 +209,67 @@ class _Dropping:
 
 # --------------------------------------------------------------------------- a fetched page to text
 
-_SKIP = frozenset({"script", "style", "noscript", "nav", "header", "footer", "head", "template",
-                   "iframe", "svg", "canvas", "object", "select", "button", "aside", "form"})
-_BLOCK = frozenset({
-    "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "html",
-    "legend", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot",
-    "tr", "ul",
-})
+_SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "nav",
+        "header",
+        "footer",
+        "head",
+        "template",
+        "iframe",
+        "svg",
+        "canvas",
+        "object",
+        "select",
+        "button",
+        "aside",
+        "form",
+    }
+)
+_BLOCK = frozenset(
+    {
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+    }
+)
 _CELL = frozenset({"td", "th"})
 _SPACE = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200b\u3000]+")
 _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
@@ -240,8 +298,11 @@ def html_to_text(page: str) -> str:
     for tok in tokens(page):
         if tok.kind in (TEXT, RAW):
             if not skip and tok.name not in _SKIP:  # a raw element's content counts only if it is shown (title)
-                text = unescape(page, tok.start, tok.end) if tok.kind == TEXT or tok.name in _RCDATA \
-                    else page[tok.start:tok.end]
+                text = (
+                    unescape(page, tok.start, tok.end)
+                    if tok.kind == TEXT or tok.name in _RCDATA
+                    else page[tok.start : tok.end]
+                )
                 buffer.append(text.replace(_BR, ""))
         elif tok.kind == START:
             if tok.name in _SKIP:
@@ -279,7 +340,7 @@ def _collapse(line: str) -> str:
 
     def space(m: re.Match) -> str:
         if "\n" in m.group() or "\r" in m.group():
-            before, after = line[m.start() - 1: m.start()], line[m.end(): m.end() + 1]
+            before, after = line[m.start() - 1 : m.start()], line[m.end() : m.end() + 1]
             if before and after and _WIDE.match(before) and _WIDE.match(after):
                 return ""
         return " "
@@ -302,8 +363,33 @@ def title_of(page: str) -> str | None:
 
 # What normalization drops with its content, and which tags become a line break (the rest become nothing).
 _DROP = frozenset({"script", "style", "noscript", "template"})
-_LINE = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5",
-                   "h6", "section", "article", "header", "footer", "title", "blockquote", "pre"})
+_LINE = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "title",
+        "blockquote",
+        "pre",
+    }
+)
 
 
 def markup_edits(page: str) -> list[tuple[int, int, str]]:

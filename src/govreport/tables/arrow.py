@@ -1,4 +1,5 @@
 """Rows to typed tables, and tables to Parquet and CSV files with fixed writer settings."""
+
 from __future__ import annotations
 
 import csv
@@ -47,12 +48,19 @@ def write_parquet(table: Table, data: pa.Table, path: Path, package_version: str
     metadata = {
         b"govreport.table": table.name.encode(),
         b"govreport.package_version": package_version.encode(),
-        b"frictionless.schema": json.dumps(table.to_frictionless(), ensure_ascii=False,
-                                           sort_keys=True).encode("utf-8"),
+        b"frictionless.schema": json.dumps(table.to_frictionless(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
     }
     data = data.replace_schema_metadata(metadata)
-    pq.write_table(data, path, compression="zstd", compression_level=9, use_dictionary=True,
-                   write_statistics=True, row_group_size=1_000_000, data_page_version="2.0")
+    pq.write_table(
+        data,
+        path,
+        compression="zstd",
+        compression_level=9,
+        use_dictionary=True,
+        write_statistics=True,
+        row_group_size=1_000_000,
+        data_page_version="2.0",
+    )
 
 
 def _csv_cell(value, is_text: bool) -> str:
@@ -107,6 +115,5 @@ def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
 
     emit([table.field_names])
     for batch in data.to_batches(max_chunksize=CSV_CHUNK_ROWS):
-        emit([[_csv_cell(row[name], name in text_fields) for name in table.field_names]
-              for row in batch.to_pylist()])
+        emit([[_csv_cell(row[name], name in text_fields) for name in table.field_names] for row in batch.to_pylist()])
     return digest.hexdigest()

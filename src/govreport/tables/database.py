@@ -15,6 +15,7 @@ DuckDB 2.0, two builds of one release differed in two ways, and each is avoided 
 One thread, tables in the contract's order, each as one contiguous Arrow chunk, and a CHECKPOINT before closing
 fix the rest (the catalog names the database after its alias, never the file's name).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -15,6 +15,7 @@ Within a report year the government's own report comes before news write-ups, th
 file name and position decide, so the choice is deterministic. `panel` is the same
 rows cut down for spreadsheets.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -71,9 +72,11 @@ class _Chooser:
 
     def target(self, rows: list[dict], first_year: int) -> dict:
         """The report of the period's first year; else the nearest report before it; else the nearest after."""
+
         def rank(r):
             y = self.year(r)
             return (0, 0) if y == first_year else ((1, first_year - y) if y < first_year else (2, y - first_year))
+
         return min(rows, key=lambda r: (rank(r), self._tiebreak(r)))
 
     def actual(self, rows: list[dict], last_year: int) -> tuple[dict, str, dict | None]:
@@ -86,8 +89,11 @@ class _Chooser:
         if later:
             latest = min(later, key=lambda r: (-self.year(r), self._tiebreak(r)))
             return latest, "revised", first
-        status = "preliminary" if self.year(first) == last_year + 1 or "预计" in (first.get("quote") or "") \
+        status = (
+            "preliminary"
+            if self.year(first) == last_year + 1 or "预计" in (first.get("quote") or "")
             else "later_report"
+        )
         return first, status, None
 
 
@@ -112,44 +118,58 @@ def targets_vs_actuals(observations: list[dict], documents: list[dict]) -> list[
         better = codelist[indicator].better if indicator in codelist else "higher"
         reached, rule = met(better, target, actual["value"]) if target and actual else (None, None)
         same_vintage = [r for r in sides["actual"] if actual and choose.year(r) == choose.year(actual)]
-        rows.append({
-            "region_key": region, "region_code": anyone["region_code"], "region_name": anyone["region_name"],
-            "region_level": docs[anyone["document_id"]].get("region_level"),
-            "indicator": indicator, "measure": measure,
-            "period": str(first_year) if first_year == last_year else f"{first_year}/{last_year}",
-            "first_year": first_year, "year": last_year, "basis": basis, "unit": anyone["unit"],
-            "target_comparator": target["comparator"] if target else None,
-            "target_low": target["value_low"] if target else None,
-            "target_high": target["value_high"] if target else None,
-            "target_value": target["value"] if target else None,
-            "target_observation_id": target["observation_id"] if target else None,
-            "target_document_id": target["document_id"] if target else None,
-            "target_source_file": target["source_file"] if target else None,
-            "target_report_year": choose.year(target) if target else None,
-            "target_statements": len({r["document_id"] for r in sides["target"]}),
-            "target_conflicts": len({r["document_id"] for r in sides["target"]
-                                     if target and _bounds(r) != _bounds(target)}),
-            "actual_comparator": actual["comparator"] if actual else None,
-            "actual_value": actual["value"] if actual else None,
-            "actual_observation_id": actual["observation_id"] if actual else None,
-            "actual_document_id": actual["document_id"] if actual else None,
-            "actual_source_file": actual["source_file"] if actual else None,
-            "actual_report_year": choose.year(actual) if actual else None,
-            "actual_status": status,
-            "actual_preliminary_value": revised["value"] if revised else None,
-            "actual_statements": len({r["document_id"] for r in sides["actual"]}),
-            "actual_conflicts": len({r["document_id"] for r in same_vintage
-                                     if actual is not None and _bounds(r) != _bounds(actual)}),
-            "met": reached, "met_rule": rule,
-            "difference": round(actual["value"] - target["value"], 6) if target and actual else None,
-        })
+        rows.append(
+            {
+                "region_key": region,
+                "region_code": anyone["region_code"],
+                "region_name": anyone["region_name"],
+                "region_level": docs[anyone["document_id"]].get("region_level"),
+                "indicator": indicator,
+                "measure": measure,
+                "period": str(first_year) if first_year == last_year else f"{first_year}/{last_year}",
+                "first_year": first_year,
+                "year": last_year,
+                "basis": basis,
+                "unit": anyone["unit"],
+                "target_comparator": target["comparator"] if target else None,
+                "target_low": target["value_low"] if target else None,
+                "target_high": target["value_high"] if target else None,
+                "target_value": target["value"] if target else None,
+                "target_observation_id": target["observation_id"] if target else None,
+                "target_document_id": target["document_id"] if target else None,
+                "target_source_file": target["source_file"] if target else None,
+                "target_report_year": choose.year(target) if target else None,
+                "target_statements": len({r["document_id"] for r in sides["target"]}),
+                "target_conflicts": len(
+                    {r["document_id"] for r in sides["target"] if target and _bounds(r) != _bounds(target)}
+                ),
+                "actual_comparator": actual["comparator"] if actual else None,
+                "actual_value": actual["value"] if actual else None,
+                "actual_observation_id": actual["observation_id"] if actual else None,
+                "actual_document_id": actual["document_id"] if actual else None,
+                "actual_source_file": actual["source_file"] if actual else None,
+                "actual_report_year": choose.year(actual) if actual else None,
+                "actual_status": status,
+                "actual_preliminary_value": revised["value"] if revised else None,
+                "actual_statements": len({r["document_id"] for r in sides["actual"]}),
+                "actual_conflicts": len(
+                    {r["document_id"] for r in same_vintage if actual is not None and _bounds(r) != _bounds(actual)}
+                ),
+                "met": reached,
+                "met_rule": rule,
+                "difference": round(actual["value"] - target["value"], 6) if target and actual else None,
+            }
+        )
     # The previous period's outcome, as chosen in its own row: the year before, or the plan span before.
-    outcome = {(r["region_key"], r["indicator"], r["measure"], r["basis"], r["first_year"], r["year"]):
-               r["actual_value"] for r in rows}
+    outcome = {
+        (r["region_key"], r["indicator"], r["measure"], r["basis"], r["first_year"], r["year"]): r["actual_value"]
+        for r in rows
+    }
     for r in rows:
         span = r["year"] - r["first_year"] + 1
-        r["previous_actual_value"] = outcome.get((r["region_key"], r["indicator"], r["measure"], r["basis"],
-                                                  r["first_year"] - span, r["year"] - span))
+        r["previous_actual_value"] = outcome.get(
+            (r["region_key"], r["indicator"], r["measure"], r["basis"], r["first_year"] - span, r["year"] - span)
+        )
     return rows
 
 
@@ -168,14 +188,29 @@ def target_text(row: dict) -> str | None:
 def tidy_panel(rows: list[dict]) -> list[dict]:
     """targets_vs_actuals for spreadsheets: names instead of ids, the target as one readable cell."""
     codelist = load_codelist()
-    return [{
-        "region_key": r["region_key"], "region_code": r["region_code"], "region_name": r["region_name"],
-        "region_level": r["region_level"], "indicator": r["indicator"],
-        "indicator_name_zh": codelist[r["indicator"]].name_zh if r["indicator"] in codelist else None,
-        "indicator_name_en": codelist[r["indicator"]].name_en if r["indicator"] in codelist else None,
-        "measure": r["measure"], "period": r["period"], "year": r["year"], "basis": r["basis"], "unit": r["unit"],
-        "target": target_text(r), "target_low": r["target_low"], "target_high": r["target_high"],
-        "target_report_year": r["target_report_year"], "actual": r["actual_value"],
-        "actual_status": r["actual_status"], "actual_report_year": r["actual_report_year"], "met": r["met"],
-        "previous_actual": r["previous_actual_value"],
-    } for r in rows]
+    return [
+        {
+            "region_key": r["region_key"],
+            "region_code": r["region_code"],
+            "region_name": r["region_name"],
+            "region_level": r["region_level"],
+            "indicator": r["indicator"],
+            "indicator_name_zh": codelist[r["indicator"]].name_zh if r["indicator"] in codelist else None,
+            "indicator_name_en": codelist[r["indicator"]].name_en if r["indicator"] in codelist else None,
+            "measure": r["measure"],
+            "period": r["period"],
+            "year": r["year"],
+            "basis": r["basis"],
+            "unit": r["unit"],
+            "target": target_text(r),
+            "target_low": r["target_low"],
+            "target_high": r["target_high"],
+            "target_report_year": r["target_report_year"],
+            "actual": r["actual_value"],
+            "actual_status": r["actual_status"],
+            "actual_report_year": r["actual_report_year"],
+            "met": r["met"],
+            "previous_actual": r["previous_actual_value"],
+        }
+        for r in rows
+    ]
