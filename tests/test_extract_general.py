@@ -267,6 +267,28 @@ CASES = [
             ("gdp", "growth", "target", "2013", "approx", 7.5, 7.5),
         },
     ),
+    # --- a statistical-communique style: the growth two clauses after the level ---
+    (
+        "过去一年,全市实现地区生产总值(GDP)3005.8亿元,按可比价格计算,比上年增长7.3%。",
+        2016,
+        {("gdp", "level", "actual", "2015", "eq", 3005.8, 3005.8), ("gdp", "growth", "actual", "2015", "eq", 7.3, 7.3)},
+    ),
+    # --- a threshold crossed, then the exact level and its growth: the exact level is the statement ---
+    (
+        "一年来,全县地区生产总值突破200亿元,达到205.3亿元,增长8.1%。",
+        2018,
+        {("gdp", "level", "actual", "2017", "eq", 205.3, 205.3), ("gdp", "growth", "actual", "2017", "eq", 8.1, 8.1)},
+    ),
+    # --- an average after a from-to whose years are stated spans those years, section or not ---
+    (
+        "全区生产总值由2015年的500亿元增加到2020年的800亿元,年均增长7%。",
+        2021,
+        {
+            ("gdp", "level", "actual", "2015", "eq", 500.0, 500.0),
+            ("gdp", "level", "actual", "2020", "eq", 800.0, 800.0),
+            ("gdp", "growth", "actual", "2016/2020", "eq", 7.0, 7.0),
+        },
+    ),
     # --- a report delivered late (May): the year so far is no period, and not last year's ---
     (
         "一、2019年和今年以来工作回顾\n去年国内生产总值增长6.1%。今年以来,国内生产总值下降6.8%。",

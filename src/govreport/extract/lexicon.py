@@ -114,6 +114,8 @@ MILESTONE_AFTER = pattern(_DATA["milestone_after"])
 ATTRIBUTIVE_AFTER = pattern(_DATA["attributive_after"])
 OUTSIDE_VOICE = pattern(_DATA["outside_voice"])
 YEAR_TO_DATE = pattern(_DATA["year_to_date"])
+THRESHOLD_CROSSED = pattern(_DATA["threshold_crossed"])
+FROM_TO_YEARS = pattern(_DATA["from_to_years"])
 
 # The parts of a report: review_year, review_span, plan_year, plan_span.
 

@@ -4,6 +4,7 @@ Value first: every number in a sentence looks back for what it is about.
 
 - direct:      name, allowed filler words, number      固定资产投资完成400亿元左右
 - chain:       a second number for the same name        地区生产总值2630.2亿元、增长3.4%
+- restated:    a threshold crossed, then the exact level   地区生产总值突破200亿元,达到205.3亿元 (205.3 only)
 - elliptic:    a short name standing for a related one  建设筹集公共住房5953套,供应2660套
 - enumeration: names and numbers listed in parallel     建设用地、水耗、电耗分别下降1.5%、10.6%和6.4%
 - head_noun:   count noun after the number              新增4290个学位
@@ -230,6 +231,8 @@ class Extractor:
             )
             if att is None and prev is not None:
                 att = self._follow_on(text, v, prev)
+                if att is not None and att.rule == "restated":
+                    done.pop(id(prev.value), None)  # the threshold gives way to the exact level
             if att is not None:
                 done[id(v)] = att
                 prev = att
@@ -284,8 +287,13 @@ class Extractor:
             m = name.match(between)
             if m and self._is_gap(between[m.end() :]):
                 return Attachment(v, prev.mention, other, between[m.end() :], "elliptic")
-        if between and self._is_gap(between) and _measure_words(between) and prev.code in self.codelist:
+        # Words of the gap may come in several clauses: "3005.8亿元,按可比价格计算,比上年增长7.3%".
+        if not between or prev.code not in self.codelist or not all(self._is_gap(p) for p in between.split(",")):
+            return None
+        if _measure_words(between):
             return Attachment(v, prev.mention, prev.code, between, "chain")
+        if v.dimension == prev.value.dimension and lx.THRESHOLD_CROSSED.search(prev.gap + prev.value.text):
+            return Attachment(v, prev.mention, prev.code, between, "restated")
         return None
 
     def _enumerations(self, text, s, mentions, starts, values, done) -> None:
@@ -530,7 +538,10 @@ class DocumentExtraction:
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
         plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
         span: tuple[int, int] | None = None
-        if plan:
+        stated = lx.FROM_TO_YEARS.search(sentence_head) if basis != "annual" else None
+        if stated:  # "由2015年的500亿元增加到2020年的800亿元,年均增长7%": the years of the from-to
+            span = (int(stated.group(1)) + 1, int(stated.group(2)))
+        elif plan:
             first = five_year_plan_start(plan.group(1))
             span = (first, first + 4)
         elif frame.first_year and frame.year and frame.kind == kind and not topic_year:
