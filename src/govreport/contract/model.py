@@ -87,6 +87,7 @@ PERIOD_PATTERN = (
     r"(/\d{4}(-(0[1-9]|1[0-2]))?)?$"
 )
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+FIRST_YEAR, LAST_YEAR = 1949, 2100  # the years a report, a period or a panel row can be about
 MISSING_VALUES = [""]  # how a CSV cell says "no value"
 # Arrow's type of each contract type, by pyarrow's factory name: pyarrow is imported only when a schema is
 # made, so reading the contract (the CLI's no-change check does) costs no pyarrow import.
@@ -465,8 +466,8 @@ DOCUMENTS = Table(
             "The year the report plans (its 'this year')",
             "报告年份(报告中的今年)",
             required=True,
-            minimum=1949,
-            maximum=2100,
+            minimum=FIRST_YEAR,
+            maximum=LAST_YEAR,
         ),
         Field(
             "script",
@@ -618,6 +619,42 @@ FLAGGED_OBSERVATIONS = Table(
     foreign_keys=OBSERVATIONS.foreign_keys,
 )
 
+# Fields targets_vs_actuals and its spreadsheet view (panel) share: defined once.
+REGION_KEY = Field(
+    "region_key",
+    "string",
+    "Region: its GB/T 2260 code, or its name where the code is unknown",
+    "地区(行政区划代码,未知时为名称)",
+    required=True,
+)
+PANEL_PERIOD = Field(
+    "period",
+    "string",
+    "The year (2020) or plan span (2021/2025)",
+    "年份或规划期",
+    required=True,
+    pattern=r"^\d{4}(/\d{4})?$",
+)
+PANEL_YEAR = Field(
+    "year",
+    "integer",
+    "Last year of the period (the year, for a one-year period)",
+    "时期末年",
+    required=True,
+    minimum=FIRST_YEAR,
+    maximum=LAST_YEAR,
+)
+TARGET_LOW = Field("target_low", "number", "Target lower bound", "目标下限")
+TARGET_HIGH = Field("target_high", "number", "Target upper bound", "目标上限")
+TARGET_REPORT_YEAR = Field(
+    "target_report_year", "integer", "Report year of the document stating the target", "目标来源报告年份"
+)
+ACTUAL_REPORT_YEAR = Field(
+    "actual_report_year", "integer", "Report year of the document stating the outcome", "实际值来源报告年份"
+)
+MET = Field("met", "boolean", "Whether the outcome reached the target (empty: no target or no outcome)", "是否完成目标")
+
+
 TARGETS_VS_ACTUALS = Table(
     name="targets_vs_actuals",
     title="Targets beside outcomes",
@@ -629,48 +666,33 @@ TARGETS_VS_ACTUALS = Table(
     zh="每行为某地区某指标某口径某时期(年份或规划期,如 2021/2025)的目标值与实际值对照:目标取该时期首年的报告,"
     "实际值取次年报告(后续报告修订时取修订值),并给出是否完成目标与上年实际值。",
     fields=(
-        Field(
-            "region_key",
-            "string",
-            "Region: its GB/T 2260 code, or its name where the code is unknown",
-            "地区(行政区划代码,未知时为名称)",
-            required=True,
-        ),
+        REGION_KEY,
         REGION_CODE,
         REGION_NAME,
         REGION_LEVEL,
         INDICATOR,
         MEASURE,
+        PANEL_PERIOD,
         Field(
-            "period",
-            "string",
-            "The year (2020) or plan span (2021/2025)",
-            "年份或规划期",
-            required=True,
-            pattern=r"^\d{4}(/\d{4})?$",
-        ),
-        Field(
-            "first_year", "integer", "First year of the period", "时期首年", required=True, minimum=1949, maximum=2100
-        ),
-        Field(
-            "year",
+            "first_year",
             "integer",
-            "Last year of the period (the year, for a one-year period)",
-            "时期末年",
+            "First year of the period",
+            "时期首年",
             required=True,
-            minimum=1949,
-            maximum=2100,
+            minimum=FIRST_YEAR,
+            maximum=LAST_YEAR,
         ),
+        PANEL_YEAR,
         BASIS,
         UNIT,
         Field("target_comparator", "string", "Comparator of the target", "目标比较关系", enum=COMPARATORS),
-        Field("target_low", "number", "Target lower bound", "目标下限"),
-        Field("target_high", "number", "Target upper bound", "目标上限"),
+        TARGET_LOW,
+        TARGET_HIGH,
         Field("target_value", "number", "Target as one number (midpoint of a range)", "目标值"),
         Field("target_observation_id", "string", "The observation the target comes from", "目标来源观测编号"),
         Field("target_document_id", "string", "Document stating the target", "目标来源文件编号"),
         Field("target_source_file", "string", "File of the document stating the target", "目标来源文件"),
-        Field("target_report_year", "integer", "Report year of the document stating the target", "目标来源报告年份"),
+        TARGET_REPORT_YEAR,
         Field(
             "target_statements",
             "integer",
@@ -692,7 +714,7 @@ TARGETS_VS_ACTUALS = Table(
         Field("actual_observation_id", "string", "The observation the outcome comes from", "实际值来源观测编号"),
         Field("actual_document_id", "string", "Document stating the outcome", "实际值来源文件编号"),
         Field("actual_source_file", "string", "File of the document stating the outcome", "实际值来源文件"),
-        Field("actual_report_year", "integer", "Report year of the document stating the outcome", "实际值来源报告年份"),
+        ACTUAL_REPORT_YEAR,
         Field(
             "actual_status",
             "string",
@@ -725,9 +747,7 @@ TARGETS_VS_ACTUALS = Table(
             required=True,
             minimum=0,
         ),
-        Field(
-            "met", "boolean", "Whether the outcome reached the target (empty: no target or no outcome)", "是否完成目标"
-        ),
+        MET,
         Field(
             "met_rule",
             "string",
@@ -756,13 +776,7 @@ PANEL = Table(
     "targets_vs_actuals.",
     zh="供电子表格使用的目标与实际值对照表:每行为某地区某指标某口径某年份(或规划期)。",
     fields=(
-        Field(
-            "region_key",
-            "string",
-            "Region: its GB/T 2260 code, or its name where the code is unknown",
-            "地区(行政区划代码,未知时为名称)",
-            required=True,
-        ),
+        REGION_KEY,
         REGION_CODE,
         REGION_NAME,
         REGION_LEVEL,
@@ -770,14 +784,14 @@ PANEL = Table(
         Field("indicator_name_zh", "string", "Indicator name in Chinese", "指标中文名称"),
         Field("indicator_name_en", "string", "Indicator name in English", "指标英文名称"),
         MEASURE,
-        Field("period", "string", "The year or plan span", "年份或规划期", required=True, pattern=r"^\d{4}(/\d{4})?$"),
-        Field("year", "integer", "Last year of the period", "时期末年", required=True, minimum=1949, maximum=2100),
+        PANEL_PERIOD,
+        PANEL_YEAR,
         BASIS,
         UNIT,
         Field("target", "string", "The target as stated, e.g. >= 6, 5-6, ≈ 5.5", "目标(如 >= 6、5-6、≈ 5.5)"),
-        Field("target_low", "number", "Target lower bound", "目标下限"),
-        Field("target_high", "number", "Target upper bound", "目标上限"),
-        Field("target_report_year", "integer", "Report year of the document stating the target", "目标来源报告年份"),
+        TARGET_LOW,
+        TARGET_HIGH,
+        TARGET_REPORT_YEAR,
         Field("actual", "number", "The outcome", "实际值"),
         Field(
             "actual_status",
@@ -786,8 +800,8 @@ PANEL = Table(
             "实际值状态",
             enum=ACTUAL_STATUSES,
         ),
-        Field("actual_report_year", "integer", "Report year of the document stating the outcome", "实际值来源报告年份"),
-        Field("met", "boolean", "Whether the outcome reached the target", "是否完成目标"),
+        ACTUAL_REPORT_YEAR,
+        MET,
         Field("previous_actual", "number", "The outcome of the period before", "上一时期实际值"),
     ),
     primary_key=("region_key", "indicator", "measure", "period", "basis"),
