@@ -170,14 +170,16 @@ def _traditional_to_simplified(text: str) -> tuple[str | None, list[tuple[int, i
 # so that real parentheses such as (GDP) or (含体制结算部分) stay.
 _PINYIN = re.compile(rf"(?=\()(?<=[{CJK}])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
 
-# Spaces that PDF extraction leaves inside words and numbers: 社会消 费品, 5 .0%, 增长 6.0%.
+# Spaces that PDF extraction leaves inside words and numbers: 社会消 费品, 5 .0%, 增长 6.0%, “ 十五五 ” 时期,
+# 微克 /立方米, 万元 GDP 水耗 (between Chinese and Latin letters; spaces between Latin words stay).
 _SPACES = r"[ \t\u00a0\u3000]+"
 _PDF_SPACE = re.compile(
     rf"(?=[ \t\u00a0\u3000])"  # fail fast where no space starts: the lookbehinds are slow to try everywhere
-    rf"(?:(?<=[{CJK}]){_SPACES}(?=[{CJK}\d%,。、;:!?)”])"
+    rf"(?:(?<=[{CJK}]){_SPACES}(?=[{CJK}\d%,。、;:!?()“”/A-Za-z])"
     rf"|(?<=[\d]){_SPACES}(?=[{CJK}%.])"
     rf"|(?<=\d\.){_SPACES}(?=\d)"
-    rf"|(?<=[,。、;:(“]){_SPACES}(?=[{CJK}\d]))"
+    rf"|(?<=[A-Za-z]){_SPACES}(?=[{CJK}])"
+    rf"|(?<=[,。、;:()“”/]){_SPACES}(?=[{CJK}\d“A-Za-z]))"
 )
 
 
