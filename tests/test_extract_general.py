@@ -7,7 +7,7 @@ Each case is a short passage with every fact it states; the extractor must find 
 import pytest
 
 from govreport.extract.normalize import normalize
-from govreport.extract.rules import extract_facts
+from govreport.extract.rules import extract_all, extract_facts
 
 
 def facts(text, year):
@@ -351,3 +351,18 @@ def test_numbered_sentences_are_the_sentences_with_a_number_hint(text):
 
     doc = DocumentExtraction(normalize(text), 2023)
     assert list(doc.numbered_sentences()) == [(s, e) for s, e in doc.sentences() if NUMBER_HINT.search(doc.text, s, e)]
+
+
+def test_an_average_over_years_not_named_is_left_out_and_an_annual_mean_is_annual():
+    """年均 makes a figure a yearly average over a span; with no span in the sentence or its section, no period
+    can be given. In PM2.5年均浓度 it is part of the name: an annual mean, of one year."""
+    assert facts("地区生产总值年均增长8.5%,一般公共预算收入年均增长10%,均高于全省平均水平。", 2016) == set()
+    found, _ = extract_all(normalize("过去一年,全区PM2.5年均浓度降至17.6微克/立方米。"), 2021)
+    assert [(f.indicator, f.period, f.basis, f.value) for f in found] == [("pm25_annual_mean", "2020", "annual", 17.6)]
+
+
+def test_a_comparable_price_growth_chains_to_its_level():
+    assert facts("全年完成地区生产总值(GDP)123.45亿元,可比增长8.3%。", 2011) == {
+        ("gdp", "level", "actual", "2010", "eq", 123.45, 123.45),
+        ("gdp", "growth", "actual", "2010", "eq", 8.3, 8.3),
+    }

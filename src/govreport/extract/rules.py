@@ -532,7 +532,9 @@ class DocumentExtraction:
         i = bisect_right(years[0], v.start)
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, clause, frame, interim, topic_year)
-        basis = _basis(text[max(head_start, att.mention.start - 4) : v.start])
+        # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
+        m = att.mention
+        basis = _basis(text[max(head_start, m.start - 4) : m.start] + "|" + text[max(m.end, head_start) : v.start])
         by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" else None
         if by_year:
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
@@ -616,6 +618,8 @@ class DocumentExtraction:
         if self._not_a_statement(att, measure, unit, e):
             return None
         kind, period, basis = self.code_kind_period(s, att, measure)
+        if basis != "annual" and "/" not in period:
+            return None  # a yearly average or a total over years not named: no period can be given
         value = _plotted(low, high)
         return Fact(
             indicator=att.code,
