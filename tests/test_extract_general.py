@@ -366,3 +366,18 @@ def test_a_comparable_price_growth_chains_to_its_level():
         ("gdp", "level", "actual", "2010", "eq", 123.45, 123.45),
         ("gdp", "growth", "actual", "2010", "eq", 8.3, 8.3),
     }
+
+
+def test_points_of_a_growth_rate_are_no_change_of_a_level():
+    """A percentage-point change is an observation of a rate indicator only (城镇化率提高1个百分点)."""
+    assert facts("过去一年,地区生产总值增长7.1%,增速比上年提高0.5个百分点。", 2024) == {
+        ("gdp", "growth", "actual", "2023", "eq", 7.1, 7.1)
+    }
+
+
+def test_urban_and_rural_parts_after_the_whole_of_income():
+    assert facts("过去一年,居民人均可支配收入增长5.5%,其中城镇居民增长4.8%、农村居民增长6.9%。", 2024) == {
+        ("per_capita_disposable_income", "growth", "actual", "2023", "eq", 5.5, 5.5),
+        ("urban_per_capita_disposable_income", "growth", "actual", "2023", "eq", 4.8, 4.8),
+        ("rural_per_capita_disposable_income", "growth", "actual", "2023", "eq", 6.9, 6.9),
+    }

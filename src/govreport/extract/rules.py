@@ -413,6 +413,8 @@ def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | 
         direction = "up"  # 居民消费价格涨幅3%左右 / 控制在3%左右 is a price rise
     low, high, comparator = v.low, v.high, v.comparator
     if v.dimension == "points":
+        if ind.unit != "percent":
+            return None  # "地区生产总值…增速提高0.5个百分点": points of its growth rate, no change of the level
         measure, unit = "change", "percentage_points"
     elif direction and v.dimension == "percent":
         measure, unit = "growth", "percent"
