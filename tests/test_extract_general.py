@@ -381,3 +381,11 @@ def test_urban_and_rural_parts_after_the_whole_of_income():
         ("urban_per_capita_disposable_income", "growth", "actual", "2023", "eq", 4.8, 4.8),
         ("rural_per_capita_disposable_income", "growth", "actual", "2023", "eq", 6.9, 6.9),
     }
+
+
+def test_a_level_after_the_growth_chains_to_its_name():
+    text = "报告显示,2024年河南生产总值增长5.1%,达到6.36万亿元。"
+    assert facts(text, 2025) == {
+        ("gdp", "growth", "actual", "2024", "eq", 5.1, 5.1),
+        ("gdp", "level", "actual", "2024", "eq", 63600.0, 63600.0),
+    }

@@ -3,7 +3,7 @@
 Value first: every number in a sentence looks back for what it is about.
 
 - direct:      name, allowed filler words, number      固定资产投资完成400亿元左右
-- chain:       a second number for the same name        地区生产总值2630.2亿元、增长3.4%
+- chain:       a second number for the same name        地区生产总值2630.2亿元、增长3.4% / 增长5.1%,达到6.36万亿元
 - restated:    a threshold crossed, then the exact level   地区生产总值突破200亿元,达到205.3亿元 (205.3 only)
 - elliptic:    a short name standing for a related one  建设筹集公共住房5953套,供应2660套
 - enumeration: names and numbers listed in parallel     建设用地、水耗、电耗分别下降1.5%、10.6%和6.4%
@@ -292,6 +292,8 @@ class Extractor:
             return None
         if _measure_words(between):
             return Attachment(v, prev.mention, prev.code, between, "chain")
+        if v.dimension != prev.value.dimension and self.codelist[prev.code].accepts(v.dimension):
+            return Attachment(v, prev.mention, prev.code, between, "chain")  # "增长5.1%,达到6.36万亿元": the level
         if v.dimension == prev.value.dimension and lx.THRESHOLD_CROSSED.search(prev.gap + prev.value.text):
             return Attachment(v, prev.mention, prev.code, between, "restated")
         return None
