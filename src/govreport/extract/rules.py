@@ -292,8 +292,15 @@ class Extractor:
             return None
         if _measure_words(between):
             return Attachment(v, prev.mention, prev.code, between, "chain")
-        if v.dimension != prev.value.dimension and self.codelist[prev.code].accepts(v.dimension):
-            return Attachment(v, prev.mention, prev.code, between, "chain")  # "增长5.1%,达到6.36万亿元": the level
+        # "增长5.1%,达到6.36万亿元": the level. Not a threshold (总量突破90万亿元: a milestone), nor the first of
+        # paired levels ("分别达到4.78万元和2.02万元": two indicators, which the pairs rule knows).
+        if (
+            v.dimension != prev.value.dimension
+            and self.codelist[prev.code].accepts(v.dimension)
+            and "分别" not in between
+            and not lx.THRESHOLD_CROSSED.search(v.text)
+        ):
+            return Attachment(v, prev.mention, prev.code, between, "chain")
         if v.dimension == prev.value.dimension and lx.THRESHOLD_CROSSED.search(prev.gap + prev.value.text):
             return Attachment(v, prev.mention, prev.code, between, "restated")
         return None
