@@ -46,6 +46,9 @@ DASK_TASKS = """
 import sys, time
 from prefect import flow, task
 from prefect_dask import DaskTaskRunner
+from govreport.server_watch import start_embedded_server
+
+start_embedded_server()  # as the CLI does: the embedded server ends with this process (Prefect's own may not)
 
 @task
 def nothing(i):

@@ -172,3 +172,30 @@ def test_the_embedded_server_starts_under_the_prefect_home_lock(tmp_path, monkey
     with temporary_settings(updates={PREFECT_HOME: str(tmp_path / "home")}, restore_defaults={PREFECT_API_URL}):
         server_watch.start_embedded_server()
     assert held == [True]
+
+
+def test_a_run_on_a_local_dask_cluster_starts_one_server_and_leaves_none(tmp_path):
+    """The cluster's workers report to the run's own API server: left to themselves, each started a temporary
+    server of its own, which outlived the worker when the cluster killed it at the end of the run."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    home = tmp_path / "prefect-home"
+    env = os.environ | {"PREFECT_HOME": str(home), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("PREFECT_API_URL", None)
+    args = ["publish", "--workers", "2", "--raw", str(raw), "--out", str(tmp_path / "out"), "--state", str(tmp_path)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govreport.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    most = 0
+    while proc.poll() is None:
+        most = max(most, len(servers_of(home)))
+        time.sleep(0.5)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Published 1.0.0" in out
+    assert most <= 1  # the run's own server only
+    assert gone_within(home, 60), [p.pid for p in servers_of(home)]

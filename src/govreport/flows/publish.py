@@ -158,9 +158,23 @@ def task_runner(workers: int | None = None, scheduler: str | None = None):
 
     if scheduler:
         return DaskTaskRunner(address=scheduler)
-    return DaskTaskRunner(
-        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
-    )
+    cluster = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    return DaskTaskRunner(cluster_kwargs=cluster | {"env": {"PREFECT_API_URL": _api_url()}})
+
+
+def _api_url() -> str:
+    """This run's API: the local cluster's workers report to it. Left to themselves, each worker would start a
+    temporary server of its own (seconds per worker), which outlives the worker when the cluster kills it."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return PREFECT_API_URL.value()
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from govreport.server_watch import start_embedded_server
+
+    start_embedded_server()  # the one the flow's client uses (started once; watched, ends with this process)
+    return SubprocessASGIServer().api_url
 
 
 def run(workers: int | None = None, scheduler: str | None = None, **parameters) -> PublishOutcome:
