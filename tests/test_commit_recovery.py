@@ -269,7 +269,7 @@ def test_on_s3_two_publishers_sharing_a_state_folder_do_not_empty_each_others_mi
     """Both runs would build in the same local mirror of the bucket, which each run empties first. The first
     is held after claiming 1.1.0, its release still in the mirror; the second is refused at once, naming the
     state folder, and the mirror is left alone, so the first pushes its whole release and commits."""
-    from govreport.release.publish import PublishLocked
+    from govreport.release.lock import PublishLocked
 
     results = s3_first_release(world, s3)
     gate = tmp_path / "go"
@@ -293,6 +293,7 @@ def test_on_s3_two_publishers_sharing_a_state_folder_do_not_empty_each_others_mi
         assert str(locked.value).startswith(f"{world / 'state'}: another publish run to {s3} uses this state folder")
     finally:
         gate.touch()
-    assert first.wait(timeout=600) == 0, first.communicate()
+    _, first_stderr = first.communicate(timeout=900)  # read while waiting: a full pipe would stall it
+    assert first.returncode == 0, first_stderr
     assert_consistent_remote(s3, ["1.1.0", "1.0.0"])
     assert publish_to(results, s3, world / "raw", world / "state").version is None  # the next run: nothing new

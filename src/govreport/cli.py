@@ -365,7 +365,7 @@ def releases(out_dir: Path = typer.Option(PUBLISHED_DIR, "--out", help="Where re
     """List every published package and version, newest first, from catalog.json."""
     import json
 
-    from govreport.release.publish import catalog_of
+    from govreport.release.catalog import catalog_of
 
     catalog_path = out_dir / "catalog.json"
     if not catalog_path.exists():
