@@ -45,23 +45,20 @@ print(publish(process_all(files, entries), out, raw, state).version)
 DASK_TASKS = """
 import sys, time
 from prefect import flow, task
-from prefect_dask import DaskTaskRunner
-from govreport.server_watch import start_embedded_server
-
-start_embedded_server()  # as the CLI does: the embedded server ends with this process (Prefect's own may not)
+from govreport.flows.publish import task_runner
 
 @task
 def nothing(i):
     return i
 
-@flow(task_runner=DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
-                                                 "dashboard_address": None}))
+@flow
 def many(n):
     t = time.perf_counter()
     [f.result() for f in [nothing.submit(i) for i in range(n)]]
     return time.perf_counter() - t
 
-print(many(int(sys.argv[1])))
+# the runner `govreport publish --workers 2` uses: a local cluster whose workers report to this run's server
+print(many.with_options(task_runner=task_runner(workers=2))(int(sys.argv[1])))
 """
 VALIDATE = """
 import sys, time
@@ -129,7 +126,13 @@ def main() -> None:
     ap.add_argument("--server", action="store_true", help="also publish against a long-running Prefect server")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, PREFECT_HOME=str(args.work / "prefect-home"), COLUMNS="200")
+    # Analytics off as the CLI sets it: the telemetry heartbeat locks a new database ("database is locked").
+    env = dict(
+        os.environ,
+        PREFECT_HOME=str(args.work / "prefect-home"),
+        COLUMNS="200",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
     server = api_url = None
     if args.server:
         (args.work / "prefect-server-home").mkdir(exist_ok=True)
