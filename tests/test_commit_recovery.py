@@ -176,6 +176,18 @@ def test_a_changed_byte_in_the_latest_release_stops_the_next_and_validate_says_s
 
 
 # --- an S3-compatible server ---------------------------------------------------------------------------------
+def run_held_after_claim(world, s3, gate):
+    """A publishing run to s3 in a process of its own, held after it claimed its version until gate exists."""
+    code = RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3, state=str(world / "state"))
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def s3_first_release(world, s3):
     results = process_folder(world / "raw")
     (world / "raw" / "020_new.txt").rename(world / "020_new.txt.hold")
@@ -229,17 +241,7 @@ def test_on_s3_two_publishers_cannot_both_publish_one_version(world, s3, tmp_pat
         NEW_REPORT.replace("5%", "6%").replace("2024", "2025"), encoding="utf-8"
     )
     gate = tmp_path / "go"
-    first = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3, state=str(world / "state")),
-        ],
-        env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = run_held_after_claim(world, s3, gate)
     waiting = tmp_path / "go.waiting"
     second: dict = {}
     try:
@@ -273,17 +275,7 @@ def test_on_s3_two_publishers_sharing_a_state_folder_do_not_empty_each_others_mi
 
     results = s3_first_release(world, s3)
     gate = tmp_path / "go"
-    first = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            RUN.format(tests=str(TESTS), raw=str(world / "raw"), out=s3, state=str(world / "state")),
-        ],
-        env=os.environ | {PAUSE_AT: f"remote claimed={gate}"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = run_held_after_claim(world, s3, gate)
     try:
         while not (tmp_path / "go.waiting").exists():
             assert first.poll() is None, first.communicate()
