@@ -55,6 +55,7 @@ from govreport.release.catalog import catalog_of, json_bytes
 from govreport.release.commit import ReleaseDamaged, atomic_write, fsync_path, fsync_tree, step, verify_release
 from govreport.release.latest import point_latest
 from govreport.release.lock import publish_lock
+from govreport.release.recover import read_latest
 from govreport.release.versions import parse_version
 from govreport.site import build_catalog_site, build_release_site
 from govreport.sources.decode import file_sha256
@@ -331,16 +332,6 @@ def _sources(results: list[DocumentResult]) -> list[dict]:
             }
         )
     return sorted(out, key=lambda s: s["path"])
-
-
-def read_latest(package_dir: Path) -> dict | None:
-    """The latest release's descriptor; None when nothing is published or latest.json needs recovery."""
-    from govreport.release.recover import read_pointer
-
-    version = read_pointer(package_dir)
-    if version is None:
-        return None
-    return json.loads((package_dir / version / "datapackage.json").read_text(encoding="utf-8"))
 
 
 def verified_latest(package_dir: Path) -> dict | None:

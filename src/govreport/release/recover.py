@@ -50,6 +50,14 @@ def read_pointer(package_dir: Path) -> str | None:
     return version
 
 
+def read_latest(package_dir: Path) -> dict | None:
+    """The latest release's descriptor; None when nothing is published or latest.json needs recovery."""
+    version = read_pointer(package_dir)
+    if version is None:
+        return None
+    return json.loads((package_dir / version / "datapackage.json").read_text(encoding="utf-8"))
+
+
 def pointer_bytes(version: str) -> bytes:
     return (
         json.dumps({"name": PACKAGE_NAME, "version": version, "path": f"{version}/"}, ensure_ascii=False, indent=2)

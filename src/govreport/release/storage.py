@@ -30,7 +30,7 @@ from govreport.paths import is_remote
 from govreport.release.commit import step, verify_release
 from govreport.release.lock import PublishLocked, publish_lock
 from govreport.release.publish import PACKAGE_NAME, PublishOutcome, publish
-from govreport.release.recover import ASIDE, pointer_bytes, recover
+from govreport.release.recover import ASIDE, pointer_bytes, read_latest, recover
 from govreport.release.versions import VERSION_NAME, parse_version
 
 CLAIMS = ".claims"
@@ -251,8 +251,6 @@ def _publish_remote(
 
 def latest_descriptor(target: str | Path) -> dict | None:
     """The latest release's datapackage.json at a folder or URL, or None."""
-    from govreport.release.publish import read_latest
-
     if not is_remote(target):
         return read_latest(Path(str(target).removeprefix("file://")) / PACKAGE_NAME)
     fs, root = fsspec.core.url_to_fs(str(target))

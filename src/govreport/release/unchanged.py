@@ -15,7 +15,7 @@ from govreport.contract.model import PACKAGE_NAME
 from govreport.fingerprint import inputs_fingerprint
 from govreport.release.commit import atomic_write
 from govreport.release.lock import PublishLocked, publish_lock
-from govreport.release.recover import read_pointer, recover
+from govreport.release.recover import read_latest, recover
 from govreport.sources.raw_folder import read_inputs
 
 INPUTS_RECORD = "inputs.json"  # in the state folder: the last run's fingerprint and the release it matched
@@ -64,13 +64,12 @@ def unchanged_release(raw_dir: Path, out_dir: Path, state_dir: Path) -> Unchange
     try:
         with publish_lock(out_dir):
             recovered = recover(out_dir)  # a crashed run's leftovers, before trusting latest
-            version = read_pointer(package)
-            if version is None:
-                return None
-            latest = json.loads((package / version / "datapackage.json").read_text(encoding="utf-8"))
+            latest = read_latest(package)
     except PublishLocked:
+        return None
+    if latest is None:
         return None
     if inputs_fingerprint(files, entries) not in known_inputs(state_dir, latest):
         return None
     notes = [f"manifest: {p}" for p in problems] + [f"recovered: {note}" for note in recovered]
-    return Unchanged(version, latest["govreport"]["row_counts"], len(files), notes)
+    return Unchanged(latest["version"], latest["govreport"]["row_counts"], len(files), notes)
