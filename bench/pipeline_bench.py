@@ -32,15 +32,21 @@ from bench.corpus import build_corpus  # noqa: E402
 
 PY = sys.executable
 GOVREPORT = [PY, "-m", "govreport.cli"]
+# The flow's library calls, batch by batch on the same helper processes, without Prefect.
 PLAIN = """
 import sys
 from pathlib import Path
-from govreport.extract.pipeline import process_all
+from govreport.extract.batch import extract_files
+from govreport.extract.budget import helpers_for_run
+from govreport.extract.pipeline import drop_duplicate_documents
 from govreport.sources.raw_folder import read_inputs
 from govreport.release.publish import publish
 raw, out, state = map(Path, sys.argv[1:4])
 files, entries, _ = read_inputs(raw)
-print(publish(process_all(files, entries), out, raw, state).version)
+batches = [[str(f) for f in files[i : i + 250]] for i in range(0, len(files), 250)]
+with helpers_for_run():
+    results = [r for b in batches for r in extract_files(b, entries, state)[0]]
+print(publish(drop_duplicate_documents(results), out, raw, state).version)
 """
 DASK_TASKS = """
 import sys, time

@@ -104,3 +104,35 @@ def test_sigterm_stops_a_run_promptly_and_leaves_no_helper(tmp_path, how):
     assert proc.stdout.read().strip() == "stopped"
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []
+
+
+def test_a_batch_is_shared_among_helpers_and_an_overrun_holds_up_only_its_own_file(tmp_path):
+    slow = slow_file(tmp_path)
+    seeds = sorted(RAW.glob("*.txt"))
+    for seed in seeds:
+        shutil.copy(seed, tmp_path / seed.name)
+    items = [(slow, None)] + [(tmp_path / s.name, None) for s in seeds]
+    before = frozenset(p.pid for p in psutil.Process().children(recursive=True))
+    with BudgetedProcessor(seconds=20, processes=2) as budgeted:
+        results = budgeted.process_many(items)
+    assert [r.file for r in results] == [p.name for p, _ in items]  # in the order given
+    assert "per-file budget of 20 s" in results[0].error
+    # The other helper went on with the seeds while the first was stuck in the slow file.
+    assert all(r.error is None and r.observations for r in results[1:])
+    assert helpers(psutil.Process(), before) == []
+
+
+def test_the_batches_of_a_run_share_its_helpers(tmp_path):
+    from govreport.extract.batch import extract_files
+    from govreport.extract.budget import helpers_for_run
+
+    seeds = [str(s) for s in sorted(RAW.glob("*.txt"))]
+    before = frozenset(p.pid for p in psutil.Process().children(recursive=True))
+    seen = []
+    with helpers_for_run():
+        for n, batch in enumerate((seeds[:2], seeds[2:])):
+            results, hits = extract_files(batch, {}, tmp_path / "state")
+            assert hits == 0 and all(r.observations for r in results)
+            seen.append({p.pid for p in helpers(psutil.Process(), before)})
+    assert seen[0] and seen[0] == seen[1]  # the second batch started no helper of its own
+    assert helpers(psutil.Process(), before) == []  # and they end with the run

@@ -1,9 +1,13 @@
-"""A time budget per file: documents are processed in a helper process that is stopped when one overruns.
+"""A time budget per file: documents are processed in helper processes, and one that overruns is stopped.
 
 A regular expression that goes quadratic on hostile input runs inside one C call: no signal or
 timer inside the process can stop it. A helper process can be killed, so an overrunning file costs
 its budget, is reported by name and skipped, and the run goes on with a fresh helper. The parent only
-waits, so SIGTERM and Ctrl-C reach it at once, and leaving the `with` block ends the helper.
+waits, so SIGTERM and Ctrl-C reach it at once, and leaving the `with` block ends the helpers.
+
+There is one helper per core (GOVREPORT_EXTRACT_PROCESSES to choose), each working on one file at a
+time with its own deadline, so a batch is extracted on every core. A run keeps its helpers for all of
+its batches (`helpers_for_run`): starting one costs about a second of imports.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.pool
 import os
+import queue
 import signal
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,19 +28,55 @@ from govreport.sources.manifest import SourceEntry
 
 FILE_BUDGET = "GOVREPORT_FILE_BUDGET_SECONDS"
 DEFAULT_FILE_BUDGET = 300.0
+PROCESSES = "GOVREPORT_EXTRACT_PROCESSES"
 STOP = threading.Event()  # set when the run is stopped (SIGTERM, Ctrl-C): every helper is ended
+WAIT_SLICE = 0.2  # seconds: how often a waiting parent looks at STOP and the deadlines
 
 
 def file_budget() -> float:
     return float(os.environ.get(FILE_BUDGET, DEFAULT_FILE_BUDGET))
 
 
-class BudgetedProcessor:
-    """process_file with a time limit per file. Use as a context manager: the helper ends with it."""
+def helper_count() -> int:
+    return max(1, int(os.environ.get(PROCESSES) or os.cpu_count() or 1))
 
-    def __init__(self, seconds: float | None = None):
+
+class _Lane:
+    """One helper process and the file it is working on."""
+
+    def __init__(self) -> None:
+        self.pool: multiprocessing.pool.Pool | None = None
+        self.index: int | None = None  # position of its file in the caller's list
+        self.deadline = 0.0
+
+    def start(self, index: int, path: Path, entry: SourceEntry | None, seconds: float, done: queue.Queue) -> None:
+        if self.pool is None:
+            # spawn, not fork: the caller may have threads (Prefect's), which fork does not copy safely
+            self.pool = multiprocessing.get_context("spawn").Pool(1, initializer=_ignore_sigint)
+        self.index, self.deadline = index, time.monotonic() + seconds
+
+        def answered(result: DocumentResult) -> None:
+            done.put((self, index, result, None))
+
+        def failed(error: BaseException) -> None:
+            done.put((self, index, None, error))
+
+        self.pool.apply_async(process_file, (Path(path), entry), callback=answered, error_callback=failed)
+
+    def end(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        self.index = None
+
+
+class BudgetedProcessor:
+    """process_file with a time limit per file. Use as a context manager: the helpers end with it."""
+
+    def __init__(self, seconds: float | None = None, processes: int | None = None):
         self.seconds = file_budget() if seconds is None else seconds
-        self._pool: multiprocessing.pool.Pool | None = None
+        self._lanes = [_Lane() for _ in range(processes or helper_count())]
 
     def __enter__(self) -> BudgetedProcessor:
         return self
@@ -43,36 +85,105 @@ class BudgetedProcessor:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        for lane in self._lanes:
+            lane.end()
 
     def process(self, path: Path, entry: SourceEntry | None) -> DocumentResult:
+        return self.process_many([(Path(path), entry)])[0]
+
+    def process_many(self, items: Sequence[tuple[Path, SourceEntry | None]]) -> list[DocumentResult]:
+        """Each file's result, in the order given; the files are shared out among the helpers."""
         if multiprocessing.current_process().daemon:  # a Dask worker, say: it may not start processes
-            return process_file(Path(path), entry)
-        if self._pool is None:
-            # spawn, not fork: the caller may have threads (Prefect's), which fork does not copy safely
-            self._pool = multiprocessing.get_context("spawn").Pool(1, initializer=_ignore_sigint)
-        job = self._pool.apply_async(process_file, (Path(path), entry))
-        deadline = time.monotonic() + self.seconds
-        # Waited for in short slices: this may be a worker thread, which no signal reaches, told to stop
-        # through STOP by the main thread's handler.
-        while not job.ready():
-            if STOP.is_set():
-                self.close()
-                raise KeyboardInterrupt("run stopped")
-            if time.monotonic() >= deadline:
-                self.close()  # the helper is stuck in this file: end it; the next file gets a new one
-                return DocumentResult(
-                    file=Path(path).name,
-                    error=(
-                        f"{path}: not processed within the per-file budget of {self.seconds:g} s ({FILE_BUDGET}); "
-                        "skipped, the rest of the run goes on"
-                    ),
-                )
-            job.wait(0.2)
-        return job.get()
+            return [process_file(Path(p), e) for p, e in items]
+        results: list[DocumentResult | None] = [None] * len(items)
+        done: queue.Queue = queue.Queue()
+        waiting = iter(range(len(items)))
+        idle = list(self._lanes[: len(items)])
+        busy: set[_Lane] = set()
+        try:
+            while True:
+                while idle and (i := next(waiting, None)) is not None:
+                    lane = idle.pop()
+                    lane.start(i, *items[i], self.seconds, done)
+                    busy.add(lane)
+                if not busy:
+                    break
+                for lane, i, result, error in self._finished(done, busy):
+                    if error is not None:
+                        raise error
+                    results[i] = result
+                    busy.discard(lane)
+                    idle.append(lane)
+                for lane in [lane for lane in busy if time.monotonic() >= lane.deadline]:
+                    i = lane.index
+                    assert i is not None
+                    lane.end()  # the helper is stuck in this file: end it; its next file gets a new one
+                    results[i] = self._overrun(items[i][0])
+                    busy.discard(lane)
+                    idle.append(lane)
+        except BaseException:
+            self.close()  # a stop or an error: no helper outlives it, nor finishes a file nobody awaits
+            raise
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
+
+    def _finished(self, done: queue.Queue, busy: set[_Lane]) -> Iterator[tuple]:
+        """What the busy helpers finished within one wait slice. Waited for in short slices: this may be a
+        worker thread, which no signal reaches, told to stop through STOP by the main thread's handler."""
+        if STOP.is_set():
+            raise KeyboardInterrupt("run stopped")
+        nearest = min(lane.deadline for lane in busy)
+        try:
+            first = done.get(timeout=max(0.0, min(WAIT_SLICE, nearest - time.monotonic())))
+        except queue.Empty:
+            return
+        for lane, i, result, error in [first, *_drain(done)]:
+            if lane.index == i:  # not a late answer from a helper already ended for overrunning
+                yield lane, i, result, error
+
+    def _overrun(self, path: Path) -> DocumentResult:
+        return DocumentResult(
+            file=Path(path).name,
+            error=(
+                f"{path}: not processed within the per-file budget of {self.seconds:g} s ({FILE_BUDGET}); "
+                "skipped, the rest of the run goes on"
+            ),
+        )
+
+
+def _drain(done: queue.Queue) -> list:
+    out = []
+    while True:
+        try:
+            out.append(done.get_nowait())
+        except queue.Empty:
+            return out
+
+
+_run_helpers: BudgetedProcessor | None = None
+
+
+@contextmanager
+def helpers_for_run() -> Iterator[BudgetedProcessor]:
+    """One set of helpers for a whole run: the batches of an in-process run share them (see `helpers`)."""
+    global _run_helpers
+    with BudgetedProcessor() as processor:
+        _run_helpers = processor
+        try:
+            yield processor
+        finally:
+            _run_helpers = None
+
+
+@contextmanager
+def helpers() -> Iterator[BudgetedProcessor]:
+    """The run's helpers if a run in this process holds them (one batch at a time: batches of an in-process
+    run are extracted one after another), else helpers for this block only."""
+    if _run_helpers is not None:
+        yield _run_helpers
+        return
+    with BudgetedProcessor() as processor:
+        yield processor
 
 
 def _ignore_sigint() -> None:

@@ -48,29 +48,53 @@ class ExtractionCache:
 
     def process(self, path: Path, entry: SourceEntry | None) -> DocumentResult:
         """process_file, or its stored result for these exact inputs."""
-        path = Path(path)
+        return self.process_many([(Path(path), entry)])[0]
+
+    def process_many(self, items: list[tuple[Path, SourceEntry | None]], processor=None) -> list[DocumentResult]:
+        """Each file's stored result, or a new one; the misses go to processor.process_many together (a
+        BudgetedProcessor shares them out among its helpers), else to this cache's `process`."""
+        results: list[DocumentResult | None] = []
+        misses: list[tuple[int, Path, SourceEntry | None, Path]] = []
+        for path, entry in items:
+            path = Path(path)
+            found, stored = self._lookup(path, entry)
+            if found is None and stored is not None:
+                misses.append((len(results), path, entry, stored))
+            elif found is None:
+                found = process_file(path, entry)  # refused without reading: nothing worth caching
+            results.append(found)
+        work = [(path, entry) for _, path, entry, _ in misses]
+        made = processor.process_many(work) if processor is not None else [self._process(p, e) for p, e in work]
+        self.misses += len(misses)
+        for (i, _, _, stored), result in zip(misses, made, strict=True):
+            results[i] = result
+            if result.document is not None:  # failures are cheap to find again; an overrun may not recur
+                self._store(stored, result)
+        return results  # type: ignore[return-value]
+
+    def _lookup(self, path: Path, entry: SourceEntry | None) -> tuple[DocumentResult | None, Path | None]:
+        """(the stored result, its place): (None, place) on a miss; (None, None) for a file process_file
+        refuses without reading, which is not worth caching."""
         if outside_problem(path):
-            return process_file(path, entry)  # refused without reading
+            return None, None
         try:
             if path.stat().st_size > MAX_BYTES:
-                return process_file(path, entry)  # refused without reading; nothing worth caching
+                return None, None
             data = path.read_bytes()
         except OSError:
-            return process_file(path, entry)
+            return None, None
         stored = self.dir / f"{self.key(path, data, entry)}.pickle"
         if stored.exists():
             try:
                 result = pickle.loads(stored.read_bytes())
                 self.hits += 1
-                return result
+                return result, stored
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
                 pass  # a damaged entry is a miss
-        self.misses += 1
-        result = self._process(path, entry)
-        if result.document is None:
-            return result  # failures are cheap to find again, and an overrun budget may not overrun next time
+        return None, stored
+
+    def _store(self, stored: Path, result: DocumentResult) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, stored)
-        return result

@@ -17,8 +17,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from govreport.errors import retry_if_transient
-from govreport.extract.budget import BudgetedProcessor
-from govreport.extract.cache import ExtractionCache
+from govreport.extract.batch import extract_files
+from govreport.extract.budget import helpers_for_run
 from govreport.extract.pipeline import DocumentResult, RunSummary, drop_duplicate_documents, refuse_unusable_manifest
 from govreport.fingerprint import inputs_fingerprint
 from govreport.release.publish import PublishOutcome, extracted_tables
@@ -55,13 +55,11 @@ def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, li
 def extract_batch(files: list[str], entries: dict, state_dir: str) -> tuple[list[DocumentResult], dict, int]:
     """Extract a batch of documents. Returns the documents (without their rows), the rows as Arrow tables
     (columnar: a large run's rows stay small), and how many documents came from the cache."""
-    with BudgetedProcessor() as budgeted:  # a file over its time budget is reported and skipped
-        cache = ExtractionCache(Path(state_dir), process=budgeted.process)
-        results = [cache.process(Path(f), entries.get(Path(f).name)) for f in files]
+    results, hits = extract_files(files, entries, Path(state_dir))
     tables = extracted_tables(results)
     for r in results:
         r.observations, r.quantities = [], []
-    return results, tables, cache.hits
+    return results, tables, hits
 
 
 @task(retries=1, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
@@ -121,10 +119,11 @@ def publish_flow(
             futures.extend(extract_batch.submit(b, entries_of(b), state_dir) for b in batches)
             yield from as_completed(futures)
         else:
-            for b in batches:
-                futures.append(extract_batch.submit(b, entries_of(b), state_dir))
-                futures[-1].wait()
-                yield futures[-1]
+            with helpers_for_run():  # the batches share one set of helper processes (a second each to start)
+                for b in batches:
+                    futures.append(extract_batch.submit(b, entries_of(b), state_dir))
+                    futures[-1].wait()
+                    yield futures[-1]
 
     by_future, extracted, done, cached = {}, {}, 0, 0
     for future in finished():
