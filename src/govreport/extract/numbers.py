@@ -219,14 +219,33 @@ def parse_value(m: re.Match) -> Value | None:
     )
 
 
+# What parse_value makes of a value expression depends on its text alone (VALUE looks at nothing around a match),
+# and most texts recur (一, 二, 5%): each is parsed once. Bounded, so that a long run does not grow it for ever.
+_PARSED: dict[str, tuple | None] = {}
+_PARSED_MAX = 200_000
+
+
+def _parsed(m: re.Match) -> tuple | None:
+    """A match's Value fields but its position, from _PARSED or by parse_value."""
+    text = m.group(0)
+    try:
+        return _PARSED[text]
+    except KeyError:
+        pass
+    v = parse_value(m)
+    fields = None if v is None else (v.comparator, v.low, v.high, v.dimension, v.unit_word, v.chinese_numeral)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[text] = fields
+    return fields
+
+
 def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value]:
     """Every value expression in text[start:end], in order."""
     end = len(text) if end is None else end
     out = []
     for m in VALUE.finditer(text, start, end):
-        if not m.group("num"):
-            continue
-        v = parse_value(m)
-        if v is not None:
-            out.append(v)
+        f = _parsed(m)
+        if f is not None:
+            out.append(Value(f[0], f[1], f[2], f[3], f[4], m.start(), m.end(), m.group(0), f[5]))
     return out
