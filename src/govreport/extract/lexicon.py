@@ -63,11 +63,30 @@ def _first_chars(items: list, start: int = 0) -> tuple[set[str] | None, bool]:
     return chars, True
 
 
+def _starts_with_characters(items: list) -> bool:
+    """Whether the regex engine itself skips to where a parsed pattern can start: it does when the pattern
+    starts with a character or a class, or is an alternation whose every branch starts with a character."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    while items and items[0][0] is c.SUBPATTERN:
+        items = list(items[0][1][-1])
+    if not items:
+        return False
+    op, av = items[0]
+    if op is c.BRANCH:
+        return all(branch and list(branch)[0][0] is c.LITERAL for branch in av[1])
+    return op is c.LITERAL or op is c.IN
+
+
 def prefiltered(regex: str) -> str:
-    """regex behind a lookahead of the characters it can start with, so a scan skips other positions fast."""
+    """regex behind a lookahead of the characters it can start with, so a scan skips other positions fast.
+    Not where the engine does so by itself: it does that faster than it tries a lookahead at every position."""
     from re import _parser  # type: ignore[attr-defined]
 
-    chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
+    parsed = list(_parser.parse(regex))
+    if _starts_with_characters(parsed):
+        return regex
+    chars, can_be_empty = _first_chars(parsed)
     if chars is None or can_be_empty or not chars:
         return regex
     return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])" + regex
