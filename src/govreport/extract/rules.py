@@ -719,7 +719,7 @@ SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subj
 # The classifiers among the unit words: 个, 所, 家, 套 ...
 CLASSIFIERS = {word for word, unit in UNIT_WORDS.items() if unit.dimension in ("count", "dwellings")}
 # Only words of two or more characters are stripped from a subject's start: 在建项目 keeps its 在.
-LEADING_FILLERS = re.compile("(?:" + "|".join(w for w in lx.FILLERS if len(w) > 1) + ")+")
+LEADING_FILLERS = re.compile("(?:" + lx.alternation([w for w in lx.FILLERS if len(w) > 1]) + ")+")
 QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
 
 
