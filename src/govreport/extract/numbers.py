@@ -78,8 +78,9 @@ COUNT_DIMENSIONS = {"count", "persons", "households", "dwellings", "person_times
 
 _NUM_AR = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _NUM_CN = r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
-_MULT = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
-_UNIT = "|".join(re.escape(u) for u in sorted(UNIT_WORDS, key=len, reverse=True))
+# Word lists as tries (lexicon.alternation): the longest word matches, and each character is tested once.
+_MULT = lx.alternation(list(MULTIPLIERS))
+_UNIT = lx.alternation(list(UNIT_WORDS))
 
 PREFIX_COMPARATOR = {
     "不低于": "ge",
@@ -118,8 +119,8 @@ SUFFIX_COMPARATOR = {
     "上下": "approx",
     "内": "le",
 }
-_PREFIX = "|".join(sorted(PREFIX_COMPARATOR, key=len, reverse=True))
-_SUFFIX = "|".join(sorted(SUFFIX_COMPARATOR, key=len, reverse=True))
+_PREFIX = lx.alternation(list(PREFIX_COMPARATOR))
+_SUFFIX = lx.alternation(list(SUFFIX_COMPARATOR))
 _RANGE_SEP = r"-|~|—|–|至|到"
 
 _FIRST = "".join(
