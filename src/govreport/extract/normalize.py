@@ -192,21 +192,23 @@ _LITERAL_BREAK = re.compile(r"\\r\\n|\\n|\\r")
 # Numbers as scrapers and typesetters leave them: 7·2% (a middle dot for the decimal point), 8 3 6 5 0 (digits
 # spaced out), 6.\n5% (a line break inside), 百分之七点五 (in words).
 _CN_NUM = "零〇一二两三四五六七八九十百千"
+# Each form's first character comes first and the look-behinds after it check it: a pattern that starts with a
+# character class is searched fast. The groups dot, spaced and broken are empty: they mark the form found.
 _NUMBER_FORMS = re.compile(
-    r"(?=[·・•\d\n百])"  # fail fast where no number form can start
-    r"(?:(?P<dot>(?<=\d)[·・•](?=\d))"
-    r"|(?P<spaced>(?<![\d.])\d(?:[ \u00a0\u3000]\d){2,}(?![\d]))"
-    r"|(?P<broken>(?<=[\d.])\n(?=[\d.]*\d(?:%|亿|万|个百分点)))"
-    rf"|(?P<words>百分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?)))"
+    r"[·・•\d\n百]"
+    r"(?:(?<=\d[·・•])(?=\d)(?P<dot>)"
+    r"|(?<=\d)(?<![\d.]\d)(?:[ \u00a0\u3000]\d){2,}(?!\d)(?P<spaced>)"
+    r"|(?<=[\d.]\n)(?=[\d.]*\d(?:%|亿|万|个百分点))(?P<broken>)"
+    rf"|(?<=百)分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?))"
 )
 
 
 def _number_form(m: re.Match) -> str:
-    if m.group("dot"):
+    if m.group("dot") is not None:
         return "."
-    if m.group("spaced"):
-        return re.sub(r"\s", "", m.group("spaced"))
-    if m.group("broken"):
+    if m.group("spaced") is not None:
+        return re.sub(r"\s", "", m.group(0))
+    if m.group("broken") is not None:
         return ""
     from govreport.extract.numbers import chinese_to_decimal
 

@@ -85,8 +85,10 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
     after = lo
-    for mark in marks:  # a plain loop: this runs several times for every number
-        after = max(after, text.rfind(mark, lo, hi) + 1)
+    for mark in marks:  # a plain loop, no max(): this runs several times for every number
+        i = text.rfind(mark, lo, hi)
+        if i >= after:
+            after = i + 1
     return after
 
 
