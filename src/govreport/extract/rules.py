@@ -249,8 +249,10 @@ class Extractor:
     def _from_to(self, text, s, mentions, starts, values, done) -> None:
         """'name 从X提高到Y': Y is the level reached; X counts only where its year is stated (由2017年的76)."""
         for first, second in zip(values, values[1:], strict=False):
+            if id(first) in done or id(second) in done:
+                continue
             middle = FROM_TO_MIDDLE.fullmatch(text, first.end, second.start)
-            if id(first) in done or id(second) in done or not middle:
+            if not middle:
                 continue
             start = FROM_BEFORE.search(text, max(s, first.start - 12), first.start)
             m = _last_before(mentions, starts, start.start()) if start else None
@@ -527,7 +529,7 @@ class DocumentExtraction:
         if self._context_of[0] != s:
             end = SENTENCE_END.search(self.text, s)
             sentence = self.text[s : end.start() if end else len(self.text)]
-            found = list(TOPIC_YEAR.finditer(sentence))
+            found = list(TOPIC_YEAR.finditer(sentence)) if "年" in sentence else []  # `in` is faster
             years = ([s + m.end() for m in found], [int(m.group(1)) for m in found])
             self._context_of = (s, (self.interim_at(s), years))
         return self._context_of[1]
@@ -610,7 +612,8 @@ class DocumentExtraction:
             breaks = [
                 v.end
                 for v in values
-                if not _is_latin(self.text[v.end : v.end + 1]) and not _is_latin(self.text[v.start - 1 : v.start])
+                if self.text[v.end : v.end + 1] not in LATIN_LETTERS
+                and self.text[v.start - 1 : v.start] not in LATIN_LETTERS
             ]
             for v in values:
                 if v.dimension is not None and v.start not in used:
@@ -725,8 +728,8 @@ LEADING_FILLERS = re.compile("(?:" + lx.alternation([w for w in lx.FILLERS if le
 QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
 
 
-def _is_latin(s: str) -> bool:
-    return s != "" and s.isascii() and s.isalpha()
+# Latin letters, looked up by the character (or "") beside a number: a set is faster than str methods.
+LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def _trim_subject(phrase: str) -> str:
