@@ -409,6 +409,12 @@ def _to_float(x: Decimal | None) -> float | None:
     return float(round(x, 6))
 
 
+def _bounds_to_float(low: Decimal | None, high: Decimal | None) -> tuple[float | None, float | None]:
+    """Both bounds as floats; rounded once where they are equal (a stated value: most are)."""
+    low_f = _to_float(low)
+    return low_f, (low_f if low is not None and high == low else _to_float(high))
+
+
 def _fall(low, high, comparator: str):
     """A fall is negative growth; the bounds swap so that value_low <= value_high still holds."""
     return (
@@ -441,7 +447,7 @@ def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | 
         return None
     if direction == "down" and measure != "level":
         low, high, comparator = _fall(low, high, comparator)
-    return measure, unit, comparator, _to_float(low), _to_float(high)
+    return measure, unit, comparator, *_bounds_to_float(low, high)
 
 
 def _month(s: str) -> int:
@@ -550,10 +556,11 @@ class DocumentExtraction:
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
         m = att.mention
         basis = _basis(text[max(head_start, m.start - 4) : m.start] + "|" + text[max(m.end, head_start) : v.start])
-        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" else None
+        # BY_YEAR names a year (年), a five-year plan has its 五: str's `in` rules most sentences out faster
+        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" and "年" in sentence_head else None
         if by_year:
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
-        plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
+        plan = lx.FIVE_YEAR_PLAN.search(sentence_head) if "五" in sentence_head else None
         span: tuple[int, int] | None = None
         stated = lx.FROM_TO_YEARS.search(sentence_head) if basis != "annual" else None
         if stated:  # "由2015年的500亿元增加到2020年的800亿元,年均增长7%": the years of the from-to
@@ -702,7 +709,7 @@ class DocumentExtraction:
             low, high, comparator = _fall(low, high, comparator)
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
         kind, period, _ = self.code_kind_period(s, att, measure)
-        low_f, high_f = _to_float(low), _to_float(high)
+        low_f, high_f = _bounds_to_float(low, high)
         return Quantity(
             subject=subject,
             measure=measure,
