@@ -226,18 +226,13 @@ _PARSED: dict[str, tuple | None] = {}
 _PARSED_MAX = 200_000
 
 
-def _parsed(m: re.Match) -> tuple | None:
-    """A match's Value fields but its position, from _PARSED or by parse_value."""
-    text = m.group(0)
-    try:
-        return _PARSED[text]
-    except KeyError:
-        pass
+def _parse_new(m: re.Match) -> tuple | None:
+    """A match's Value fields but its position, parsed and kept in _PARSED."""
     v = parse_value(m)
     fields = None if v is None else (v.comparator, v.low, v.high, v.dimension, v.unit_word, v.chinese_numeral)
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
-    _PARSED[text] = fields
+    _PARSED[m.group(0)] = fields
     return fields
 
 
@@ -246,7 +241,8 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
     end = len(text) if end is None else end
     out = []
     for m in VALUE.finditer(text, start, end):
-        f = _parsed(m)
+        written = m.group(0)
+        f = _PARSED[written] if written in _PARSED else _parse_new(m)
         if f is not None:
-            out.append(Value(f[0], f[1], f[2], f[3], f[4], m.start(), m.end(), m.group(0), f[5]))
+            out.append(Value(f[0], f[1], f[2], f[3], f[4], m.start(), m.end(), written, f[5]))
     return out

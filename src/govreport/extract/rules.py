@@ -200,6 +200,7 @@ class Extractor:
                     code = other
                     break
             out.append(Mention(m.start(), m.end(), code, m.group(0)))
+        named = len(out)  # the names came in order; head nouns are put among them below
         for noun, (context, code) in lx.HEAD_NOUNS.items():
             exclude = lx.EXCLUDE_BEFORE.get(code)
             for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
@@ -209,7 +210,7 @@ class Extractor:
                     continue
                 if context.search(text, clause_start, start) and not any(o.start <= start < o.end for o in out):
                     out.append(Mention(start, start + len(noun), code, noun))
-        return sorted(out, key=lambda x: x.start)
+        return sorted(out, key=lambda x: x.start) if len(out) > named else out
 
     # --- attaching numbers to names -------------------------------------------
     def attach(self, text: str, s: int, e: int) -> tuple[list[Attachment], list[Value]]:
