@@ -215,9 +215,11 @@ class Extractor:
     # --- attaching numbers to names -------------------------------------------
     def attach(self, text: str, s: int, e: int) -> tuple[list[Attachment], list[Value]]:
         """Numbers of the sentence text[s:e] tied to codelist names, and all its numbers with units."""
-        mentions = self.mentions(text, s, e)
         all_values = find_values(text, s, e)
         values = [v for v in all_values if v.dimension is not None]
+        if not values:
+            return [], all_values  # no number with a unit to tie to a name: not worth finding the names
+        mentions = self.mentions(text, s, e)
         done: dict[int, Attachment] = {}
         starts = [m.start for m in mentions]
         self._enumerations(text, s, mentions, starts, values, done)
