@@ -32,7 +32,10 @@ SENTENCE_END = re.compile(r"[。!?;\n]")
 CLAUSE_BREAK = re.compile(r"[,;:]")
 SCOPE_BREAK = re.compile(r"[,;:、]")
 REGION_WORDS = re.compile(r"^(?:全区|全市|全省|全国|全县|全州|全旗|今年|全年|其中|年内|辖区)")
-TOPIC_YEAR = re.compile(r"(?:^|[,:])\s*(?:今年|全年)?((?:19|20)\d\d)年(?![\d底末初])")
+_TOPIC_YEAR = r"\s*(?:今年|全年)?((?:19|20)\d\d)年(?![\d底末初])"
+TOPIC_YEAR = re.compile(rf"(?:^|[,:]){_TOPIC_YEAR}")
+# The same after a comma or colon: a pattern that starts with a character class is searched fast (see _topic_years).
+TOPIC_YEAR_AFTER_MARK = re.compile(rf"[,:]{_TOPIC_YEAR}")
 CONNECTOR = re.compile(r"^[,、]?\s*")
 
 
@@ -90,6 +93,13 @@ def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
         if i >= after:
             after = i + 1
     return after
+
+
+def _topic_years(sentence: str) -> list[re.Match]:
+    """The matches of TOPIC_YEAR.finditer(sentence): the one at its start, if any, then those after a mark."""
+    first = TOPIC_YEAR.match(sentence)
+    after = TOPIC_YEAR_AFTER_MARK.finditer(sentence, first.end() if first else 1)
+    return [first, *after] if first else list(after)
 
 
 def _basis(words: str) -> str:
@@ -538,7 +548,7 @@ class DocumentExtraction:
         if self._context_of[0] != s:
             end = SENTENCE_END.search(self.text, s)
             sentence = self.text[s : end.start() if end else len(self.text)]
-            found = list(TOPIC_YEAR.finditer(sentence)) if "年" in sentence else []  # `in` is faster
+            found = _topic_years(sentence) if "年" in sentence else []  # `in` is faster
             years = ([s + m.end() for m in found], [int(m.group(1)) for m in found])
             self._context_of = (s, (self.interim_at(s), years))
         return self._context_of[1]
