@@ -416,10 +416,22 @@ def _measure_words(gap: str) -> str | None:
     return "down" if last in lx.GROWTH_DOWN else "up"
 
 
+# Rounded values by the value: rounding a Decimal takes ten times a look-up, and values recur. Not zeros: 0 and -0
+# are equal keys but print apart. Bounded, so that a long run does not grow it for ever.
+_FLOATS: dict[Decimal, float] = {}
+
+
 def _to_float(x: Decimal | None) -> float | None:
     if x is None:
         return None
-    return float(round(x, 6))
+    f = _FLOATS.get(x) if x else None
+    if f is None:
+        f = float(round(x, 6))
+        if x:
+            if len(_FLOATS) >= 100_000:
+                _FLOATS.clear()
+            _FLOATS[x] = f
+    return f
 
 
 def _bounds_to_float(low: Decimal | None, high: Decimal | None) -> tuple[float | None, float | None]:
