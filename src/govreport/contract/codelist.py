@@ -64,25 +64,41 @@ def load_codelist(path: Path = CODELIST_PATH) -> dict[str, Indicator]:
     return out
 
 
-def _name_pattern(name: str) -> str:
-    # Latin names must not sit inside a longer Latin token: M2 is not inside PM2.5.
-    p = re.escape(name)
-    if re.match(r"[A-Za-z0-9]", name):
-        p = r"(?<![A-Za-z0-9.])" + p
-    if re.search(r"[A-Za-z0-9]$", name):
-        p += r"(?![A-Za-z0-9.])"
-    return p
+_LATIN = re.compile(r"[A-Za-z0-9]")
+# Latin names must not sit inside a longer Latin token: M2 is not inside PM2.5.
+_NO_LATIN_BEFORE = r"(?<![A-Za-z0-9.].)"  # written after a name's first character (see _trie_pattern)
+_NO_LATIN_AFTER = r"(?![A-Za-z0-9.])"
+
+
+def _trie_pattern(trie: dict, first: bool = True) -> str:
+    """The regex of a trie of names: one branch per next character, so the engine tests each character once
+    where an alternation of all names would test every name. The end of a name comes after its extensions,
+    so the longest name matches, as in an alternation sorted longest first. Every branch starts with its
+    character (a Latin name's look-behind comes after it), so the engine can skip to the names' first
+    characters on its own."""
+    branches = []
+    for ch, sub in trie.items():
+        if ch == "":
+            continue
+        guard = _NO_LATIN_BEFORE if first and _LATIN.match(ch) else ""
+        branches.append(re.escape(ch) + guard + _trie_pattern(sub, first=False))
+    if "" in trie:
+        branches.append(_NO_LATIN_AFTER if _LATIN.match(trie[""][-1]) else "")
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 @lru_cache(maxsize=4)
 def mention_regex(path: Path = CODELIST_PATH) -> tuple[re.Pattern, dict[str, str]]:
-    """One regex for every name and alias (longest first) and the map name -> code."""
+    """One regex for every name and alias (the longest that matches) and the map name -> code."""
     by_name: dict[str, str] = {}
     for ind in load_codelist(path).values():
         for name in ind.names:
             # Names are matched in normalized text: half-width, Simplified (细颗粒物(PM2.5) -> 细颗粒物(PM2.5)).
             by_name.setdefault(unicodedata.normalize("NFKC", name), ind.code)
-    names = sorted(by_name, key=len, reverse=True)
-    # A lookahead of the names' first characters lets the regex skip most positions at once.
-    first = "".join(sorted({re.escape(n[0]) for n in names}))
-    return re.compile(f"(?=[{first}])(?:" + "|".join(_name_pattern(n) for n in names) + ")"), by_name
+    trie: dict = {}
+    for name in by_name:
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = name
+    return re.compile(_trie_pattern(trie)), by_name

@@ -165,8 +165,8 @@ def _section_frame(section: str, m: re.Match, report_year: int) -> Frame:
 def frames(text: str, report_year: int) -> DocumentFrames:
     """The part of the report each position is in, as a frame of kind and period."""
     events: list[tuple[int, Frame]] = []
-    for section, pattern in lx.SECTION_PATTERNS.items():
-        for m in pattern.finditer(text):
+    for section, scan in lx.SECTION_SCANS.items():
+        for m in scan.finditer(text):
             events.append((m.start(), _section_frame(section, m, report_year)))
     events.sort(key=lambda e: e[0])
 

@@ -8,6 +8,7 @@ statement, or at the head of a part of a report; this module only compiles it. T
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from importlib.resources import files
 
 import yaml
@@ -27,6 +28,24 @@ _DATA = _load()
 def words(role: str) -> list[str]:
     """A word list of the lexicon, longest first so that alternations prefer the longer word."""
     return sorted(_DATA[role].split(), key=len, reverse=True)
+
+
+def alternation(items: list[str]) -> str:
+    """A regex of any of the words items, the longest where several match (as an alternation sorted longest
+    first), written as a trie: the engine tests each character once where an alternation tests every word."""
+    trie: dict = {}
+    for word in items:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here; after the longer words through this node, so that they come first
+
+    def branches(node: dict) -> str:
+        alts = [re.escape(ch) + branches(sub) if ch else "" for ch, sub in node.items()]
+        alts.sort(key=lambda alt: alt == "")
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return branches(trie)
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
@@ -63,29 +82,81 @@ def _first_chars(items: list, start: int = 0) -> tuple[set[str] | None, bool]:
     return chars, True
 
 
+def _starts_with_characters(items: list) -> bool:
+    """Whether the regex engine itself skips to where a parsed pattern can start: it does when the pattern
+    starts with a character or a class, or is an alternation whose every branch starts with a character."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    while items and items[0][0] is c.SUBPATTERN:
+        items = list(items[0][1][-1])
+    if not items:
+        return False
+    op, av = items[0]
+    if op is c.BRANCH:
+        return all(branch and list(branch)[0][0] is c.LITERAL for branch in av[1])
+    return op is c.LITERAL or op is c.IN
+
+
 def prefiltered(regex: str) -> str:
-    """regex behind a lookahead of the characters it can start with, so a scan skips other positions fast."""
+    """regex behind a lookahead of the characters it can start with, so a scan skips other positions fast.
+    Not where the engine does so by itself: it does that faster than it tries a lookahead at every position."""
     from re import _parser  # type: ignore[attr-defined]
 
-    chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
+    parsed = list(_parser.parse(regex))
+    if _starts_with_characters(parsed):
+        return regex
+    chars, can_be_empty = _first_chars(parsed)
     if chars is None or can_be_empty or not chars:
         return regex
     return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])" + regex
 
 
-def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
-    """One regex of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
+def _alternatives(items: list[str] | str) -> str:
+    """The regex of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
     alternatives (year, plan): each becomes name_<i>, so readers look for the first group named name_*."""
     alternatives = items.split() if isinstance(items, str) else items
     body = "|".join(
         "(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR).replace("{PLAN}", PLAN)) + ")"
         for i, a in enumerate(alternatives)
     )
-    return re.compile(f"{anchor}{prefiltered(f'(?:{body})')}" if anchor != "$" else f"{prefiltered(f'(?:{body})')}$")
+    return f"(?:{body})"
+
+
+def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
+    """One regex of a pattern list or a word list (see _alternatives)."""
+    body = prefiltered(_alternatives(items))
+    return re.compile(f"{anchor}{body}" if anchor != "$" else f"{body}$")
+
+
+class Scan:
+    """A pattern's matches over a whole text, the ones pattern.finditer(text) finds, found faster.
+
+    Behind a lookahead of its first characters (prefiltered), a pattern is tried at every position. This scan's
+    regex starts with the class of those characters instead, which the engine skips to fast; it takes one and
+    matches the pattern in a lookahead from it (look-behind one character). So it finds a match at every
+    position where the pattern matches; of those, the ones that overlap the last one kept are dropped, as
+    finditer never finds them. A match's start and named groups are the pattern's; its span is group "all".
+    """
+
+    def __init__(self, regex: str):
+        from re import _parser  # type: ignore[attr-defined]
+
+        chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
+        if not chars or can_be_empty:
+            raise ValueError(f"not every match of {regex!r} starts with a known character")
+        first = "".join(re.escape(ch) for ch in sorted(chars))
+        self._regex = re.compile(f"[{first}](?<=(?=(?P<all>{regex}))(?s:.))")
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        end = 0
+        for m in self._regex.finditer(text):
+            if m.start() >= end:
+                end = m.end("all")
+                yield m
 
 
 FILLERS = words("fillers")
-FILLER_RUN = re.compile(r"(?:" + "|".join(FILLERS) + r"|\([^()]{1,12}\)|[::\s])*")
+FILLER_RUN = re.compile(r"(?:" + alternation(FILLERS) + r"|\([^()]{1,12}\)|[::\s])*")
 # The longest run of fillers ending a phrase: search() finds where it starts, in one pass of the regex engine.
 FILLER_TAIL = re.compile(FILLER_RUN.pattern + r"\Z")
 
@@ -127,6 +198,8 @@ def group(m: re.Match, name: str) -> str | None:
 
 SECTION_KINDS = ("review_year", "review_span", "plan_year", "plan_span")
 SECTION_PATTERNS = {kind: pattern(_DATA["sections"][kind]) for kind in SECTION_KINDS}
+# The same, to find every section marker of a report fast.
+SECTION_SCANS = {kind: Scan(_alternatives(_DATA["sections"][kind])) for kind in SECTION_KINDS}
 
 # Periods stated at the head of a sentence or paragraph.
 CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"

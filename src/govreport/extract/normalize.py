@@ -144,7 +144,8 @@ def _nfkc_changing() -> re.Pattern:
 
 
 def _nfkc(text: str) -> list[tuple[int, int, str]]:
-    if text.isascii():
+    # A text NFKC leaves as it is holds no character that NFKC changes (is_normalized is a fast check).
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return []
     return regex_edits(_nfkc_changing(), text, lambda m: unicodedata.normalize("NFKC", m.group(0)))
 
@@ -168,18 +169,20 @@ def _traditional_to_simplified(text: str) -> tuple[str | None, list[tuple[int, i
 
 # 區(qū), 產(chǎn): pinyin glosses some web pages leave after characters. A tone mark is required
 # so that real parentheses such as (GDP) or (含体制结算部分) stay.
-_PINYIN = re.compile(rf"(?=\()(?<=[{CJK}])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
+# The parenthesis comes first, its look-behind after it: a pattern starting with a character is searched fast.
+_PINYIN = re.compile(rf"\((?<=[{CJK}]\()(?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
 
 # Spaces that PDF extraction leaves inside words and numbers: 社会消 费品, 5 .0%, 增长 6.0%, “ 十五五 ” 时期,
 # 微克 /立方米, 万元 GDP 水耗 (between Chinese and Latin letters; spaces between Latin words stay).
-_SPACES = r"[ \t\u00a0\u3000]+"
+# The first space comes first and each look-behind after it (the character before the space, then the space):
+# a pattern starting with a character class is searched fast, where look-behinds would be tried everywhere.
+_SPACE = r"[ \t\u00a0\u3000]"
 _PDF_SPACE = re.compile(
-    rf"(?=[ \t\u00a0\u3000])"  # fail fast where no space starts: the lookbehinds are slow to try everywhere
-    rf"(?:(?<=[{CJK}]){_SPACES}(?=[{CJK}\d%,。、;:!?()“”/A-Za-z])"
-    rf"|(?<=[\d]){_SPACES}(?=[{CJK}%.])"
-    rf"|(?<=\d\.){_SPACES}(?=\d)"
-    rf"|(?<=[A-Za-z]){_SPACES}(?=[{CJK}])"
-    rf"|(?<=[,。、;:()“”/]){_SPACES}(?=[{CJK}\d“A-Za-z]))"
+    rf"{_SPACE}(?:(?<=[{CJK}].){_SPACE}*(?=[{CJK}\d%,。、;:!?()“”/A-Za-z])"
+    rf"|(?<=[\d].){_SPACE}*(?=[{CJK}%.])"
+    rf"|(?<=\d\..){_SPACE}*(?=\d)"
+    rf"|(?<=[A-Za-z].){_SPACE}*(?=[{CJK}])"
+    rf"|(?<=[,。、;:()“”/].){_SPACE}*(?=[{CJK}\d“A-Za-z]))"
 )
 
 
@@ -189,21 +192,23 @@ _LITERAL_BREAK = re.compile(r"\\r\\n|\\n|\\r")
 # Numbers as scrapers and typesetters leave them: 7·2% (a middle dot for the decimal point), 8 3 6 5 0 (digits
 # spaced out), 6.\n5% (a line break inside), 百分之七点五 (in words).
 _CN_NUM = "零〇一二两三四五六七八九十百千"
+# Each form's first character comes first and the look-behinds after it check it: a pattern that starts with a
+# character class is searched fast. The groups dot, spaced and broken are empty: they mark the form found.
 _NUMBER_FORMS = re.compile(
-    r"(?=[·・•\d\n百])"  # fail fast where no number form can start
-    r"(?:(?P<dot>(?<=\d)[·・•](?=\d))"
-    r"|(?P<spaced>(?<![\d.])\d(?:[ \u00a0\u3000]\d){2,}(?![\d]))"
-    r"|(?P<broken>(?<=[\d.])\n(?=[\d.]*\d(?:%|亿|万|个百分点)))"
-    rf"|(?P<words>百分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?)))"
+    r"[·・•\d\n百]"
+    r"(?:(?<=\d[·・•])(?=\d)(?P<dot>)"
+    r"|(?<=\d)(?<![\d.]\d)(?:[ \u00a0\u3000]\d){2,}(?!\d)(?P<spaced>)"
+    r"|(?<=[\d.]\n)(?=[\d.]*\d(?:%|亿|万|个百分点))(?P<broken>)"
+    rf"|(?<=百)分之(?P<n>[{_CN_NUM}]+(?:点[{_CN_NUM[:12]}]+)?))"
 )
 
 
 def _number_form(m: re.Match) -> str:
-    if m.group("dot"):
+    if m.group("dot") is not None:
         return "."
-    if m.group("spaced"):
-        return re.sub(r"\s", "", m.group("spaced"))
-    if m.group("broken"):
+    if m.group("spaced") is not None:
+        return re.sub(r"\s", "", m.group(0))
+    if m.group("broken") is not None:
         return ""
     from govreport.extract.numbers import chinese_to_decimal
 
@@ -247,7 +252,13 @@ def _hard_wraps(text: str) -> list[tuple[int, int, str]]:
 
 # Invisible format characters: zero-width spaces and joiners, word joiners, the BOM, and bidi marks,
 # embeddings, overrides and isolates. Inside a number (8\u200b3.5亿元) they would hide it from extraction.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+")
+_INVISIBLE_CHARS = "".join(
+    chr(c)
+    for first, last in [(0x061C, 0x061C), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x2069)]
+    + [(0xFEFF, 0xFEFF)]
+    for c in range(first, last + 1)
+)
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
 
 
 def normalize(raw: str) -> NormalizedText:
@@ -264,7 +275,8 @@ def normalize(raw: str) -> NormalizedText:
         step(regex_edits(_LITERAL_BREAK, doc.text, "\n"))
     if looks_like_html(doc.text):
         step(_strip_html(doc.text))
-    step(regex_edits(_INVISIBLE, doc.text, ""))
+    if any(ch in doc.text for ch in _INVISIBLE_CHARS):  # str's `in` is much faster than the regex
+        step(regex_edits(_INVISIBLE, doc.text, ""))
     step(_nfkc(doc.text))
     converted, edits = _traditional_to_simplified(doc.text)
     if converted is not None:

@@ -78,8 +78,9 @@ COUNT_DIMENSIONS = {"count", "persons", "households", "dwellings", "person_times
 
 _NUM_AR = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _NUM_CN = r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
-_MULT = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
-_UNIT = "|".join(re.escape(u) for u in sorted(UNIT_WORDS, key=len, reverse=True))
+# Word lists as tries (lexicon.alternation): the longest word matches, and each character is tested once.
+_MULT = lx.alternation(list(MULTIPLIERS))
+_UNIT = lx.alternation(list(UNIT_WORDS))
 
 PREFIX_COMPARATOR = {
     "不低于": "ge",
@@ -118,8 +119,8 @@ SUFFIX_COMPARATOR = {
     "上下": "approx",
     "内": "le",
 }
-_PREFIX = "|".join(sorted(PREFIX_COMPARATOR, key=len, reverse=True))
-_SUFFIX = "|".join(sorted(SUFFIX_COMPARATOR, key=len, reverse=True))
+_PREFIX = lx.alternation(list(PREFIX_COMPARATOR))
+_SUFFIX = lx.alternation(list(SUFFIX_COMPARATOR))
 _RANGE_SEP = r"-|~|—|–|至|到"
 
 _FIRST = "".join(
@@ -219,14 +220,29 @@ def parse_value(m: re.Match) -> Value | None:
     )
 
 
+# What parse_value makes of a value expression depends on its text alone (VALUE looks at nothing around a match),
+# and most texts recur (一, 二, 5%): each is parsed once. Bounded, so that a long run does not grow it for ever.
+_PARSED: dict[str, tuple | None] = {}
+_PARSED_MAX = 200_000
+
+
+def _parse_new(m: re.Match) -> tuple | None:
+    """A match's Value fields but its position, parsed and kept in _PARSED."""
+    v = parse_value(m)
+    fields = None if v is None else (v.comparator, v.low, v.high, v.dimension, v.unit_word, v.chinese_numeral)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[m.group(0)] = fields
+    return fields
+
+
 def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value]:
     """Every value expression in text[start:end], in order."""
     end = len(text) if end is None else end
     out = []
     for m in VALUE.finditer(text, start, end):
-        if not m.group("num"):
-            continue
-        v = parse_value(m)
-        if v is not None:
-            out.append(v)
+        written = m.group(0)
+        f = _PARSED[written] if written in _PARSED else _parse_new(m)
+        if f is not None:
+            out.append(Value(f[0], f[1], f[2], f[3], f[4], m.start(), m.end(), written, f[5]))
     return out

@@ -32,7 +32,10 @@ SENTENCE_END = re.compile(r"[。!?;\n]")
 CLAUSE_BREAK = re.compile(r"[,;:]")
 SCOPE_BREAK = re.compile(r"[,;:、]")
 REGION_WORDS = re.compile(r"^(?:全区|全市|全省|全国|全县|全州|全旗|今年|全年|其中|年内|辖区)")
-TOPIC_YEAR = re.compile(r"(?:^|[,:])\s*(?:今年|全年)?((?:19|20)\d\d)年(?![\d底末初])")
+_TOPIC_YEAR = r"\s*(?:今年|全年)?((?:19|20)\d\d)年(?![\d底末初])"
+TOPIC_YEAR = re.compile(rf"(?:^|[,:]){_TOPIC_YEAR}")
+# The same after a comma or colon: a pattern that starts with a character class is searched fast (see _topic_years).
+TOPIC_YEAR_AFTER_MARK = re.compile(rf"[,:]{_TOPIC_YEAR}")
 CONNECTOR = re.compile(r"^[,、]?\s*")
 
 
@@ -85,9 +88,18 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
     after = lo
-    for mark in marks:  # a plain loop: this runs several times for every number
-        after = max(after, text.rfind(mark, lo, hi) + 1)
+    for mark in marks:  # a plain loop, no max(): this runs several times for every number
+        i = text.rfind(mark, lo, hi)
+        if i >= after:
+            after = i + 1
     return after
+
+
+def _topic_years(sentence: str) -> list[re.Match]:
+    """The matches of TOPIC_YEAR.finditer(sentence): the one at its start, if any, then those after a mark."""
+    first = TOPIC_YEAR.match(sentence)
+    after = TOPIC_YEAR_AFTER_MARK.finditer(sentence, first.end() if first else 1)
+    return [first, *after] if first else list(after)
 
 
 def _basis(words: str) -> str:
@@ -198,6 +210,7 @@ class Extractor:
                     code = other
                     break
             out.append(Mention(m.start(), m.end(), code, m.group(0)))
+        named = len(out)  # the names came in order; head nouns are put among them below
         for noun, (context, code) in lx.HEAD_NOUNS.items():
             exclude = lx.EXCLUDE_BEFORE.get(code)
             for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
@@ -207,14 +220,16 @@ class Extractor:
                     continue
                 if context.search(text, clause_start, start) and not any(o.start <= start < o.end for o in out):
                     out.append(Mention(start, start + len(noun), code, noun))
-        return sorted(out, key=lambda x: x.start)
+        return sorted(out, key=lambda x: x.start) if len(out) > named else out
 
     # --- attaching numbers to names -------------------------------------------
     def attach(self, text: str, s: int, e: int) -> tuple[list[Attachment], list[Value]]:
         """Numbers of the sentence text[s:e] tied to codelist names, and all its numbers with units."""
-        mentions = self.mentions(text, s, e)
         all_values = find_values(text, s, e)
         values = [v for v in all_values if v.dimension is not None]
+        if not values:
+            return [], all_values  # no number with a unit to tie to a name: not worth finding the names
+        mentions = self.mentions(text, s, e)
         done: dict[int, Attachment] = {}
         starts = [m.start for m in mentions]
         self._enumerations(text, s, mentions, starts, values, done)
@@ -247,8 +262,10 @@ class Extractor:
     def _from_to(self, text, s, mentions, starts, values, done) -> None:
         """'name 从X提高到Y': Y is the level reached; X counts only where its year is stated (由2017年的76)."""
         for first, second in zip(values, values[1:], strict=False):
+            if id(first) in done or id(second) in done:
+                continue
             middle = FROM_TO_MIDDLE.fullmatch(text, first.end, second.start)
-            if id(first) in done or id(second) in done or not middle:
+            if not middle:
                 continue
             start = FROM_BEFORE.search(text, max(s, first.start - 12), first.start)
             m = _last_before(mentions, starts, start.start()) if start else None
@@ -399,10 +416,28 @@ def _measure_words(gap: str) -> str | None:
     return "down" if last in lx.GROWTH_DOWN else "up"
 
 
+# Rounded values by the value: rounding a Decimal takes ten times a look-up, and values recur. Not zeros: 0 and -0
+# are equal keys but print apart. Bounded, so that a long run does not grow it for ever.
+_FLOATS: dict[Decimal, float] = {}
+
+
 def _to_float(x: Decimal | None) -> float | None:
     if x is None:
         return None
-    return float(round(x, 6))
+    f = _FLOATS.get(x) if x else None
+    if f is None:
+        f = float(round(x, 6))
+        if x:
+            if len(_FLOATS) >= 100_000:
+                _FLOATS.clear()
+            _FLOATS[x] = f
+    return f
+
+
+def _bounds_to_float(low: Decimal | None, high: Decimal | None) -> tuple[float | None, float | None]:
+    """Both bounds as floats; rounded once where they are equal (a stated value: most are)."""
+    low_f = _to_float(low)
+    return low_f, (low_f if low is not None and high == low else _to_float(high))
 
 
 def _fall(low, high, comparator: str):
@@ -437,7 +472,7 @@ def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | 
         return None
     if direction == "down" and measure != "level":
         low, high, comparator = _fall(low, high, comparator)
-    return measure, unit, comparator, _to_float(low), _to_float(high)
+    return measure, unit, comparator, *_bounds_to_float(low, high)
 
 
 def _month(s: str) -> int:
@@ -446,7 +481,10 @@ def _month(s: str) -> int:
 
 def _interim(text: str, pos: int) -> re.Match | None:
     """An interim period at pos, if it names a real one: 7-1月 or 13月 is not a period."""
-    m = lx.INTERIM_PERIOD.match(text[pos : pos + 14].lstrip("“ "))
+    head = text[pos : pos + 14]
+    if "月" not in head and "半年" not in head and "季度" not in head:
+        return None  # every interim period names one of these; str's `in` is faster than the regex
+    m = lx.INTERIM_PERIOD.match(head.lstrip("“ "))
     if not m or not m.group(0).strip("年今"):
         return None
     if m.group("m1") and not 1 <= _month(m.group("m1")) < _month(m.group("m2")) <= 12:
@@ -525,7 +563,7 @@ class DocumentExtraction:
         if self._context_of[0] != s:
             end = SENTENCE_END.search(self.text, s)
             sentence = self.text[s : end.start() if end else len(self.text)]
-            found = list(TOPIC_YEAR.finditer(sentence))
+            found = _topic_years(sentence) if "年" in sentence else []  # `in` is faster
             years = ([s + m.end() for m in found], [int(m.group(1)) for m in found])
             self._context_of = (s, (self.interim_at(s), years))
         return self._context_of[1]
@@ -546,10 +584,11 @@ class DocumentExtraction:
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
         m = att.mention
         basis = _basis(text[max(head_start, m.start - 4) : m.start] + "|" + text[max(m.end, head_start) : v.start])
-        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" else None
+        # BY_YEAR names a year (年), a five-year plan has its 五: str's `in` rules most sentences out faster
+        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" and "年" in sentence_head else None
         if by_year:
             return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
-        plan = lx.FIVE_YEAR_PLAN.search(sentence_head)
+        plan = lx.FIVE_YEAR_PLAN.search(sentence_head) if "五" in sentence_head else None
         span: tuple[int, int] | None = None
         stated = lx.FROM_TO_YEARS.search(sentence_head) if basis != "annual" else None
         if stated:  # "由2015年的500亿元增加到2020年的800亿元,年均增长7%": the years of the from-to
@@ -608,7 +647,8 @@ class DocumentExtraction:
             breaks = [
                 v.end
                 for v in values
-                if not _is_latin(self.text[v.end : v.end + 1]) and not _is_latin(self.text[v.start - 1 : v.start])
+                if self.text[v.end : v.end + 1] not in LATIN_LETTERS
+                and self.text[v.start - 1 : v.start] not in LATIN_LETTERS
             ]
             for v in values:
                 if v.dimension is not None and v.start not in used:
@@ -697,7 +737,7 @@ class DocumentExtraction:
             low, high, comparator = _fall(low, high, comparator)
         att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
         kind, period, _ = self.code_kind_period(s, att, measure)
-        low_f, high_f = _to_float(low), _to_float(high)
+        low_f, high_f = _bounds_to_float(low, high)
         return Quantity(
             subject=subject,
             measure=measure,
@@ -719,12 +759,12 @@ SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subj
 # The classifiers among the unit words: 个, 所, 家, 套 ...
 CLASSIFIERS = {word for word, unit in UNIT_WORDS.items() if unit.dimension in ("count", "dwellings")}
 # Only words of two or more characters are stripped from a subject's start: 在建项目 keeps its 在.
-LEADING_FILLERS = re.compile("(?:" + "|".join(w for w in lx.FILLERS if len(w) > 1) + ")+")
+LEADING_FILLERS = re.compile("(?:" + lx.alternation([w for w in lx.FILLERS if len(w) > 1]) + ")+")
 QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
 
 
-def _is_latin(s: str) -> bool:
-    return s != "" and s.isascii() and s.isalpha()
+# Latin letters, looked up by the character (or "") beside a number: a set is faster than str methods.
+LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def _trim_subject(phrase: str) -> str:
