@@ -130,7 +130,7 @@ def test_the_batches_of_a_run_share_its_helpers(tmp_path):
     before = frozenset(p.pid for p in psutil.Process().children(recursive=True))
     seen = []
     with helpers_for_run():
-        for n, batch in enumerate((seeds[:2], seeds[2:])):
+        for batch in (seeds[:2], seeds[2:]):
             results, hits = extract_files(batch, {}, tmp_path / "state")
             assert hits == 0 and all(r.observations for r in results)
             seen.append({p.pid for p in helpers(psutil.Process(), before)})
