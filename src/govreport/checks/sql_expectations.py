@@ -137,16 +137,25 @@ def unexpected_rows_sql(table: str, c: Compiled, keys: list[str]) -> str:
 
 
 def counts_sql(table: str, compiled: list[Compiled]) -> str:
-    """One scan of the table: rows in domain, judged, and unexpected, per map expectation (3 columns each;
-    uniqueness is counted by unexpected_rows_sql)."""
-    parts = []
+    """One scan of the table: rows in domain, judged, and unexpected, per expectation (3 columns each;
+    uniqueness is counted by unexpected_rows_sql). Each distinct predicate is computed once per row, as a
+    column (most expectations share their domain and null handling), then counted."""
+    columns: dict[str, str] = {}
+
+    def column(predicate: str) -> str:
+        return "TRUE" if predicate == "TRUE" else columns.setdefault(predicate, f"p{len(columns)}")
+
+    counts = []
     for c in compiled:
-        parts += [
-            f"count(*) FILTER (WHERE {c.domain})",
-            f"count(*) FILTER (WHERE ({c.domain}) AND ({c.considered}))",
-            f"count(*) FILTER (WHERE ({c.domain}) AND ({c.considered}) AND ({c.unexpected or 'FALSE'}))",
+        domain, judged, bad = column(c.domain), column(c.considered), column(c.unexpected or "FALSE")
+        counts += [
+            f"count(*) FILTER (WHERE {domain})",
+            f"count(*) FILTER (WHERE {domain} AND {judged})",
+            f"count(*) FILTER (WHERE {domain} AND {judged} AND {bad})",
         ]
-    return f"SELECT {', '.join(parts) or '0'} FROM {ident(table)}"
+    # a NULL predicate does not hold (as a WHERE clause reads it); count(*) FILTER is 0, not NULL, on no rows
+    flags = ", ".join(f"coalesce({p}, FALSE) AS {name}" for p, name in columns.items()) or "TRUE AS p"
+    return f"SELECT {', '.join(counts) or '0'} FROM (SELECT {flags} FROM {ident(table)})"
 
 
 # --- pieces ---------------------------------------------------------------------------------------------
