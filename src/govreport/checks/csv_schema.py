@@ -96,14 +96,18 @@ class _Table:
     def typed(self, f: dict) -> str:
         return TYPED.get(f["type"], "{c}").format(c=self.cell(f["name"]))
 
+    def blank(self) -> str:
+        return " AND ".join(f"{self.cell(f['name'])} IS NULL" for f in self.spec["fields"]) or "FALSE"
+
     def cell_errors(self) -> list[RowErrors]:
         """type-error and constraint-error: cells the SQL cannot vouch for, read by Frictionless."""
         suspects = [f"({self.suspect(f)}) AS {ident('suspect_' + f['name'])}" for f in self.spec["fields"]]
         names = [f["name"] for f in self.spec["fields"]]
         any_suspect = " OR ".join(f"({self.suspect(f)})" for f in self.spec["fields"]) or "FALSE"
+        # a blank row is one blank-row error in Frictionless, not an error per cell
         rows = self.con.execute(
             f"SELECT rowid + 2, {', '.join(ident(n) for n in names)}, {', '.join(suspects)} "
-            f"FROM {ident(self.name)} WHERE {any_suspect} ORDER BY rowid"
+            f"FROM {ident(self.name)} WHERE ({any_suspect}) AND NOT ({self.blank()}) ORDER BY rowid"
         ).fetchall()
         found: dict[str, RowErrors] = {}
         fields = {f.name: f for f in self.schema.fields}
@@ -184,8 +188,7 @@ class _Table:
                 f"OR row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1"
             )
             out.append(RowErrors(self.name, "primary-key", rows, f"primary key {', '.join(key)}: repeated or missing"))
-        every_missing = " AND ".join(f"{self.cell(f['name'])} IS NULL" for f in self.spec["fields"])
-        rows = self._rows(f"SELECT rowid + 2 FROM {table} WHERE {every_missing}")
+        rows = self._rows(f"SELECT rowid + 2 FROM {table} WHERE {self.blank()}")
         out.append(RowErrors(self.name, "blank-row", rows, "a row with every cell missing"))
         return out
 
