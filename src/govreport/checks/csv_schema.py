@@ -60,10 +60,12 @@ def check_package(descriptor: Path) -> tuple[list[RowErrors], int]:
         schemas[r["name"]] = schema
         names = [f["name"] for f in schema["fields"]]
         columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+        missing = schema.get("missingValues", [""])
+        cells = ", ".join(_missing_as_null(ident(n), missing) + f" AS {ident(n)}" for n in names)
         try:
-            # one table per resource: its rowid is the file's row order
+            # one table per resource, missing values as NULL: its rowid is the file's row order
             con.execute(
-                f"CREATE TABLE {ident(r['name'])} AS SELECT * FROM read_csv({literal(str(base / r['path']))}, "
+                f"CREATE TABLE {ident(r['name'])} AS SELECT {cells} FROM read_csv({literal(str(base / r['path']))}, "
                 f"header = true, auto_detect = false, columns = {columns}, delim = ',', quote = '\"', "
                 "escape = '\"', strict_mode = true, null_padding = false, all_varchar = true)"
             )
@@ -87,11 +89,8 @@ class _Table:
         self.missing = spec.get("missingValues", [""])
 
     def cell(self, name: str) -> str:
-        """The cell, or NULL where it holds a missing value."""
-        c = ident(name)
-        if not self.missing:
-            return c
-        return f"CASE WHEN {c} IN ({', '.join(literal(m) for m in self.missing)}) THEN NULL ELSE {c} END"
+        """The cell, NULL where it holds a missing value (as loaded)."""
+        return ident(name)
 
     def typed(self, f: dict) -> str:
         return TYPED.get(f["type"], "{c}").format(c=self.cell(f["name"]))
@@ -101,22 +100,25 @@ class _Table:
 
     def cell_errors(self) -> list[RowErrors]:
         """type-error and constraint-error: cells the SQL cannot vouch for, read by Frictionless."""
-        suspects = [f"({self.suspect(f)}) AS {ident('suspect_' + f['name'])}" for f in self.spec["fields"]]
         names = [f["name"] for f in self.spec["fields"]]
-        any_suspect = " OR ".join(f"({self.suspect(f)})" for f in self.spec["fields"]) or "FALSE"
+        flags = [f"s{i}" for i in range(len(names))]
+        suspects = ", ".join(
+            f"({self.suspect(f)}) AS {flag}" for f, flag in zip(self.spec["fields"], flags, strict=True)
+        )
         # a blank row is one blank-row error in Frictionless, not an error per cell
         rows = self.con.execute(
-            f"SELECT rowid + 2, {', '.join(ident(n) for n in names)}, {', '.join(suspects)} "
-            f"FROM {ident(self.name)} WHERE ({any_suspect}) AND NOT ({self.blank()}) ORDER BY rowid"
+            f"SELECT * FROM (SELECT rowid + 2 AS row_number, {', '.join(ident(n) for n in names)}, {suspects} "
+            f"FROM {ident(self.name)} WHERE NOT ({self.blank()})) WHERE {' OR '.join(flags) or 'FALSE'} "
+            "ORDER BY row_number"
         ).fetchall()
         found: dict[str, RowErrors] = {}
         fields = {f.name: f for f in self.schema.fields}
         for row in rows:
-            number, cells, flags = row[0], row[1 : 1 + len(names)], row[1 + len(names) :]
-            for position, (n, cell, flagged) in enumerate(zip(names, cells, flags, strict=True), start=1):
+            number, cells, suspect = row[0], row[1 : 1 + len(names)], row[1 + len(names) :]
+            for position, (n, cell, flagged) in enumerate(zip(names, cells, suspect, strict=True), start=1):
                 if not flagged:
                     continue
-                _, notes = fields[n].read_cell(cell if cell is not None else "")
+                _, notes = fields[n].read_cell(cell if cell is not None else (self.missing or [""])[0])
                 if not notes:
                     continue
                 kind = "type-error" if "type" in notes else "constraint-error"
@@ -222,6 +224,12 @@ class _Table:
 
     def _rows(self, sql: str) -> list[int]:
         return sorted(r[0] for r in self.con.execute(sql).fetchall())
+
+
+def _missing_as_null(cell: str, missing: list[str]) -> str:
+    if not missing:
+        return cell
+    return f"CASE WHEN {cell} IN ({', '.join(literal(m) for m in missing)}) THEN NULL ELSE {cell} END"
 
 
 def _anchored(pattern: str) -> str:
