@@ -151,8 +151,9 @@ def run_expectations(
             report.checks_run += 1
             if not r["success"]:
                 report.failures.append(_failure(table.name, table.primary_key[0], r))
+    # One line: an indent makes json use its pure-Python encoder (7 s for the keys of 70 000 unexpected rows).
     (out_dir / "great_expectations.json").write_text(
-        json.dumps(results_json, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
+        json.dumps(results_json, ensure_ascii=False, sort_keys=True, default=str) + "\n", encoding="utf-8"
     )
     return report
 
