@@ -49,6 +49,7 @@ def check_package(descriptor: Path) -> tuple[list[RowErrors], int]:
     spec = json.loads(descriptor.read_text(encoding="utf-8"))
     base = descriptor.parent
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # it draws on stderr during long reads
     schemas = {}
     errors: list[RowErrors] = []
     for r in spec.get("resources", []):
@@ -229,6 +230,8 @@ class _Table:
 def _missing_as_null(cell: str, missing: list[str]) -> str:
     if not missing:
         return cell
+    if len(missing) == 1:
+        return f"nullif({cell}, {literal(missing[0])})"
     return f"CASE WHEN {cell} IN ({', '.join(literal(m) for m in missing)}) THEN NULL ELSE {cell} END"
 
 
