@@ -1,11 +1,13 @@
-"""The gate before publishing: Frictionless on the package files, Great Expectations on the tables.
+"""The gate before publishing: Frictionless on the package files, Great Expectations suites on the tables.
 
-Frictionless checks the files a consumer downloads (types, constraints, keys,
-foreign keys) from the CSV resources, where it is fastest. Great Expectations
-runs the suites in contract/data/expectations/ on DataFrames, including domain
-checks on columns derived here (does each quote stand in its raw file at its
-offsets?). Critical failures block the release; warnings are reported in it.
-GX is imported only in this module: it takes seconds to import.
+Frictionless validates the descriptor, each resource's header and a sample of its rows; every row of the
+CSV files is checked against the same table schemas as DuckDB SQL (checks/csv_schema.py), and every file's
+bytes and hash against the descriptor. The GX suites in contract/data/expectations/ (shipped with each
+release) are parsed and validated by GX; their row-wise expectations run as DuckDB SQL with GX's semantics
+(checks/sql_expectations.py), over the tables plus the columns derived for domain checks (checks/derived.py:
+does each quote stand in its raw file at its offsets?); GX runs the table-level ones and any the compiler
+cannot express. Critical failures block the release; warnings are reported in it. GX is imported only in
+this module: it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from govreport.checks.cross_table import row_count_floors
+from govreport.checks.derived import with_derived_columns
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
 from govreport.contract.render import DERIVED_COLUMNS
@@ -68,72 +73,6 @@ class ValidationReport:
         }
 
 
-# --- columns the domain checks look at ------------------------------------------------
-def with_derived_columns(
-    frames: dict[str, pd.DataFrame],
-    raw_reader: Callable[[str], str | None] | None,
-    previous: dict[str, pd.DataFrame] | None = None,
-    expected_counts: dict[str, dict] | None = None,
-) -> dict[str, pd.DataFrame]:
-    """The tables plus the columns the suites' domain checks read (never published).
-
-    raw_reader(document_id) gives a document's raw text, one document at a time (bounded memory)."""
-    from govreport.checks.cross_table import changed_since, conflicts, expected_observations
-    from govreport.contract.codelist import load_codelist
-
-    out = dict(frames)
-    documents = frames["documents"].copy()
-    doc_ids = set(documents["document_id"])
-    codes = {c: ind.unit for c, ind in load_codelist().items()}
-    df = frames["observations"].copy()
-    df["document_known"] = df["document_id"].isin(doc_ids)
-    df["indicator_known"] = df["indicator"].isin(codes.keys())
-    level_unit = df["indicator"].map(codes)
-    df["unit_fits"] = (
-        ((df["measure"] == "growth") & (df["unit"] == "percent"))
-        | ((df["measure"] == "change") & (df["unit"] == "percentage_points"))
-        | ((df["measure"] == "level") & (df["unit"] == level_unit))
-    )
-    years = dict(zip(documents["document_id"], documents["report_year"], strict=True))
-    df["years_from_report"] = pd.to_datetime(df["period_end"]).dt.year - df["document_id"].map(years)
-    quote_ok = pd.Series(False, index=df.index)
-    value_ok = pd.Series(False, index=df.index)
-    for doc_id, rows in df.groupby("document_id", sort=False):
-        raw = raw_reader(doc_id) if raw_reader else None
-        if raw is None:
-            continue
-        for ix, row in zip(rows.index, rows.itertuples(index=False), strict=True):
-            quote_ok[ix] = raw[row.quote_start : row.quote_end] == row.quote
-            value_ok[ix] = (
-                row.quote_start <= row.value_start < row.value_end <= row.quote_end
-                and raw[row.value_start : row.value_end] == row.value_text
-                and any(c.isdigit() or c in "零〇一二两三四五六七八九十百千万亿" for c in row.value_text)
-            )
-    df["quote_matches_raw"] = quote_ok
-    df["value_in_quote"] = value_ok
-    df["conflicts_other_document"] = conflicts(df)
-    df["changed_for_unchanged_document"] = changed_since(df, (previous or {}).get("observations"))
-    documents["n_observations_expected"] = expected_observations(documents, expected_counts or {})
-    out["observations"], out["documents"] = df, documents
-    if "flagged_observations" in frames:
-        flagged = frames["flagged_observations"].copy()
-        flagged["document_known"] = flagged["document_id"].isin(doc_ids)
-        flagged["indicator_known"] = flagged["indicator"].isin(codes.keys())
-        out["flagged_observations"] = flagged
-    if "quantities" in frames:
-        q = frames["quantities"].copy()
-        q["document_known"] = q["document_id"].isin(doc_ids)
-        out["quantities"] = q
-    if "targets_vs_actuals" in frames:
-        tva = frames["targets_vs_actuals"].copy()
-        tva["indicator_known"] = tva["indicator"].isin(codes.keys())
-        out["targets_vs_actuals"] = tva
-    for name, added in DERIVED_COLUMNS.items():
-        if name in frames:
-            assert tuple(out[name].columns[len(frames[name].columns) :]) == added, (name, added)
-    return out
-
-
 # --- Great Expectations ---------------------------------------------------------------
 def load_suite(table: str, suites_dir: Path = EXPECTATIONS_DIR) -> dict:
     spec = json.loads((suites_dir / f"{table}.json").read_text(encoding="utf-8"))
@@ -154,84 +93,214 @@ def _legacy_row_condition(kwargs: dict) -> None:
         kwargs["row_condition"] = {"type": "pass_through", "pass_through_filter": condition}
 
 
-def run_expectations(
-    frames: dict[str, pd.DataFrame], out_dir: Path, suites_dir: Path = EXPECTATIONS_DIR, parameters: dict | None = None
-) -> ValidationReport:
-    """Run each table's suite in an in-memory GX context; the results go to out_dir/great_expectations.json.
+# Table-level expectations GX runs on each table (a handful: GX's cost per expectation is fixed, not per row).
+GX_TABLE_LEVEL = {"expect_table_row_count_to_be_between", "expect_table_columns_to_match_ordered_list"}
 
+
+def run_expectations(
+    frames: dict,
+    out_dir: Path,
+    suites_dir: Path = EXPECTATIONS_DIR,
+    parameters: dict | None = None,
+    sql: bool = True,
+) -> ValidationReport:
+    """Run each table's suite; the results go to out_dir/great_expectations.json (GX's result JSON per table).
+
+    GX loads and validates the suites. Row-wise expectations run as DuckDB SQL over the tables (pyarrow Tables
+    or DataFrames, with their derived columns; checks/sql_expectations.py keeps GX's semantics); table-level
+    ones, and any the SQL compiler cannot express exactly, run in GX on the same table. sql=False runs every
+    expectation in GX's pandas engine: the reference the SQL is held to (tests/test_sql_expectations.py).
     No Data Docs and no GX project folder are written: Data Docs copy megabytes of static files into every
     release and load scripts from CDNs, so they render blank offline. The release page summarises the JSON."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    import duckdb
 
-    # GX sets this module's logger to INFO itself, and it announces a temporary folder for every ephemeral context.
-    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    from govreport.checks.derived import as_arrow
 
     out_dir = Path(out_dir)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("tables")
     report = ValidationReport()
+    tables = {n: as_arrow(f) for n, f in frames.items()}
     parameters = dict(parameters or row_count_floors(None))
-    if "flagged_observations" in frames:
+    if "flagged_observations" in tables:
         from govreport.checks.row_checks import flagged_ceiling
 
         parameters.setdefault(
             "max_rows_flagged_observations",
-            flagged_ceiling(len(frames["observations"]), len(frames["flagged_observations"])),
+            flagged_ceiling(len(tables["observations"]), len(tables["flagged_observations"])),
         )
+    gx_run = GxRunner()
+    con = duckdb.connect()
     results_json = {}
     for table in TABLES:
-        if table.name not in frames:
+        if table.name not in tables:
             continue
         if not (Path(suites_dir) / f"{table.name}.json").exists():
             continue  # a table newer than the suites a release shipped with
         spec = load_suite(table.name, suites_dir)
-        frame = _columns_the_suite_knows(frames[table.name], table.name, spec)
-        suite = context.suites.add(gx.ExpectationSuite(name=table.name, expectations=spec["expectations"]))
-        batch = source.add_dataframe_asset(table.name).add_batch_definition_whole_dataframe("release")
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=table.name, data=batch, suite=suite)
+        configs = gx_run.parse(table.name, spec)
+        data = _columns_the_suite_knows(tables[table.name], table.name, spec)
+        con.register(table.name, data.append_column("__row", pa.array(range(len(data)), pa.int64())))
+        if sql:
+            results, in_gx = run_sql_expectations(con, table.name, configs, list(table.primary_key), parameters)
+        else:
+            results, in_gx = {}, list(range(len(configs)))
+        suite_json = gx_run.run(table.name, [spec["expectations"][i] for i in in_gx], data, parameters, table)
+        results.update(zip(in_gx, suite_json.pop("results"), strict=True))
+        ordered = [results[i] for i in range(len(configs))]
+        results_json[table.name] = _suite_result(suite_json, table.name, ordered)
+        for r in ordered:
+            report.checks_run += 1
+            if not r["success"]:
+                report.failures.append(_failure(table.name, table.primary_key[0], r))
+    # One line: an indent makes json use its pure-Python encoder (7 s for the keys of 70 000 unexpected rows).
+    (out_dir / "great_expectations.json").write_text(
+        json.dumps(results_json, ensure_ascii=False, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
+    return report
+
+
+def run_sql_expectations(con, table: str, configs: list, keys: list[str], parameters: dict) -> tuple[dict, list[int]]:
+    """The row-wise expectations of one table's suite that compile to SQL, run over the table registered in con
+    (with a __row column): their GX-shaped results by position in the suite, and the positions left to GX."""
+    import duckdb
+
+    from govreport.checks import sql_expectations as sx
+
+    compiled = {
+        i: c
+        for i, cfg in enumerate(configs)
+        if cfg.type not in GX_TABLE_LEVEL and (c := sx.compile_expectation(cfg.type, cfg.kwargs, parameters))
+    }
+    try:
+        counts = con.execute(sx.counts_sql(table, list(compiled.values()))).fetchone()
+        by_position = dict(zip(compiled, zip(*[iter(counts or ())] * 3, strict=True), strict=True))
+    except duckdb.Error:  # a type GX would compare otherwise (text against numbers, say): one at a time
+        by_position = {}
+        for i, c in compiled.items():
+            try:
+                by_position[i] = con.execute(sx.counts_sql(table, [c])).fetchone()
+            except duckdb.Error:
+                continue
+    results = {}
+    for i, (in_domain, considered, unexpected) in by_position.items():
+        c = compiled[i]
+        rows: list = []
+        if unexpected or c.duplicates is not None:
+            rows = con.execute(sx.unexpected_rows_sql(table, c, keys)).fetchall()
+            unexpected = len(rows)
+        results[i] = _sql_result(configs[i], c, in_domain, considered, unexpected, rows, keys)
+    return results, [i for i in range(len(configs)) if i not in results]
+
+
+def _sql_result(cfg, c, in_domain: int, considered: int, unexpected: int, rows: list, keys: list[str]) -> dict:
+    """One expectation's result in the shape of GX's (COMPLETE result format)."""
+    from govreport.checks.sql_expectations import success
+
+    names = [*keys, *c.shown]
+    shown = [r[len(keys)] if len(c.shown) == 1 else list(r[len(keys) :]) for r in rows]
+    result = {
+        "element_count": in_domain,
+        "unexpected_count": unexpected,
+        "unexpected_percent": 100 * unexpected / considered if considered else None,
+        "partial_unexpected_list": shown[:PARTIAL_UNEXPECTED],
+        "unexpected_index_list": [dict(zip(names, r, strict=True)) for r in rows],
+        "partial_unexpected_index_list": [dict(zip(names, r, strict=True)) for r in rows[:PARTIAL_UNEXPECTED]],
+    }
+    if c.nulls_ignored:
+        result["missing_count"] = in_domain - considered
+    return {
+        "success": success(considered, unexpected, c.mostly),
+        "expectation_config": cfg.to_json_dict(),
+        "result": result,
+        "meta": {"engine": "duckdb"},
+        "exception_info": {"raised_exception": False, "exception_message": None, "exception_traceback": None},
+    }
+
+
+PARTIAL_UNEXPECTED = 20
+
+
+class GxRunner:
+    """GX, imported and its ephemeral context made once, on first use (the import takes seconds)."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        # GX sets this module's logger to INFO itself, and it announces a temporary folder for every context.
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_pandas("tables")
+
+    def parse(self, name: str, spec: dict) -> list:
+        """The suite's expectations as GX parses and validates them (their configurations)."""
+        suite = self.gx.ExpectationSuite(name=f"{name}-parsed", expectations=spec["expectations"])
+        return [e.configuration for e in suite.expectations]
+
+    def run(self, name: str, expectations: list[dict], data: pa.Table, parameters: dict, table) -> dict:
+        """GX's result JSON for these expectations on the table. Table-level expectations read only its shape
+        (row count, column names), and GX fingerprints every cell of a frame it is given (hash_pandas_object:
+        0.7 s for 45 000 rows in an Arrow-backed frame), so they get a frame of the table's shape holding
+        zeros; any other expectation gets the plain frame GX's pandas engine is written for."""
+        only_table_level = all(e.get("type", e.get("expectation_type")) in GX_TABLE_LEVEL for e in expectations)
+        if only_table_level:
+            frame = pd.DataFrame(np.zeros((len(data), data.num_columns), dtype=np.int8), columns=data.column_names)
+        else:
+            frame = data.to_pandas()
+        suite = self.context.suites.add(self.gx.ExpectationSuite(name=name, expectations=expectations))
+        batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("release")
+        definition = self.context.validation_definitions.add(
+            self.gx.ValidationDefinition(name=name, data=batch, suite=suite)
         )
-        run_result = definition.run(
+        result = definition.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters,
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": list(table.primary_key),
-                "partial_unexpected_count": 20,
+                "partial_unexpected_count": PARTIAL_UNEXPECTED,
             },
-        )
-        results_json[table.name] = run_result.to_json_dict()
-        for r in run_result.results:
-            report.checks_run += 1
-            if r.success:
-                continue
-            cfg = r.expectation_config
-            assert cfg is not None  # GX sets it on every result of a suite's expectation
-            keys = [
-                ix.get(table.primary_key[0]) if isinstance(ix, dict) else ix
-                for ix in (r.result.get("unexpected_index_list") or [])
-            ]
-            error = (r.exception_info or {}).get("exception_message") if r.exception_info else None
-            report.failures.append(
-                CheckFailure(
-                    "great_expectations",
-                    table.name,
-                    cfg.type,
-                    str(getattr(cfg.severity, "value", cfg.severity)),
-                    sorted({str(k) for k in keys}),
-                    _describe_kwargs(cfg.kwargs) + (f" error: {error}" if error else ""),
-                )
-            )
-    (out_dir / "great_expectations.json").write_text(
-        json.dumps(results_json, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
+        ).to_json_dict()
+        # GX does not keep the suite's order in its results: put them back in it, by expectation id
+        by_id = {r["expectation_config"]["id"]: r for r in result["results"]}
+        result["results"] = [by_id[e.id] for e in suite.expectations]
+        return result
+
+
+def _suite_result(suite_json: dict, name: str, results: list[dict]) -> dict:
+    """GX's suite result with every expectation's result, wherever it ran, and statistics over them all."""
+    passed = sum(bool(r["success"]) for r in results)
+    return {
+        **suite_json,
+        "suite_name": name,
+        "success": passed == len(results),
+        "results": results,
+        "statistics": {
+            "evaluated_expectations": len(results),
+            "successful_expectations": passed,
+            "unsuccessful_expectations": len(results) - passed,
+            "success_percent": 100 * passed / len(results) if results else None,
+        },
+    }
+
+
+def _failure(table: str, key: str, r: dict) -> CheckFailure:
+    cfg = r["expectation_config"]
+    keys = [ix.get(key) if isinstance(ix, dict) else ix for ix in (r["result"].get("unexpected_index_list") or [])]
+    error = (r.get("exception_info") or {}).get("exception_message")
+    return CheckFailure(
+        "great_expectations",
+        table,
+        cfg["type"],
+        str(cfg.get("severity", "critical")),
+        sorted({str(k) for k in keys}),
+        _describe_kwargs(cfg["kwargs"]) + (f" error: {error}" if error else ""),
     )
-    return report
 
 
-def _columns_the_suite_knows(frame: pd.DataFrame, table: str, spec: dict) -> pd.DataFrame:
+def _columns_the_suite_knows(frame: pa.Table, table: str, spec: dict) -> pa.Table:
     """The frame without the derived (never published) columns an older suite did not compute yet, so a
     release is checked against the suites it shipped with, not failed for checks added since."""
     listed = next(
@@ -244,8 +313,8 @@ def _columns_the_suite_knows(frame: pd.DataFrame, table: str, spec: dict) -> pd.
     )
     if listed is None:
         return frame
-    unknown = [c for c in DERIVED_COLUMNS.get(table, ()) if c in frame.columns and c not in listed]
-    return frame.drop(columns=unknown) if unknown else frame
+    unknown = [c for c in DERIVED_COLUMNS.get(table, ()) if c in frame.column_names and c not in listed]
+    return frame.drop_columns(unknown) if unknown else frame
 
 
 def _describe_kwargs(kwargs: dict) -> str:
@@ -278,37 +347,61 @@ def _describe_condition(condition: object) -> str:
 
 
 # --- Frictionless ---------------------------------------------------------------------
-FRICTIONLESS_ROW_LIMIT = 20_000
+# Rows of each resource Frictionless itself reads (it reads row by row in Python); every row is checked by the
+# same schema rules as SQL (checks/csv_schema.py).
+FRICTIONLESS_SAMPLE_ROWS = 100
 
 
-def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIONLESS_ROW_LIMIT) -> ValidationReport:
-    """The descriptor, every resource's bytes and hash, and rows: every row of tables up to limit_rows,
-    the first limit_rows of larger ones (Frictionless reads row by row in Python; GX checks every row)."""
+def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIONLESS_SAMPLE_ROWS) -> ValidationReport:
+    """The descriptor, every resource's header and first limit_rows rows (Frictionless), every row against its
+    table schema (DuckDB over the CSV files, checks/csv_schema.py), every resource's bytes and hash."""
     from frictionless import Package
+
+    from govreport.checks.csv_schema import check_package
 
     # Absolute: Frictionless joins a relative descriptor path onto the basepath a second time.
     descriptor = Path(descriptor).absolute()
-    package = Package(str(descriptor), basepath=str(descriptor.parent))
+    package = Package(_without_foreign_keys(descriptor), basepath=str(descriptor.parent))
     result = package.validate(limit_rows=limit_rows)
-    report = ValidationReport(checks_run=len(result.tasks))
+    found: dict[tuple[str, str], tuple[set, str]] = {}
     for task in result.tasks:
-        by_type: dict[str, list] = {}
-        notes: dict[str, str] = {}
         for err in task.errors:
-            by_type.setdefault(err.type, []).append(getattr(err, "row_number", None))
-            notes.setdefault(err.type, err.message)
-        for err_type, rows in by_type.items():
-            report.failures.append(
-                CheckFailure(
-                    "frictionless", task.name, err_type, "critical", [r for r in rows if r is not None], notes[err_type]
-                )
-            )
+            rows, note = found.setdefault((task.name, err.type), (set(), err.message))
+            if getattr(err, "row_number", None) is not None:
+                rows.add(err.row_number)
+    every_row, sql_checks = check_package(descriptor)
+    for e in every_row:
+        found.setdefault((e.resource, e.type), (set(), e.message))[0].update(e.rows)
+    report = ValidationReport(checks_run=len(result.tasks) + sql_checks)
+    for (name, err_type), (rows, note) in found.items():
+        report.failures.append(CheckFailure("frictionless", name, err_type, "critical", sorted(rows), note))
     report.failures += integrity_failures(descriptor)
     report.checks_run += 1
+    summary = result.to_dict()
+    summary["every_row"] = {
+        "engine": "duckdb",
+        "checks": sql_checks,
+        "errors": [
+            {"resource": e.resource, "type": e.type, "rows": len(e.rows), "message": e.message} for e in every_row
+        ],
+    }
     Path(out_path).write_text(
-        json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
     return report
+
+
+def _without_foreign_keys(descriptor: Path) -> dict:
+    """The descriptor with its schemas inline and without foreign keys, for Frictionless' sample: it would
+    read every referenced resource whole, in Python, to look keys up; csv_schema checks them for every row."""
+    spec = json.loads(descriptor.read_text(encoding="utf-8"))
+    for r in spec.get("resources", []):
+        schema = r.get("schema")
+        if isinstance(schema, str):
+            schema = json.loads((descriptor.parent / schema).read_text(encoding="utf-8"))
+        if isinstance(schema, dict):
+            r["schema"] = {k: v for k, v in schema.items() if k != "foreignKeys"}
+    return spec
 
 
 def integrity_failures(descriptor: Path) -> list[CheckFailure]:
@@ -338,11 +431,15 @@ def integrity_failures(descriptor: Path) -> list[CheckFailure]:
 
 
 # --- the whole gate ---------------------------------------------------------------------
-def raw_reader(raw_dir: Path, documents: pd.DataFrame) -> Callable[[str], str | None]:
+def raw_reader(raw_dir: Path, documents: pa.Table | pd.DataFrame) -> Callable[[str], str | None]:
     """A function giving a document's decoded raw text, if its file in raw_dir still has that content."""
     from govreport.sources.decode import IngestError, read_document
 
-    files = dict(zip(documents["document_id"], documents["source_file"], strict=True))
+    columns = {
+        c: list(documents[c]) if isinstance(documents, pd.DataFrame) else documents[c].to_pylist()
+        for c in ("document_id", "source_file")
+    }
+    files = dict(zip(columns["document_id"], columns["source_file"], strict=True))
 
     def read(document_id: str) -> str | None:
         try:
@@ -383,22 +480,21 @@ def validate_package(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = run_frictionless(Path(release_dir) / "datapackage.json", out_dir / "frictionless.json")
     tables = tables or read_tables(release_dir)
-    previous = {n: t.to_pandas() for n, t in read_tables(previous_dir).items()} if previous_dir else None
+    previous = read_tables(previous_dir) if previous_dir else None
     previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
-    plain = {n: t.to_pandas() for n, t in tables.items()}
     frames = with_derived_columns(
-        plain,
-        raw_reader(raw_dir, plain["documents"]),
+        tables,
+        raw_reader(raw_dir, tables["documents"]),
         previous,
         read_expected_counts() if expected_counts is None else expected_counts,
     )
     gx_report = run_expectations(frames, out_dir, suites_dir, parameters=row_count_floors(previous_counts))
     report.failures += gx_report.failures
     report.checks_run += gx_report.checks_run
-    if "flagged_observations" in plain:
+    if "flagged_observations" in tables:
         from govreport.checks.row_checks import flagged_summary
 
-        report.flagged = flagged_summary(plain["flagged_observations"], len(plain["observations"]))
+        report.flagged = flagged_summary(tables["flagged_observations"].to_pandas(), len(tables["observations"]))
     (out_dir / "report.json").write_text(
         json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The validation gate's cost on published releases: checks seconds (after imports) and peak memory.
+
+    .venv/bin/python bench/validate_bench.py RELEASE_DIR RAW_DIR [RELEASE_DIR RAW_DIR ...]
+
+Each release is validated in a fresh process (validate_package, as `govreport validate` runs it), after
+GX, Frictionless and DuckDB are imported. Printed per release: rows of observations, seconds and CPU seconds
+of the checks, the share of Frictionless (package + every row), the derived columns and the suites, and the
+process's peak RSS (from wait4). Target (issue #15, 2-core machine): < 5 s of checks for 10 000 documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.pipeline_bench import run  # noqa: E402  (a process's wall, CPU seconds and peak RSS, from wait4)
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+t = time.perf_counter()
+import duckdb, frictionless, great_expectations  # noqa: F401  (imported once per process)
+imported = time.perf_counter() - t
+from govreport.checks import gate
+
+stages = {}
+def timed(name, f):
+    def run(*args, **kwargs):
+        t, c = time.perf_counter(), time.process_time()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            stages[name] = [round(time.perf_counter() - t, 2), round(time.process_time() - c, 2)]
+    return run
+
+gate.run_frictionless = timed("frictionless", gate.run_frictionless)
+gate.with_derived_columns = timed("derived", gate.with_derived_columns)
+gate.run_expectations = timed("suites", gate.run_expectations)
+t, c = time.perf_counter(), time.process_time()
+report = gate.validate_package(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+print(json.dumps({"imports": imported, "seconds": time.perf_counter() - t, "cpu": time.process_time() - c,
+                  "stages": stages, "passed": report.passed, "checks": report.checks_run}))
+"""
+
+
+def measure(release: Path, raw: Path) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        _, _, peak_mb, stdout = run([sys.executable, "-c", CHILD, str(release), str(raw), out], dict(os.environ))
+    return {**json.loads(stdout.strip().splitlines()[-1]), "peak_mb": peak_mb}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("pairs", nargs="+", type=Path, help="RELEASE_DIR RAW_DIR, repeated")
+    args = ap.parse_args()
+    if len(args.pairs) % 2:
+        ap.error("give a raw folder for every release")
+    import pyarrow.parquet as pq
+
+    print(
+        f"{'observations':>12} {'checks s':>8} {'cpu s':>6} {'frictionless':>12} {'derived':>9} {'suites':>9} "
+        f"{'peak MB':>7} {'passed':>6}"
+    )
+    for release, raw in zip(args.pairs[::2], args.pairs[1::2], strict=True):
+        rows = pq.read_metadata(release / "data" / "observations.parquet").num_rows
+        r = measure(release, raw)
+        s = r["stages"]
+        print(
+            f"{rows:>12} {r['seconds']:>8.2f} {r['cpu']:>6.2f} {'/'.join(map(str, s['frictionless'])):>12} "
+            f"{'/'.join(map(str, s['derived'])):>9} {'/'.join(map(str, s['suites'])):>9} "
+            f"{r['peak_mb']:>7.0f} {str(r['passed']):>6}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

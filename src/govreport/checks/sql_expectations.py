@@ -1,0 +1,277 @@
+"""Great Expectations' row-wise expectations as DuckDB SQL, with GX's own semantics.
+
+The suites stay GX suites; this module only decides, for each expectation GX has parsed, which rows it
+judges and which of those are unexpected, as SQL predicates, the way GX's pandas engine decides them:
+  - row_condition filters the table first (element_count counts what is left);
+  - column expectations other than not_null ignore missing values, and succeed when nothing is left;
+  - column pairs skip rows by ignore_row_if, compound columns skip rows missing every column;
+  - mostly: success when (considered - unexpected) / considered >= mostly;
+  - regexes match anywhere (re.search), with Python's \\d (any Unicode digit) and trailing $ (before a final
+    newline), which RE2 spells otherwise.
+An expectation this module cannot express exactly compiles to None; the gate then runs it in GX itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+# kwargs that do not change which rows an expectation judges or fails
+NEUTRAL_KWARGS = {"result_format", "catch_exceptions", "include_config", "meta", "batch_id", "condition_parser"}
+
+
+class Unsupported(Exception):
+    """Not expressible exactly here: the expectation runs in GX."""
+
+
+@dataclass
+class Compiled:
+    domain: str  # rows the expectation is about (its row_condition): element_count
+    considered: str  # rows it judges, within domain: the denominator of mostly
+    unexpected: str | None  # judged rows that fail; None for uniqueness (duplicates says over what)
+    duplicates: list[str] | None  # columns whose repeated value tuples, among judged rows, fail
+    shown: list[str]  # the columns whose values are listed as unexpected
+    mostly: float
+    nulls_ignored: bool  # whether missing values are left out of the judged rows (GX's missing_count)
+
+
+def compile_expectation(kind: str, kwargs: dict, parameters: dict | None = None) -> Compiled | None:
+    """The SQL for one expectation (its type and GX-parsed kwargs), or None if GX must run it."""
+    try:
+        return _compile(kind, {k: _resolve(v, parameters or {}) for k, v in kwargs.items()})
+    except Unsupported:
+        return None
+
+
+def _compile(kind: str, kw: dict) -> Compiled:
+    domain = condition_sql(kw["row_condition"]) if kw.get("row_condition") is not None else "TRUE"
+    mostly = kw.get("mostly", 1.0)
+    if not isinstance(mostly, (int, float)) or not 0 <= mostly <= 1:
+        raise Unsupported(mostly)
+
+    def column_map(allowed: set, unexpected: str | None, duplicates: list[str] | None = None) -> Compiled:
+        _only(kw, {"column", *allowed})
+        col = ident(kw["column"])
+        return Compiled(domain, f"{col} IS NOT NULL", unexpected, duplicates, [kw["column"]], mostly, True)
+
+    if kind == "expect_column_values_to_not_be_null":
+        _only(kw, {"column"})
+        col = ident(kw["column"])
+        return Compiled(domain, "TRUE", f"{col} IS NULL", None, [kw["column"]], mostly, False)
+    if kind == "expect_column_values_to_be_in_set":
+        values = kw.get("value_set")
+        if values is None or not isinstance(values, (list, tuple, set)):
+            raise Unsupported(values)
+        listed = ", ".join(literal(v) for v in values)
+        return column_map({"value_set"}, f"NOT ({ident(kw['column'])} IN ({listed}))" if listed else "TRUE")
+    if kind == "expect_column_values_to_be_between":
+        col = ident(kw["column"])
+        low, high = kw.get("min_value"), kw.get("max_value")
+        if low is None and high is None:
+            raise Unsupported("no bounds")  # GX raises; let it
+        if any(b is not None and not _number(b) for b in (low, high)) or (
+            low is not None and high is not None and low > high
+        ):
+            raise Unsupported((low, high))  # dates as text, or bounds GX rejects: GX decides
+        fits = []
+        if low is not None:
+            fits.append(f"{col} {'>' if kw.get('strict_min') else '>='} {literal(low)}")
+        if high is not None:
+            fits.append(f"{col} {'<' if kw.get('strict_max') else '<='} {literal(high)}")
+        return column_map({"min_value", "max_value", "strict_min", "strict_max"}, f"NOT ({' AND '.join(fits)})")
+    if kind == "expect_column_values_to_match_regex":
+        pattern = re2_pattern(kw["regex"])
+        # no cast: GX matches str() of pandas' values (2020.0 for a year with gaps), so SQL fails on a
+        # non-text column and the gate hands the expectation to GX
+        return column_map({"regex"}, f"NOT regexp_matches({ident(kw['column'])}, {literal(pattern)})")
+    if kind == "expect_column_values_to_be_unique":
+        return column_map(set(), None, [kw["column"]])
+    if kind in ("expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal"):
+        allowed = {"column_A", "column_B", "ignore_row_if"}
+        if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+            allowed.add("or_equal")
+            operator = ">=" if kw.get("or_equal") else ">"
+        else:
+            operator = "="
+        _only(kw, allowed)
+        a, b = ident(kw["column_A"]), ident(kw["column_B"])
+        skip = {
+            "both_values_are_missing": f"{a} IS NULL AND {b} IS NULL",
+            "either_value_is_missing": f"{a} IS NULL OR {b} IS NULL",
+            "neither": "FALSE",
+        }.get(kw.get("ignore_row_if", "both_values_are_missing"))
+        if skip is None:
+            raise Unsupported(kw["ignore_row_if"])
+        # a comparison with a missing value is false in pandas: the row fails
+        return Compiled(
+            domain, f"NOT ({skip})", f"NOT coalesce({a} {operator} {b}, FALSE)", None,
+            [kw["column_A"], kw["column_B"]], mostly, False,
+        )  # fmt: skip
+    if kind == "expect_compound_columns_to_be_unique":
+        _only(kw, {"column_list", "ignore_row_if"})
+        columns = list(kw["column_list"])
+        how = kw.get("ignore_row_if", "all_values_are_missing")
+        joiner = {"all_values_are_missing": " AND ", "any_value_is_missing": " OR "}.get(how)
+        if joiner is None and how != "never":
+            raise Unsupported(how)
+        skip = joiner.join(f"{ident(c)} IS NULL" for c in columns) if joiner else "FALSE"
+        # pandas' duplicated() treats missing values as equal, as SQL's grouping does
+        return Compiled(domain, f"NOT ({skip})", None, columns, columns, mostly, False)
+    raise Unsupported(kind)
+
+
+def success(considered: int, unexpected: int, mostly: float) -> bool:
+    """GX's verdict: vacuously true on no judged rows, else the share of good rows against mostly."""
+    return considered == 0 or (considered - unexpected) / considered >= mostly
+
+
+def unexpected_rows_sql(table: str, c: Compiled, keys: list[str]) -> str:
+    """The unexpected rows' keys and shown values, in the table's order (its __row column)."""
+    columns = ", ".join(ident(k) for k in [*keys, *c.shown])
+    judged = f"FROM {ident(table)} WHERE ({c.domain}) AND ({c.considered})"
+    if c.duplicates is None:
+        return f"SELECT {columns} {judged} AND ({c.unexpected}) ORDER BY __row"
+    partition = ", ".join(ident(k) for k in c.duplicates)
+    return f"SELECT {columns} {judged} QUALIFY count(*) OVER (PARTITION BY {partition}) > 1 ORDER BY __row"
+
+
+def counts_sql(table: str, compiled: list[Compiled]) -> str:
+    """One scan of the table: rows in domain, judged, and unexpected, per expectation (3 columns each;
+    uniqueness is counted by unexpected_rows_sql). Each distinct predicate is computed once per row, as a
+    column (most expectations share their domain and null handling), then counted."""
+    columns: dict[str, str] = {}
+
+    def column(predicate: str) -> str:
+        return "TRUE" if predicate == "TRUE" else columns.setdefault(predicate, f"p{len(columns)}")
+
+    counts = []
+    for c in compiled:
+        domain, judged, bad = column(c.domain), column(c.considered), column(c.unexpected or "FALSE")
+        counts += [
+            f"count(*) FILTER (WHERE {domain})",
+            f"count(*) FILTER (WHERE {domain} AND {judged})",
+            f"count(*) FILTER (WHERE {domain} AND {judged} AND {bad})",
+        ]
+    # a NULL predicate does not hold (as a WHERE clause reads it); count(*) FILTER is 0, not NULL, on no rows
+    flags = ", ".join(f"coalesce({p}, FALSE) AS {name}" for p, name in columns.items()) or "TRUE AS p"
+    return f"SELECT {', '.join(counts) or '0'} FROM (SELECT {flags} FROM {ident(table)})"
+
+
+# --- pieces ---------------------------------------------------------------------------------------------
+def condition_sql(condition) -> str:
+    """A GX row condition (Condition object, its JSON, or a pandas query string of col == "value" terms
+    joined by &) as a SQL predicate with pandas' treatment of missing values."""
+    if hasattr(condition, "dict"):
+        condition = condition.dict()
+    if isinstance(condition, str):
+        return _query_string_sql(condition)
+    if not isinstance(condition, dict):
+        raise Unsupported(condition)
+    kind = condition.get("type")
+    if kind in ("and", "or"):
+        parts = [condition_sql(c) for c in condition.get("conditions", [])]
+        return "(" + f" {kind.upper()} ".join(parts) + ")" if parts else "TRUE"
+    if kind == "pass_through":
+        return _query_string_sql(condition.get("pass_through_filter") or "")
+    if kind == "nullity":
+        col = ident(_column_name(condition["column"]))
+        return f"{col} IS NULL" if condition.get("is_null") else f"{col} IS NOT NULL"
+    if kind == "comparison":
+        col = ident(_column_name(condition["column"]))
+        op = getattr(condition["operator"], "value", condition["operator"])
+        value = condition["parameter"]
+        if op in ("IN", "NOT_IN"):
+            listed = ", ".join(literal(v) for v in value) or "NULL"
+            # pandas: a missing value is never in a list, so always "not in" it
+            return f"coalesce({col} IN ({listed}), FALSE)" if op == "IN" else f"coalesce({col} NOT IN ({listed}), TRUE)"
+        if op == "!=":
+            return f"{col} IS DISTINCT FROM {literal(value)}"  # pandas: missing != value holds
+        if op in ("==", "<", "<=", ">", ">="):
+            return f"{col} {'=' if op == '==' else op} {literal(value)}"
+    raise Unsupported(condition)
+
+
+_QUERY_TERM = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*)\s*==\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*""")
+
+
+def _query_string_sql(query: str) -> str:
+    terms = []
+    for part in query.split("&"):
+        m = _QUERY_TERM.fullmatch(part)
+        if not m:
+            raise Unsupported(query)
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        terms.append(f"{ident(m.group(1))} = {literal(value)}")
+    return "(" + " AND ".join(terms) + ")"
+
+
+def _column_name(column) -> str:
+    return column["name"] if isinstance(column, dict) else column
+
+
+def re2_pattern(regex: str) -> str:
+    """A Python regex as RE2 matching the same strings, for the constructs whose meaning differs:
+    \\d (Unicode digits in Python) and a final $ (also before a trailing newline in Python). Others that
+    differ (\\w \\s \\b, lookarounds, backreferences, flags) are not translated: GX runs them."""
+    out = []
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            nxt = regex[i + 1 : i + 2]
+            if nxt == "d":
+                out.append(r"\p{Nd}")
+            elif nxt in ("", "D", "w", "W", "s", "S", "b", "B", "A", "Z") or nxt.isdigit():
+                raise Unsupported(regex)
+            else:
+                out.append(c + nxt)
+            i += 2
+            continue
+        if c == "$":
+            if i != len(regex) - 1:
+                raise Unsupported(regex)
+            out.append(r"\n?$")
+        elif c == "(" and regex[i + 1 : i + 2] == "?" and regex[i + 2 : i + 3] != ":":
+            raise Unsupported(regex)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def ident(name: str) -> str:
+    if not isinstance(name, str):
+        raise Unsupported(name)
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise Unsupported(value)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _only(kw: dict, allowed: set) -> None:
+    extra = set(kw) - allowed - NEUTRAL_KWARGS - {"row_condition", "mostly"}
+    if extra:
+        raise Unsupported(extra)
+
+
+def _resolve(value, parameters: dict):
+    """A suite parameter ({"$PARAMETER": name}) as its value."""
+    if isinstance(value, dict) and set(value) == {"$PARAMETER"}:
+        if value["$PARAMETER"] not in parameters:
+            raise Unsupported(value)
+        return parameters[value["$PARAMETER"]]
+    return value

@@ -1,0 +1,96 @@
+"""Every row of the CSV files checked as SQL reports what Frictionless reports reading every row itself."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from govreport.checks.csv_schema import check_package
+from govreport.checks.gate import run_frictionless
+from govreport.release.publish import PACKAGE_NAME
+
+from conftest import REPO
+
+PACKAGE = REPO / "published" / PACKAGE_NAME
+
+
+def rewrite(path: Path, change) -> None:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    change(rows)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+@pytest.fixture
+def broken(tmp_path) -> Path:
+    """Release 1.3.0's package with cells and rows broken for every rule its schemas state."""
+    release = tmp_path / "1.3.0"
+    shutil.copytree(PACKAGE / "1.3.0", release, ignore=shutil.ignore_patterns("*.parquet", "*.duckdb", "site"))
+
+    def observations(rows):
+        col = {name: i for i, name in enumerate(rows[0])}
+        rows[1][col["quote_start"]] = "twelve"  # type: integer
+        rows[2][col["period_start"]] = "2020-13-01"  # type: date
+        rows[3][col["period_end"]] = "2020-1-5"  # a date strptime reads: no error
+        rows[4][col["measure"]] = "speed"  # enum
+        rows[5][col["observation_id"]] = "XYZ"  # pattern
+        rows[6][col["region_code"]] = "１１００００"  # pattern: \d takes any Unicode digit
+        rows[7][col["indicator"]] = ""  # required
+        rows[8][col["quote_end"]] = "-1"  # minimum
+        rows[9][col["value"]] = "1e3"  # a number Decimal reads: no error
+        rows[10][col["observation_id"]] = rows[11][col["observation_id"]]  # primary key, unique
+        rows[12][col["document_id"]] = "f" * 64  # foreign key
+        rows[13][col["value_low"]] = "n/a"  # type: number
+        rows.insert(15, [""] * len(rows[0]))  # blank row
+
+    rewrite(release / "data" / "observations.csv", observations)
+
+    def documents(rows):
+        col = {name: i for i, name in enumerate(rows[0])}
+        rows[1][col["report_year"]] = "3000"  # maximum
+
+    rewrite(release / "data" / "documents.csv", documents)
+    return release
+
+
+def by_type(pairs) -> dict:
+    out: dict = {}
+    for resource, kind, rows in pairs:
+        out.setdefault((resource, kind), set()).update(rows)
+    return {k: sorted(v) for k, v in out.items() if v}
+
+
+def test_every_rows_sql_checks_find_what_frictionless_finds(broken):
+    from frictionless import Package
+
+    descriptor = broken / "datapackage.json"
+    everything = Package(str(descriptor), basepath=str(broken)).validate()  # every row, in Python
+    expected = by_type(
+        (task.name, err.type, [err.row_number])
+        for task in everything.tasks
+        for err in task.errors
+        if getattr(err, "row_number", None) is not None
+    )
+    errors, checks = check_package(descriptor)
+    assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
+    assert checks > 100
+    assert {kind for _, kind in expected} >= {
+        "type-error",
+        "constraint-error",
+        "primary-key",
+        "unique-error",
+        "foreign-key",
+        "blank-row",
+    }
+
+
+def test_the_gate_reports_rows_beyond_frictionless_sample(broken, tmp_path):
+    report = run_frictionless(broken / "datapackage.json", tmp_path / "frictionless.json", limit_rows=3)
+    failures = {(f.table, f.check): f.rows for f in report.failures if f.tool == "frictionless"}
+    assert failures[("observations", "foreign-key")] == [13]  # row 13 (the header is 1): past the three read
+    assert failures[("documents", "constraint-error")] == [2]
+    assert any(f.tool == "integrity" for f in report.failures)  # the files changed since the descriptor
