@@ -29,6 +29,7 @@ from govreport.contract.render import read_plausibility
 from govreport.tables.arrow import sort_rows, to_arrow
 
 FACT = ["document_id", "indicator", "measure", "kind", "period", "basis"]
+CHECKED = [*FACT, "period_start", "period_end", "value_low", "value_high", "value", "unit"]
 
 
 def _fmt(x: float) -> str:
@@ -91,14 +92,16 @@ def conflict_failures(df: pd.DataFrame) -> dict:
         return {}
     bounds = df["value_low"].astype("string").fillna("") + ".." + df["value_high"].astype("string").fillna("")
     n_bounds = bounds.groupby([df[c] for c in FACT]).transform("nunique")
+    flagged = df.loc[n_bounds > 1, FACT + ["value"]].assign(bounds=bounds[n_bounds > 1])
     out = {}
-    for ix in df.index[n_bounds > 1]:
-        same = (df[FACT] == df.loc[ix, FACT]).all(axis=1) & (bounds != bounds[ix])
-        others = sorted({_fmt(v) for v in df.loc[same, "value"]})
-        out[ix] = (
-            f"the same document also gives {', '.join(others)} for {df.at[ix, 'indicator']} "
-            f"{df.at[ix, 'measure']} {df.at[ix, 'kind']} {df.at[ix, 'period']} ({df.at[ix, 'basis']})"
-        )
+    # Only the conflicting facts' rows, one small group at a time (a fact a document states a few times).
+    for _, group in flagged.groupby(FACT, sort=False):
+        for ix, row in group.iterrows():
+            others = sorted({_fmt(v) for v in group.loc[group["bounds"] != row["bounds"], "value"]})
+            out[ix] = (
+                f"the same document also gives {', '.join(others)} for {row['indicator']} "
+                f"{row['measure']} {row['kind']} {row['period']} ({row['basis']})"
+            )
     return out
 
 
@@ -106,7 +109,8 @@ def quarantine(observations: pa.Table, documents: list[dict]) -> tuple[pa.Table,
     """The observations that pass every row check, and the flagged ones (with check and reason)."""
     if observations.num_rows == 0:
         return observations, to_arrow(FLAGGED_OBSERVATIONS, [])
-    df = observations.to_pandas()
+    # Only the columns the checks read: the quotes and texts are most of a table's bytes.
+    df = observations.select(CHECKED).to_pandas()
     report_years = {d["document_id"]: d["report_year"] for d in documents}
     failed: dict[int, list[tuple[str, str]]] = {}
     for check, found in (
