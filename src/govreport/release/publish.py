@@ -165,24 +165,7 @@ def build_tables(
         tables[t.name] = combined if pc.all(keep).as_py() is not False else combined.filter(keep)
     # Rows failing a row check are published apart, and kept out of observations and the panel.
     tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
-    needed = [
-        "observation_id",
-        "document_id",
-        "source_file",
-        "region_code",
-        "region_name",
-        "indicator",
-        "measure",
-        "kind",
-        "period",
-        "comparator",
-        "value_low",
-        "value_high",
-        "value",
-        "unit",
-        "value_start",
-    ]
-    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["basis", "quote"]).to_pylist(), documents)
+    panel_rows = targets_vs_actuals(tables["observations"], documents)  # columnar: no Python row per observation
     tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
     tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
     tables["documents"] = to_arrow(DOCUMENTS, documents)
