@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 from govreport.contract.codelist import read_codelist
 from govreport.contract.model import Table
 
-CSV_CHUNK_ROWS = 10_000  # rows turned into Python objects at a time
+CSV_CHUNK_ROWS = 10_000  # rows turned into Python strings at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # UTF-8 with a byte-order mark: Excel (Windows, Chinese locale) opens such a file by double-click as UTF-8
@@ -78,7 +79,23 @@ def _csv_cell(value, is_text: bool) -> str:
     return s
 
 
-def csv_lines(rows: list[list[str]]) -> str:
+def _csv_column(column: pa.Array, is_text: bool) -> list[str]:
+    """A column's CSV cells, as _csv_cell writes them, converted a column at a time (one type test per column,
+    not per cell)."""
+    values = column.to_pylist()
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        if is_text:
+            return ["" if v is None else "'" + v if v.startswith(FORMULA_START) else v for v in values]
+        return ["" if v is None else v for v in values]
+    if pa.types.is_floating(kind):
+        return ["" if v is None else repr(v) for v in values]
+    if pa.types.is_integer(kind):
+        return ["" if v is None else str(v) for v in values]
+    return [_csv_cell(v, is_text) for v in values]
+
+
+def csv_lines(rows: Sequence[Sequence[str]]) -> str:
     """Rows as RFC 4180 lines ending in LF, with every cell holding a separator, quote, LF or CR quoted.
 
     Python's csv module quotes only the characters of its line terminator, so with "\n" a bare CR would go
@@ -108,12 +125,13 @@ def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
     digest = hashlib.sha256()
     out.write(CSV_BOM)
 
-    def emit(rows: list[list[str]]) -> None:
+    def emit(rows: Sequence[Sequence[str]]) -> None:
         data_bytes = csv_lines(rows).encode("utf-8")
         digest.update(data_bytes)
         out.write(data_bytes)
 
     emit([table.field_names])
     for batch in data.to_batches(max_chunksize=CSV_CHUNK_ROWS):
-        emit([[_csv_cell(row[name], name in text_fields) for name in table.field_names] for row in batch.to_pylist()])
+        columns = [_csv_column(batch.column(name), name in text_fields) for name in table.field_names]
+        emit(list(zip(*columns, strict=True)))
     return digest.hexdigest()
