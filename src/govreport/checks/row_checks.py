@@ -21,6 +21,7 @@ from govreport.contract.codelist import load_codelist
 from govreport.contract.model import (
     FLAGGED_OBSERVATIONS,
     MAX_FLAGGED_SHARE,
+    OBSERVATIONS,
     PERIOD_YEARS_AFTER_REPORT,
     PERIOD_YEARS_BEFORE_REPORT,
     ROW_CHECKS,
@@ -125,14 +126,18 @@ def quarantine(observations: pa.Table, documents: list[dict]) -> tuple[pa.Table,
     for ix, reason in conflict_failures(passing).items():
         failed.setdefault(ix, []).append(("conflict_in_document", reason))
     assert all(c in ROW_CHECKS for fails in failed.values() for c, _ in fails)
+    if not failed:
+        return observations, to_arrow(FLAGGED_OBSERVATIONS, [])
     flagged_ix = sorted(failed)
     keep = pa.array([ix not in failed for ix in range(observations.num_rows)])
-    kept = observations.filter(keep) if flagged_ix else observations
-    flagged_rows = observations.take(pa.array(flagged_ix, pa.int64())).to_pylist() if flagged_ix else []
-    for row, ix in zip(flagged_rows, flagged_ix, strict=True):
-        row["check"] = failed[ix][0][0]
-        row["reason"] = "; ".join(reason for _, reason in failed[ix])
-    return kept, sort_rows(FLAGGED_OBSERVATIONS, to_arrow(FLAGGED_OBSERVATIONS, flagged_rows, sort=False))
+    # The flagged rows with their check and reasons appended, column by column (no dict per row).
+    taken = observations.take(pa.array(flagged_ix, pa.int64())).select(OBSERVATIONS.field_names)
+    taken = taken.append_column("check", pa.array([failed[ix][0][0] for ix in flagged_ix], pa.string()))
+    taken = taken.append_column(
+        "reason", pa.array(["; ".join(reason for _, reason in failed[ix]) for ix in flagged_ix], pa.string())
+    )
+    flagged = taken.cast(FLAGGED_OBSERVATIONS.to_pyarrow()).combine_chunks()
+    return observations.filter(keep), sort_rows(FLAGGED_OBSERVATIONS, flagged)
 
 
 def flagged_ceiling(n_observations: int, n_flagged: int, share: float = MAX_FLAGGED_SHARE) -> int:
