@@ -93,15 +93,24 @@ def conflict_failures(df: pd.DataFrame) -> dict:
         return {}
     bounds = df["value_low"].astype("string").fillna("") + ".." + df["value_high"].astype("string").fillna("")
     n_bounds = bounds.groupby([df[c] for c in FACT]).transform("nunique")
-    flagged = df.loc[n_bounds > 1, FACT + ["value"]].assign(bounds=bounds[n_bounds > 1])
+    conflicting = n_bounds > 1
+    # Only the conflicting facts' rows become Python objects, grouped by fact: a fact has a few statements.
+    facts: dict[tuple, list[tuple]] = {}
+    rows = zip(
+        df.index[conflicting],
+        zip(*(df.loc[conflicting, c].tolist() for c in FACT), strict=True),
+        bounds[conflicting].tolist(),
+        df.loc[conflicting, "value"].tolist(),
+        strict=True,
+    )
+    for ix, fact, bound, value in rows:
+        facts.setdefault(fact, []).append((ix, bound, value))
     out = {}
-    # Only the conflicting facts' rows, one small group at a time (a fact a document states a few times).
-    for _, group in flagged.groupby(FACT, sort=False):
-        for ix, row in group.iterrows():
-            others = sorted({_fmt(v) for v in group.loc[group["bounds"] != row["bounds"], "value"]})
+    for (_, indicator, measure, kind, period, basis), statements in facts.items():
+        for ix, bound, _ in statements:
+            others = sorted({_fmt(v) for _, b, v in statements if b != bound})
             out[ix] = (
-                f"the same document also gives {', '.join(others)} for {row['indicator']} "
-                f"{row['measure']} {row['kind']} {row['period']} ({row['basis']})"
+                f"the same document also gives {', '.join(others)} for {indicator} {measure} {kind} {period} ({basis})"
             )
     return out
 
