@@ -105,7 +105,7 @@ def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> list[tuple[
     finally:
         con.close()
     out = []
-    for r in found.to_pylist():
+    for r in (r for batch in found.to_batches(max_chunksize=10_000) for r in batch.to_pylist()):
         a = {c: r[f"o_{c}"] for c in columns} if r["in_old"] else None
         b = {c: r[f"n_{c}"] for c in columns} if r["in_new"] else None
         either = b if b is not None else a
@@ -228,6 +228,7 @@ def changelog(
 
 
 def write(stage: Path, changes: dict) -> None:
-    (stage / "changes.json").write_text(
-        json.dumps(changes, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
-    )
+    # Streamed to the file (the same bytes as json.dumps): a first release lists every observation as added.
+    with open(stage / "changes.json", "w", encoding="utf-8") as fh:
+        json.dump(changes, fh, ensure_ascii=False, indent=1, default=str)
+        fh.write("\n")
