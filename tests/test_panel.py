@@ -187,3 +187,56 @@ def test_regions_are_kept_apart_and_months_left_out():
         [a, b],
     )
     assert {(r["region_key"], r["actual_value"]) for r in rows} == {("130600", 3.0), ("130628", 5.0)}
+
+
+def test_the_columnar_panel_matches_the_per_row_rule_tie_for_tie():
+    """Many documents of few years and types, few values and files: every tie-break, revision, estimate and
+    conflict of the rule happens, and the rows must equal the per-row reference's, in order."""
+    import random
+
+    from panel_reference import reference_targets_vs_actuals
+
+    rng = random.Random(15)
+    kinds = ["government_work_report", "news_article", "plenary_report", "odd"]
+    documents = [
+        {
+            "document_id": f"d{i:03d}",
+            "report_year": rng.randint(2018, 2024),
+            "document_type": rng.choice(kinds),
+            "region_level": rng.choice(["prefecture", None]),
+        }
+        for i in range(40)
+    ]
+    regions = [("130600", "保定市"), ("", "雄安新区"), (None, "廊坊市"), (None, None)]
+    observations = []
+    for n in range(1500):
+        d = rng.choice(documents)
+        comparator = rng.choice(["eq", "ge", "le", "range", "approx", "lt", "gt"])
+        value = rng.choice([5.0, 6.0, 6.5, 7.0])
+        code, name = rng.choice(regions)
+        observations.append(
+            {
+                "observation_id": f"{n:016x}",
+                "document_id": rng.choice([d["document_id"]] * 20 + ["not-a-document"]),
+                "source_file": rng.choice(["a.txt", "b.txt", "报告.txt"]),  # files shared: value_start decides
+                "region_code": code,
+                "region_name": name,
+                "indicator": rng.choice(["gdp", "consumer_price_index", "no_such_indicator"]),
+                "measure": rng.choice(["growth", "level"]),
+                "kind": rng.choice(["target", "actual"]),
+                "period": rng.choice(["2019", "2020", "2021", "2022", "2023", "2021/2025", "2016/2020", "2021-03"]),
+                "comparator": comparator,
+                "value_low": None if comparator in ("le", "lt") else value,
+                "value_high": None if comparator in ("ge", "gt") else value + rng.choice([0.0, 0.5]),
+                "value": value,
+                "unit": "percent",
+                "value_start": rng.randint(0, 2),  # repeats: some rows tie on everything but their position
+                "quote": rng.choice(["", "预计增长6%", None]),
+                "basis": rng.choice(["annual", "average", "", None]),
+            }
+        )
+    expected = reference_targets_vs_actuals(observations, documents)
+    assert len(expected) > 100 and {r["actual_status"] for r in expected} >= {"preliminary", "revised", "later_report"}
+    assert any(r["target_conflicts"] for r in expected) and any(r["actual_conflicts"] for r in expected)
+    assert targets_vs_actuals(observations, documents) == expected
+    assert tidy_panel(targets_vs_actuals(observations, documents)) == tidy_panel(expected)

@@ -174,3 +174,32 @@ def test_the_run_summary_says_how_many_rows_were_flagged_and_why():
     assert report.to_json()["flagged_observations"]["by_check"] == {"period_near_report": 1, "plausibility": 1}
     summary = str(RunSummary.of([], 0, PublishOutcome("1.0.0", None, None, {"observations": 1}, report), 1.0))
     assert "2 observations flagged (period_near_report 1, plausibility 1)" in summary
+
+
+def test_conflict_reasons_name_the_other_values_of_the_same_fact_only():
+    other_doc = "b" * 64
+
+    def basis(row, value):
+        return {**row, "basis": value}
+
+    rows = [
+        observation(1, value=5.0),
+        observation(2, value=7.0),
+        observation(3, value=7.0),  # the same bounds as 2: 2 and 3 conflict with 1 only
+        observation(4, value=6.25),
+        observation(5, value=9.0, document_id=other_doc),  # another document's figure is no conflict
+        observation(6, value=8.0, kind="target"),  # another kind: another fact
+        basis(observation(7, indicator="retail_sales", value=2.0), None),  # a fact without a basis is never compared
+        basis(observation(8, indicator="retail_sales", value=3.0), None),
+    ]
+    docs = [{"document_id": DOC, "report_year": 2021}, {"document_id": other_doc, "report_year": 2021}]
+    kept, flagged = quarantine(to_arrow(OBSERVATIONS, rows, sort=False), docs)
+    reasons = {r["observation_id"][-1]: r["reason"] for r in flagged.to_pylist()}
+    tail = "for gdp growth actual 2020 (annual)"
+    assert reasons == {
+        "1": f"the same document also gives 6.25, 7 {tail}",
+        "2": f"the same document also gives 5, 6.25 {tail}",
+        "3": f"the same document also gives 5, 6.25 {tail}",
+        "4": f"the same document also gives 5, 7 {tail}",
+    }
+    assert sorted(kept.column("observation_id").to_pylist()) == [f"{n:016x}" for n in (5, 6, 7, 8)]

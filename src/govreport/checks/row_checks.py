@@ -21,6 +21,7 @@ from govreport.contract.codelist import load_codelist
 from govreport.contract.model import (
     FLAGGED_OBSERVATIONS,
     MAX_FLAGGED_SHARE,
+    OBSERVATIONS,
     PERIOD_YEARS_AFTER_REPORT,
     PERIOD_YEARS_BEFORE_REPORT,
     ROW_CHECKS,
@@ -29,6 +30,7 @@ from govreport.contract.render import read_plausibility
 from govreport.tables.arrow import sort_rows, to_arrow
 
 FACT = ["document_id", "indicator", "measure", "kind", "period", "basis"]
+CHECKED = [*FACT, "period_start", "period_end", "value_low", "value_high", "value", "unit"]
 
 
 def _fmt(x: float) -> str:
@@ -91,14 +93,25 @@ def conflict_failures(df: pd.DataFrame) -> dict:
         return {}
     bounds = df["value_low"].astype("string").fillna("") + ".." + df["value_high"].astype("string").fillna("")
     n_bounds = bounds.groupby([df[c] for c in FACT]).transform("nunique")
+    conflicting = n_bounds > 1
+    # Only the conflicting facts' rows become Python objects, grouped by fact: a fact has a few statements.
+    facts: dict[tuple, list[tuple]] = {}
+    rows = zip(
+        df.index[conflicting],
+        zip(*(df.loc[conflicting, c].tolist() for c in FACT), strict=True),
+        bounds[conflicting].tolist(),
+        df.loc[conflicting, "value"].tolist(),
+        strict=True,
+    )
+    for ix, fact, bound, value in rows:
+        facts.setdefault(fact, []).append((ix, bound, value))
     out = {}
-    for ix in df.index[n_bounds > 1]:
-        same = (df[FACT] == df.loc[ix, FACT]).all(axis=1) & (bounds != bounds[ix])
-        others = sorted({_fmt(v) for v in df.loc[same, "value"]})
-        out[ix] = (
-            f"the same document also gives {', '.join(others)} for {df.at[ix, 'indicator']} "
-            f"{df.at[ix, 'measure']} {df.at[ix, 'kind']} {df.at[ix, 'period']} ({df.at[ix, 'basis']})"
-        )
+    for (_, indicator, measure, kind, period, basis), statements in facts.items():
+        for ix, bound, _ in statements:
+            others = sorted({_fmt(v) for _, b, v in statements if b != bound})
+            out[ix] = (
+                f"the same document also gives {', '.join(others)} for {indicator} {measure} {kind} {period} ({basis})"
+            )
     return out
 
 
@@ -106,7 +119,8 @@ def quarantine(observations: pa.Table, documents: list[dict]) -> tuple[pa.Table,
     """The observations that pass every row check, and the flagged ones (with check and reason)."""
     if observations.num_rows == 0:
         return observations, to_arrow(FLAGGED_OBSERVATIONS, [])
-    df = observations.to_pandas()
+    # Only the columns the checks read: the quotes and texts are most of a table's bytes.
+    df = observations.select(CHECKED).to_pandas()
     report_years = {d["document_id"]: d["report_year"] for d in documents}
     failed: dict[int, list[tuple[str, str]]] = {}
     for check, found in (
@@ -121,14 +135,18 @@ def quarantine(observations: pa.Table, documents: list[dict]) -> tuple[pa.Table,
     for ix, reason in conflict_failures(passing).items():
         failed.setdefault(ix, []).append(("conflict_in_document", reason))
     assert all(c in ROW_CHECKS for fails in failed.values() for c, _ in fails)
+    if not failed:
+        return observations, to_arrow(FLAGGED_OBSERVATIONS, [])
     flagged_ix = sorted(failed)
     keep = pa.array([ix not in failed for ix in range(observations.num_rows)])
-    kept = observations.filter(keep) if flagged_ix else observations
-    flagged_rows = observations.take(pa.array(flagged_ix, pa.int64())).to_pylist() if flagged_ix else []
-    for row, ix in zip(flagged_rows, flagged_ix, strict=True):
-        row["check"] = failed[ix][0][0]
-        row["reason"] = "; ".join(reason for _, reason in failed[ix])
-    return kept, sort_rows(FLAGGED_OBSERVATIONS, to_arrow(FLAGGED_OBSERVATIONS, flagged_rows, sort=False))
+    # The flagged rows with their check and reasons appended, column by column (no dict per row).
+    taken = observations.take(pa.array(flagged_ix, pa.int64())).select(OBSERVATIONS.field_names)
+    taken = taken.append_column("check", pa.array([failed[ix][0][0] for ix in flagged_ix], pa.string()))
+    taken = taken.append_column(
+        "reason", pa.array(["; ".join(reason for _, reason in failed[ix]) for ix in flagged_ix], pa.string())
+    )
+    flagged = taken.cast(FLAGGED_OBSERVATIONS.to_pyarrow()).combine_chunks()
+    return observations.filter(keep), sort_rows(FLAGGED_OBSERVATIONS, flagged)
 
 
 def flagged_ceiling(n_observations: int, n_flagged: int, share: float = MAX_FLAGGED_SHARE) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from govreport.contract.model import DOCUMENTS, OBSERVATIONS
@@ -69,15 +71,56 @@ def schema_changes(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict:
     }
 
 
+def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> list[tuple[tuple, Any, Any]]:
+    """(natural key, old row, new row) for the observations added (no old row), removed (no new row) or whose
+    values changed, by their natural keys; a key a table holds twice counts with its last row. DuckDB joins the
+    two tables, so only the differing rows become Python objects."""
+    import duckdb
+
+    key, wanted = OBSERVATIONS.natural_key, VALUE_COLUMNS + ("extractor_version",)
+    columns = list(dict.fromkeys(key + wanted))
+    present = [t.select(columns) for t in (old, new) if t is not None]
+    if not present:
+        return []
+    empty = present[0].schema.empty_table()
+
+    def numbered(table: pa.Table | None) -> pa.Table:
+        table = empty if table is None else table.select(columns)
+        return table.append_column("pos", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+    k = ", ".join(f'"{c}"' for c in key)
+    same_key = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"' for c in key)
+    differ = " OR ".join(f'o."{c}" IS DISTINCT FROM n."{c}"' for c in VALUE_COLUMNS)
+    side = ", ".join(f'{t}."{c}" AS "{t}_{c}"' for t in "on" for c in columns)
+    last = f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY pos DESC) = 1"
+    con = duckdb.connect()
+    try:
+        con.register("old_rows", numbered(old))
+        con.register("new_rows", numbered(new))
+        found = con.sql(
+            f"WITH o AS (SELECT * FROM old_rows {last}), n AS (SELECT * FROM new_rows {last}) "
+            f"SELECT {side}, o.pos IS NOT NULL AS in_old, n.pos IS NOT NULL AS in_new "
+            f"FROM o FULL OUTER JOIN n ON {same_key} WHERE o.pos IS NULL OR n.pos IS NULL OR {differ}"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    out = []
+    for r in (r for batch in found.to_batches(max_chunksize=10_000) for r in batch.to_pylist()):
+        a = {c: r[f"o_{c}"] for c in columns} if r["in_old"] else None
+        b = {c: r[f"n_{c}"] for c in columns} if r["in_new"] else None
+        either = b if b is not None else a
+        assert either is not None  # a full join's row has a side
+        out.append((tuple(either[c] for c in key), a, b))
+    return out
+
+
 def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> dict:
     """A machine-readable account of the changes from old (None: nothing before) to new."""
     first = old is None
     old = old or {}
     docs_old = _rows(old.get("documents"), DOCUMENTS.natural_key, ("document_id",))
     docs_new = _rows(new.get("documents"), DOCUMENTS.natural_key, ("document_id",))
-    wanted = VALUE_COLUMNS + ("extractor_version",)
-    obs_old = _rows(old.get("observations"), OBSERVATIONS.natural_key, wanted)
-    obs_new = _rows(new.get("observations"), OBSERVATIONS.natural_key, wanted)
+    diff = _observation_diff(old.get("observations"), new.get("observations"))
 
     def doc(rows, key):
         return rows.get((key[0],))
@@ -86,27 +129,22 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
         return {**dict(zip(OBSERVATIONS.natural_key, key, strict=True)), **{c: row[c] for c in VALUE_COLUMNS}}
 
     added = [
-        entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, r)}
-        for k, r in sorted(obs_new.items(), key=str)
-        if k not in obs_old
+        entry(k, b) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, b)}
+        for k, a, b in sorted((d for d in diff if d[1] is None), key=lambda d: str(d[0]))
     ]
     removed = [
-        entry(k, r) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), r, None)}
-        for k, r in sorted(obs_old.items(), key=str)
-        if k not in obs_new
+        entry(k, a) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), a, None)}
+        for k, a, b in sorted((d for d in diff if d[2] is None), key=lambda d: str(d[0]))
     ]
-    changed = []
-    for k in sorted(set(obs_old) & set(obs_new), key=str):
-        a, b = obs_old[k], obs_new[k]
-        if any(a[c] != b[c] for c in VALUE_COLUMNS):
-            changed.append(
-                {
-                    **dict(zip(OBSERVATIONS.natural_key, k, strict=True)),
-                    "old": {c: a[c] for c in VALUE_COLUMNS},
-                    "new": {c: b[c] for c in VALUE_COLUMNS},
-                    "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b),
-                }
-            )
+    changed = [
+        {
+            **dict(zip(OBSERVATIONS.natural_key, k, strict=True)),
+            "old": {c: a[c] for c in VALUE_COLUMNS},
+            "new": {c: b[c] for c in VALUE_COLUMNS},
+            "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b),
+        }
+        for k, a, b in sorted((d for d in diff if d[1] is not None and d[2] is not None), key=lambda d: str(d[0]))
+    ]
     return {
         **(schema_changes(old, new) if not first else {}),
         "documents": {
@@ -190,6 +228,7 @@ def changelog(
 
 
 def write(stage: Path, changes: dict) -> None:
-    (stage / "changes.json").write_text(
-        json.dumps(changes, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
-    )
+    # Streamed to the file (the same bytes as json.dumps): a first release lists every observation as added.
+    with open(stage / "changes.json", "w", encoding="utf-8") as fh:
+        json.dump(changes, fh, ensure_ascii=False, indent=1, default=str)
+        fh.write("\n")

@@ -165,24 +165,7 @@ def build_tables(
         tables[t.name] = combined if pc.all(keep).as_py() is not False else combined.filter(keep)
     # Rows failing a row check are published apart, and kept out of observations and the panel.
     tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
-    needed = [
-        "observation_id",
-        "document_id",
-        "source_file",
-        "region_code",
-        "region_name",
-        "indicator",
-        "measure",
-        "kind",
-        "period",
-        "comparator",
-        "value_low",
-        "value_high",
-        "value",
-        "unit",
-        "value_start",
-    ]
-    panel_rows = targets_vs_actuals(tables["observations"].select(needed + ["basis", "quote"]).to_pylist(), documents)
+    panel_rows = targets_vs_actuals(tables["observations"], documents)  # columnar: no Python row per observation
     tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
     tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
     tables["documents"] = to_arrow(DOCUMENTS, documents)
@@ -194,7 +177,8 @@ def key_hashes(table: pa.Table, key: tuple[str, ...]) -> set[int]:
     """A set of the rows' natural keys, as hashes: enough to count additions, and small for big tables."""
     out: set[int] = set()
     for batch in table.select(list(key)).to_batches(max_chunksize=50_000):
-        out.update(hash(tuple(row.values())) for row in batch.to_pylist())
+        # Column by column: a tuple per row, never a dict (the same tuples, so the same hashes).
+        out.update(map(hash, zip(*(column.to_pylist() for column in batch.columns), strict=True)))
     return out
 
 

@@ -217,9 +217,9 @@ def series_figure(s: dict, names: dict[str, dict], chart_id: str) -> dict:
     }
 
 
-def coverage_figure(documents: list[dict], observations: list[dict]) -> dict | None:
-    """Horizontal bars: observations per document (labelled with its report year), targets and outcomes stacked."""
-    counts = Counter((o["document_id"], o["kind"]) for o in observations)
+def coverage_figure(documents: list[dict], counts: Counter) -> dict | None:
+    """Horizontal bars: observations per document (labelled with its report year), targets and outcomes stacked.
+    counts: observations per (document_id, kind)."""
     docs = sorted(documents, key=lambda d: (d.get("report_year") or 0, d.get("source_file") or ""))
     if not docs:
         return None
@@ -259,9 +259,13 @@ def coverage_figure(documents: list[dict], observations: list[dict]) -> dict | N
     }
 
 
-def years_figure(observations: list[dict]) -> dict | None:
-    """Vertical bars: observations per year the numbers are about ("YYYY" periods), targets and outcomes stacked."""
-    counts = Counter((int(o["period"]), o["kind"]) for o in observations if _YEAR.match(str(o.get("period") or "")))
+def years_figure(per_period: Counter) -> dict | None:
+    """Vertical bars: observations per year the numbers are about ("YYYY" periods), targets and outcomes stacked.
+    per_period: observations per (period, kind)."""
+    counts: Counter = Counter()
+    for (period, kind), n in per_period.items():
+        if _YEAR.match(str(period or "")):
+            counts[(int(period), kind)] += n
     if not counts:
         return None
     years = list(range(min(y for y, _ in counts), max(y for y, _ in counts) + 1))

@@ -17,7 +17,7 @@ from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKA
 from govreport.site.changes_view import changes_view
 from govreport.site.charts import PANEL_COLUMNS, chart_series, coverage_figure, series_figure, years_figure
 from govreport.site.panel_view import VIEW_COLUMNS, panel_view_data
-from govreport.site.release_files import read_rows
+from govreport.site.release_files import count_rows, read_rows
 from govreport.site.source_page import HEX16, HEX64, page_name, write_document_pages
 from govreport.site.templating import copy_static, render
 from govreport.site.text import COMPARATOR_SYMBOL, KIND_LABEL, MEASURE_LABEL, UNIT_ZH, num, utf16_len, with_unit
@@ -31,21 +31,6 @@ MAX_TABLE_ROWS = 5000
 MAX_PANEL_ROWS = 500
 # Paths we link to come from our own datapackage.json, but are still checked: relative, no "..", no scheme.
 _SAFE_REL = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]*$")
-
-SUMMARY_COLUMNS = [
-    "document_id",
-    "region_code",
-    "region_name",
-    "indicator",
-    "measure",
-    "kind",
-    "period",
-    "comparator",
-    "value_low",
-    "value_high",
-    "value",
-    "unit",
-]
 
 # Observation table columns: key in the embedded JSON, English and Chinese label, type for sorting.
 COLUMNS = (
@@ -235,9 +220,12 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
     release_dir = Path(release_dir)
     descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
     data = release_dir / "data"
-    # Charts and counts need a few columns of every row; the table and document pages need whole rows of the
-    # first MAX_TABLE_ROWS only. Reading just that keeps a national release's page build small.
-    observations = read_rows(data / "observations.parquet", columns=SUMMARY_COLUMNS)
+    # The table and document pages need whole rows of the first MAX_TABLE_ROWS only; the charts, counts. Reading
+    # just that keeps a national release's page build small.
+    # Charts and counts need counts per document and per period only: Arrow counts them.
+    per_document = count_rows(data / "observations.parquet", ["document_id", "kind"])
+    per_period = count_rows(data / "observations.parquet", ["period", "kind"])
+    n_observations = sum(per_document.values())
     shown = read_rows(data / "observations.parquet", limit=MAX_TABLE_ROWS)
     documents = read_rows(data / "documents.parquet")
     names = {r["code"]: r for r in read_rows(data / "indicators.parquet")}
@@ -277,7 +265,7 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
             "href": licence.get("path") if str(licence.get("path") or "").startswith("https://") else None,
         },
         counts={
-            "observations": (meta.get("row_counts") or {}).get("observations", len(observations)),
+            "observations": (meta.get("row_counts") or {}).get("observations", n_observations),
             "documents": (meta.get("row_counts") or {}).get("documents", len(documents)),
             "indicators": (meta.get("row_counts") or {}).get("indicators", len(names)),
         },
@@ -295,10 +283,10 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
         unit_zh=UNIT_ZH,
         panel_rows=panel_rows[:MAX_PANEL_ROWS],
         n_panel_rows=len(panel_rows),
-        coverage=coverage_figure(documents, observations),
-        years=years_figure(observations),
+        coverage=coverage_figure(documents, per_document),
+        years=years_figure(per_period),
         n_shown=len(shown),
-        n_observations=len(observations),
+        n_observations=n_observations,
         columns=COLUMNS,
         table=table_rows(shown, names, anchored),
         documents=[

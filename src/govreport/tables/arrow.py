@@ -6,17 +6,19 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from govreport.contract.codelist import read_codelist
 from govreport.contract.model import Table
 
-CSV_CHUNK_ROWS = 10_000  # rows turned into Python objects at a time
+CSV_CHUNK_ROWS = 10_000  # rows turned into Python strings at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # UTF-8 with a byte-order mark: Excel (Windows, Chinese locale) opens such a file by double-click as UTF-8
@@ -30,7 +32,8 @@ def sort_rows(table: Table, data: pa.Table) -> pa.Table:
 
 
 def to_arrow(table: Table, rows: list[dict], sort: bool = True) -> pa.Table:
-    data = pa.Table.from_pylist([{f: r.get(f) for f in table.field_names} for r in rows], schema=table.to_pyarrow())
+    # Column by column: a list per field rather than a copy of every row as a dict.
+    data = pa.Table.from_pydict({f: [r.get(f) for r in rows] for f in table.field_names}, schema=table.to_pyarrow())
     return sort_rows(table, data) if sort else data
 
 
@@ -78,7 +81,41 @@ def _csv_cell(value, is_text: bool) -> str:
     return s
 
 
-def csv_lines(rows: list[list[str]]) -> str:
+def _csv_column(column: pa.Array, is_text: bool) -> list[str]:
+    """A column's CSV cells, as _csv_cell writes them, converted a column at a time (one type test per column,
+    not per cell)."""
+    values = column.to_pylist()
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        if is_text:
+            return ["" if v is None else "'" + v if v.startswith(FORMULA_START) else v for v in values]
+        return ["" if v is None else v for v in values]
+    if pa.types.is_floating(kind):
+        return ["" if v is None else repr(v) for v in values]
+    if pa.types.is_integer(kind):
+        return ["" if v is None else str(v) for v in values]
+    return [_csv_cell(v, is_text) for v in values]
+
+
+def _has_cr(batch: pa.RecordBatch) -> bool | None:
+    """Whether a text cell of the batch holds a CR (found by Arrow, not cell by cell); None: other columns could
+    (dates, numbers never do), let csv_lines look."""
+    found = False
+    for column in batch.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            found = found or bool(pc.any(pc.match_substring(column, "\r")).as_py())
+        elif not (
+            pa.types.is_integer(column.type)
+            or pa.types.is_floating(column.type)
+            or pa.types.is_boolean(column.type)
+            or pa.types.is_date(column.type)
+            or pa.types.is_null(column.type)
+        ):
+            return None
+    return found
+
+
+def csv_lines(rows: Sequence[Sequence[str]], has_cr: bool | None = None) -> str:
     """Rows as RFC 4180 lines ending in LF, with every cell holding a separator, quote, LF or CR quoted.
 
     Python's csv module quotes only the characters of its line terminator, so with "\n" a bare CR would go
@@ -87,7 +124,7 @@ def csv_lines(rows: list[list[str]]) -> str:
     buf = io.StringIO(newline="")
     plain = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     crlf = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    if not any("\r" in cell for row in rows for cell in row):
+    if has_cr is False or (has_cr is None and not any("\r" in cell for row in rows for cell in row)):
         plain.writerows(rows)
         return buf.getvalue()
     for row in rows:
@@ -108,12 +145,13 @@ def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
     digest = hashlib.sha256()
     out.write(CSV_BOM)
 
-    def emit(rows: list[list[str]]) -> None:
-        data_bytes = csv_lines(rows).encode("utf-8")
+    def emit(rows: Sequence[Sequence[str]], has_cr: bool | None = None) -> None:
+        data_bytes = csv_lines(rows, has_cr).encode("utf-8")
         digest.update(data_bytes)
         out.write(data_bytes)
 
     emit([table.field_names])
     for batch in data.to_batches(max_chunksize=CSV_CHUNK_ROWS):
-        emit([[_csv_cell(row[name], name in text_fields) for name in table.field_names] for row in batch.to_pylist()])
+        columns = [_csv_column(batch.column(name), name in text_fields) for name in table.field_names]
+        emit(list(zip(*columns, strict=True)), _has_cr(batch))
     return digest.hexdigest()

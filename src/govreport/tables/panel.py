@@ -18,16 +18,14 @@ rows cut down for spreadsheets.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from govreport.contract.codelist import load_codelist
 
 DOCUMENT_PREFERENCE = {"government_work_report": 0, "plenary_report": 1, "news_article": 2, "other": 3}
 COMPARATOR_SIGNS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "approx": "≈", "eq": "", "range": ""}
-
-
-def _region_key(row: dict) -> str | None:
-    return row["region_code"] or row["region_name"]
 
 
 def _whole_years(period: str) -> tuple[int, int] | None:
@@ -36,10 +34,6 @@ def _whole_years(period: str) -> tuple[int, int] | None:
     if not (len(first) == 4 and first.isdigit() and (not last or (len(last) == 4 and last.isdigit()))):
         return None
     return int(first), int(last or first)
-
-
-def _bounds(row: dict) -> tuple:
-    return row["comparator"], row["value_low"], row["value_high"]
 
 
 def met(better: str, target: dict, actual_value: float) -> tuple[bool, str]:
@@ -59,105 +53,200 @@ def met(better: str, target: dict, actual_value: float) -> tuple[bool, str]:
     return actual_value >= low, "actual >= target_low (higher is better)"
 
 
-class _Chooser:
-    def __init__(self, documents: dict[str, dict]):
-        self.docs = documents
+# The observations' columns the panel reads, typed as in the observations table.
+OBSERVATION_COLUMNS = pa.schema(
+    [
+        *[
+            (c, pa.string())
+            for c in (
+                "observation_id",
+                "document_id",
+                "source_file",
+                "region_code",
+                "region_name",
+                "indicator",
+                "measure",
+                "kind",
+                "period",
+                "basis",
+                "comparator",
+                "unit",
+                "quote",
+            )
+        ],
+        ("value_low", pa.float64()),
+        ("value_high", pa.float64()),
+        ("value", pa.float64()),
+        ("value_start", pa.int64()),
+    ]
+)
 
-    def year(self, row: dict) -> int:
-        return self.docs[row["document_id"]]["report_year"]
+# One row per group (region, indicator, measure, whole-year period, basis) with the target and the outcome chosen
+# by the rule above. Ties the rule leaves open go to the earlier row of the observations table (`pos`).
+# Only the chosen rows and the counts leave DuckDB: no Python object per observation.
+_CHOOSE = """
+WITH c AS (
+    SELECT o.*, p.first_year, p.last_year, d.report_year AS y, d.pref,
+        CASE WHEN o.region_code <> '' THEN o.region_code ELSE o.region_name END AS region_key,
+        -- a plan's yearly average (年均) and its cumulative total (累计) are different facts
+        CASE WHEN o.basis IS NULL OR o.basis = '' THEN 'annual' ELSE o.basis END AS basis_key,
+        coalesce(contains(o.quote, '预计'), false) AS estimate
+    FROM obs o JOIN periods p USING (period) JOIN docs d USING (document_id)
+    WHERE (CASE WHEN o.region_code <> '' THEN o.region_code ELSE o.region_name END) IS NOT NULL
+), g AS (
+    SELECT *, dense_rank() OVER (ORDER BY region_key, indicator, measure, first_year, last_year, basis_key) AS gid
+    FROM c
+), t AS (  -- the report of the period's first year; else the nearest before; else the nearest after
+    SELECT * FROM g WHERE kind = 'target'
+    QUALIFY row_number() OVER (PARTITION BY gid ORDER BY
+        CASE WHEN y = first_year THEN 0 WHEN y < first_year THEN 1 ELSE 2 END, abs(y - first_year),
+        pref, source_file, value_start, pos) = 1
+), a AS (
+    SELECT *, bool_or(y > last_year) OVER (PARTITION BY gid) AS has_after FROM g WHERE kind = 'actual'
+), estimate AS (  -- only the year's own or earlier reports: the latest of them
+    SELECT * FROM a WHERE NOT has_after
+    QUALIFY row_number() OVER (PARTITION BY gid ORDER BY y DESC, pref, source_file, value_start, pos) = 1
+), first_after AS (
+    SELECT * FROM a WHERE y > last_year
+    QUALIFY row_number() OVER (PARTITION BY gid ORDER BY y, pref, source_file, value_start, pos) = 1
+), revision AS (  -- a later report with another figure: the latest such
+    SELECT a.* FROM a JOIN first_after f USING (gid)
+    WHERE a.y > f.y AND a.value IS DISTINCT FROM f.value
+    QUALIFY row_number() OVER (PARTITION BY gid ORDER BY a.y DESC, a.pref, a.source_file, a.value_start, a.pos) = 1
+), chosen AS (
+    SELECT gid, pos, 'preliminary' AS status, NULL::DOUBLE AS revised_value FROM estimate
+    UNION ALL
+    SELECT r.gid, r.pos, 'revised', f.value FROM revision r JOIN first_after f USING (gid)
+    UNION ALL
+    SELECT gid, pos, CASE WHEN y = last_year + 1 OR estimate THEN 'preliminary' ELSE 'later_report' END, NULL
+    FROM first_after f WHERE NOT EXISTS (SELECT 1 FROM revision r WHERE r.gid = f.gid)
+), act AS (
+    SELECT g.*, chosen.status, chosen.revised_value FROM chosen JOIN g USING (gid, pos)
+), counts AS (
+    SELECT gid, any_value(region_key) AS region_key, any_value(indicator) AS indicator,
+        any_value(measure) AS measure, any_value(first_year) AS first_year, any_value(last_year) AS last_year,
+        any_value(basis_key) AS basis,
+        count(DISTINCT document_id) FILTER (WHERE kind = 'target') AS target_statements,
+        count(DISTINCT document_id) FILTER (WHERE kind = 'actual') AS actual_statements
+    FROM g GROUP BY gid
+), target_conflicts AS (
+    SELECT gid, count(DISTINCT g.document_id) AS n FROM g JOIN t USING (gid)
+    WHERE g.kind = 'target' AND (g.comparator IS DISTINCT FROM t.comparator
+        OR g.value_low IS DISTINCT FROM t.value_low OR g.value_high IS DISTINCT FROM t.value_high)
+    GROUP BY gid
+), actual_conflicts AS (  -- among the outcome's own vintage (report year)
+    SELECT gid, count(DISTINCT g.document_id) AS n FROM g JOIN act USING (gid)
+    WHERE g.kind = 'actual' AND g.y = act.y AND (g.comparator IS DISTINCT FROM act.comparator
+        OR g.value_low IS DISTINCT FROM act.value_low OR g.value_high IS DISTINCT FROM act.value_high)
+    GROUP BY gid
+)
+SELECT k.*,
+    t.pos IS NOT NULL AS has_target, t.comparator AS t_comparator, t.value_low AS t_low, t.value_high AS t_high,
+    t.value AS t_value, t.observation_id AS t_observation_id, t.document_id AS t_document_id,
+    t.source_file AS t_source_file, t.region_code AS t_region_code, t.region_name AS t_region_name, t.unit AS t_unit,
+    coalesce(tc.n, 0) AS target_conflicts,
+    act.pos IS NOT NULL AS has_actual, act.comparator AS a_comparator, act.value AS a_value,
+    act.observation_id AS a_observation_id, act.document_id AS a_document_id, act.source_file AS a_source_file,
+    act.region_code AS a_region_code, act.region_name AS a_region_name, act.unit AS a_unit,
+    act.status AS a_status, act.revised_value AS a_revised_value, coalesce(ac.n, 0) AS actual_conflicts
+FROM counts k LEFT JOIN t USING (gid) LEFT JOIN act USING (gid)
+    LEFT JOIN target_conflicts tc USING (gid) LEFT JOIN actual_conflicts ac USING (gid)
+"""
 
-    def _tiebreak(self, row: dict) -> tuple:
-        kind = DOCUMENT_PREFERENCE.get(self.docs[row["document_id"]]["document_type"], 9)
-        return kind, row["source_file"], row["value_start"]
 
-    def target(self, rows: list[dict], first_year: int) -> dict:
-        """The report of the period's first year; else the nearest report before it; else the nearest after."""
-
-        def rank(r):
-            y = self.year(r)
-            return (0, 0) if y == first_year else ((1, first_year - y) if y < first_year else (2, y - first_year))
-
-        return min(rows, key=lambda r: (rank(r), self._tiebreak(r)))
-
-    def actual(self, rows: list[dict], last_year: int) -> tuple[dict, str, dict | None]:
-        """The outcome, its status, and the first figure it revised (None unless revised)."""
-        after = [r for r in rows if self.year(r) > last_year]
-        if not after:  # only the year's own or earlier reports: an estimate (预计)
-            return min(rows, key=lambda r: (-self.year(r), self._tiebreak(r))), "preliminary", None
-        first = min(after, key=lambda r: (self.year(r), self._tiebreak(r)))
-        later = [r for r in after if self.year(r) > self.year(first) and r["value"] != first["value"]]
-        if later:
-            latest = min(later, key=lambda r: (-self.year(r), self._tiebreak(r)))
-            return latest, "revised", first
-        status = (
-            "preliminary"
-            if self.year(first) == last_year + 1 or "预计" in (first.get("quote") or "")
-            else "later_report"
+def _observation_table(observations: pa.Table | list[dict]) -> pa.Table:
+    """The columns the panel reads, with a row position (ties go to the earlier row)."""
+    if isinstance(observations, list):  # hand-built rows (tests, notebooks)
+        observations = pa.Table.from_pydict(
+            {f.name: [o.get(f.name) for o in observations] for f in OBSERVATION_COLUMNS}, schema=OBSERVATION_COLUMNS
         )
-        return first, status, None
+    data = observations.select(OBSERVATION_COLUMNS.names)
+    return data.append_column("pos", pa.array(np.arange(data.num_rows, dtype=np.int64)))
 
 
-def targets_vs_actuals(observations: list[dict], documents: list[dict]) -> list[dict]:
+def targets_vs_actuals(observations: pa.Table | list[dict], documents: list[dict]) -> list[dict]:
+    """One row per region, indicator, measure, whole-year period and basis (see the module's rule)."""
+    import duckdb
+
     codelist = load_codelist()
     docs = {d["document_id"]: d for d in documents}
-    choose = _Chooser(docs)
-    groups: dict[tuple, dict[str, list[dict]]] = defaultdict(lambda: {"target": [], "actual": []})
-    for o in observations:
-        years = _whole_years(o["period"])
-        if years is None or _region_key(o) is None or o["document_id"] not in docs:
-            continue
-        # a plan's yearly average (年均) and its cumulative total (累计) are different facts
-        basis = o.get("basis") or "annual"
-        groups[(_region_key(o), o["indicator"], o["measure"], years, basis)][o["kind"]].append(o)
+    obs = _observation_table(observations)
+    periods = [p for p in pc.unique(obs["period"]).to_pylist() if p is not None and _whole_years(p)]
+    con = duckdb.connect()
+    try:
+        con.register("obs", obs)
+        con.register(
+            "periods",
+            pa.table(
+                {
+                    "period": pa.array(periods, pa.string()),
+                    "first_year": pa.array([_whole_years(p)[0] for p in periods], pa.int64()),  # type: ignore[index]
+                    "last_year": pa.array([_whole_years(p)[1] for p in periods], pa.int64()),  # type: ignore[index]
+                }
+            ),
+        )
+        con.register(
+            "docs",
+            pa.table(
+                {
+                    "document_id": pa.array(list(docs), pa.string()),
+                    "report_year": pa.array([d["report_year"] for d in docs.values()], pa.int64()),
+                    "pref": pa.array(
+                        [DOCUMENT_PREFERENCE.get(d["document_type"], 9) for d in docs.values()], pa.int64()
+                    ),
+                }
+            ),
+        )
+        groups = con.sql(_CHOOSE).to_arrow_table().to_pylist()  # one per output row: few
+    finally:
+        con.close()
+    groups.sort(
+        key=lambda g: (g["region_key"], g["indicator"], g["measure"], g["first_year"], g["last_year"], g["basis"])
+    )
     rows = []
-    for (region, indicator, measure, (first_year, last_year), basis), sides in sorted(groups.items()):
-        target = choose.target(sides["target"], first_year) if sides["target"] else None
-        actual, status, revised = choose.actual(sides["actual"], last_year) if sides["actual"] else (None, None, None)
-        anyone = target or actual
-        assert anyone is not None  # a group holds a target or an actual, or it would not exist
+    for g in groups:
+        first_year, last_year, indicator = g["first_year"], g["last_year"], g["indicator"]
+        side = "t" if g["has_target"] else "a"  # the row's region and unit: the target's, else the outcome's
+        target = {"comparator": g["t_comparator"], "value_low": g["t_low"], "value_high": g["t_high"]}
         better = codelist[indicator].better if indicator in codelist else "higher"
-        reached, rule = met(better, target, actual["value"]) if target and actual else (None, None)
-        same_vintage = [r for r in sides["actual"] if actual and choose.year(r) == choose.year(actual)]
+        both = g["has_target"] and g["has_actual"]
+        reached, rule = met(better, target, g["a_value"]) if both else (None, None)
         rows.append(
             {
-                "region_key": region,
-                "region_code": anyone["region_code"],
-                "region_name": anyone["region_name"],
-                "region_level": docs[anyone["document_id"]].get("region_level"),
+                "region_key": g["region_key"],
+                "region_code": g[f"{side}_region_code"],
+                "region_name": g[f"{side}_region_name"],
+                "region_level": docs[g[f"{side}_document_id"]].get("region_level"),
                 "indicator": indicator,
-                "measure": measure,
+                "measure": g["measure"],
                 "period": str(first_year) if first_year == last_year else f"{first_year}/{last_year}",
                 "first_year": first_year,
                 "year": last_year,
-                "basis": basis,
-                "unit": anyone["unit"],
-                "target_comparator": target["comparator"] if target else None,
-                "target_low": target["value_low"] if target else None,
-                "target_high": target["value_high"] if target else None,
-                "target_value": target["value"] if target else None,
-                "target_observation_id": target["observation_id"] if target else None,
-                "target_document_id": target["document_id"] if target else None,
-                "target_source_file": target["source_file"] if target else None,
-                "target_report_year": choose.year(target) if target else None,
-                "target_statements": len({r["document_id"] for r in sides["target"]}),
-                "target_conflicts": len(
-                    {r["document_id"] for r in sides["target"] if target and _bounds(r) != _bounds(target)}
-                ),
-                "actual_comparator": actual["comparator"] if actual else None,
-                "actual_value": actual["value"] if actual else None,
-                "actual_observation_id": actual["observation_id"] if actual else None,
-                "actual_document_id": actual["document_id"] if actual else None,
-                "actual_source_file": actual["source_file"] if actual else None,
-                "actual_report_year": choose.year(actual) if actual else None,
-                "actual_status": status,
-                "actual_preliminary_value": revised["value"] if revised else None,
-                "actual_statements": len({r["document_id"] for r in sides["actual"]}),
-                "actual_conflicts": len(
-                    {r["document_id"] for r in same_vintage if actual is not None and _bounds(r) != _bounds(actual)}
-                ),
+                "basis": g["basis"],
+                "unit": g[f"{side}_unit"],
+                "target_comparator": g["t_comparator"],
+                "target_low": g["t_low"],
+                "target_high": g["t_high"],
+                "target_value": g["t_value"],
+                "target_observation_id": g["t_observation_id"],
+                "target_document_id": g["t_document_id"],
+                "target_source_file": g["t_source_file"],
+                "target_report_year": docs[g["t_document_id"]]["report_year"] if g["has_target"] else None,
+                "target_statements": g["target_statements"],
+                "target_conflicts": g["target_conflicts"],
+                "actual_comparator": g["a_comparator"],
+                "actual_value": g["a_value"],
+                "actual_observation_id": g["a_observation_id"],
+                "actual_document_id": g["a_document_id"],
+                "actual_source_file": g["a_source_file"],
+                "actual_report_year": docs[g["a_document_id"]]["report_year"] if g["has_actual"] else None,
+                "actual_status": g["a_status"],
+                "actual_preliminary_value": g["a_revised_value"],
+                "actual_statements": g["actual_statements"],
+                "actual_conflicts": g["actual_conflicts"],
                 "met": reached,
                 "met_rule": rule,
-                "difference": round(actual["value"] - target["value"], 6) if target and actual else None,
+                "difference": round(g["a_value"] - g["t_value"], 6) if both else None,
             }
         )
     # The previous period's outcome, as chosen in its own row: the year before, or the plan span before.

@@ -1,0 +1,83 @@
+"""changes.diff_tables on hand-built tables: observations matched by natural key, missing values compared as
+values, the last row of a key that appears twice counted."""
+
+from __future__ import annotations
+
+import itertools
+
+from govreport.contract.model import DOCUMENTS, OBSERVATIONS
+from govreport.release.changes import diff_tables
+from govreport.tables.arrow import to_arrow
+
+_ids = itertools.count()
+
+
+def obs(source_file: str, period: str, value: float | None, comparator: str | None = "eq", **extra) -> dict:
+    return {
+        "observation_id": f"{next(_ids):016x}",
+        "document_id": "a" * 64,
+        "source_file": source_file,
+        "indicator": "gdp",
+        "measure": "growth",
+        "kind": "actual",
+        "period": period,
+        "comparator": comparator,
+        "value_low": value,
+        "value_high": value,
+        "value": value,
+        "unit": "percent",
+        "extractor_version": "1.0",
+        **extra,
+    }
+
+
+def tables(observations: list[dict], files: dict[str, str]) -> dict:
+    documents = [{"source_file": f, "document_id": d} for f, d in files.items()]
+    return {
+        "documents": to_arrow(DOCUMENTS, documents, sort=False),
+        "observations": to_arrow(OBSERVATIONS, observations, sort=False),
+    }
+
+
+def test_added_removed_and_changed_observations_by_natural_key():
+    old = tables(
+        [
+            obs("a.txt", "2020", 6.0),
+            obs("a.txt", "2021", 5.0, comparator=None),  # a key with a missing part still matches itself
+            obs("a.txt", "2022", None),
+            obs("b.txt", "2020", 7.0),
+            obs("c.txt", "2019", 1.0),
+            obs("c.txt", "2019", 2.0),  # the same key twice: its last row counts
+        ],
+        {"a.txt": "1" * 64, "b.txt": "2" * 64, "c.txt": "3" * 64},
+    )
+    new = tables(
+        [
+            obs("a.txt", "2020", 6.0),  # unchanged
+            obs("a.txt", "2021", 5.5, comparator=None),
+            obs("a.txt", "2022", 4.0),  # a missing value given
+            obs("c.txt", "2019", 2.0),  # equal to the old key's last row
+            obs("d.txt", "2020", 8.0, extractor_version="2.0"),
+        ],
+        {"a.txt": "1" * 64, "c.txt": "3" * 64, "d.txt": "4" * 64},
+    )
+    diff = diff_tables(old, new)["observations"]
+    assert [(c["source_file"], c["period"], c["value"], c["reason"]) for c in diff["added"]] == [
+        ("d.txt", "2020", 8.0, "new raw document")
+    ]
+    assert [(c["source_file"], c["period"], c["reason"]) for c in diff["removed"]] == [
+        ("b.txt", "2020", "raw document removed")
+    ]
+    assert [(c["period"], c["comparator"], c["old"]["value"], c["new"]["value"]) for c in diff["changed"]] == [
+        ("2021", None, 5.0, 5.5),
+        ("2022", "eq", None, 4.0),
+    ]
+    assert all(c["reason"] == "re-extraction" for c in diff["changed"])
+
+
+def test_a_first_release_adds_every_observation_in_key_order():
+    new = tables([obs("b.txt", "2020", 1.0), obs("a.txt", "2021", 2.0)], {"a.txt": "1" * 64, "b.txt": "2" * 64})
+    diff = diff_tables(None, new)
+    assert [c["source_file"] for c in diff["observations"]["added"]] == ["a.txt", "b.txt"]
+    assert diff["observations"]["removed"] == diff["observations"]["changed"] == []
+    assert "tables" not in diff  # no layout to compare with
