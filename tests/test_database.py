@@ -59,3 +59,38 @@ def test_the_database_holds_the_tables_with_their_descriptions(tables, tmp_path)
             "select comment from duckdb_columns() where table_name = 'observations' and column_name = 'quote'"
         ).fetchall()
         assert "原文" in comment
+
+
+WRITE_IN_A_NEW_PROCESS = """
+import sys
+from pathlib import Path
+import pyarrow.parquet as pq
+from govreport.contract.model import TABLES
+from govreport.tables.database import write_database
+write_database({"observations": pq.read_table(sys.argv[1])}, TABLES, Path(sys.argv[2]))
+"""
+
+
+def test_a_large_table_gives_the_same_bytes_in_every_process(tables, tmp_path):
+    """Past a few blocks, DuckDB reuses buffers whose earlier contents (which differ from process to process)
+    reached the unused tails of the file's blocks: a 1 000-document release's database differed between two
+    builds. 100 000 rows of varied values, written by two fresh processes, must give one file."""
+    import subprocess
+    import sys
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    seeds = tables["observations"]
+    big = pa.concat_tables([seeds] * (100_000 // len(seeds) + 1))
+    varied = pc.add(big["value"].combine_chunks(), pa.array(range(len(big)), pa.float64()))
+    big = big.set_column(big.schema.get_field_index("value"), "value", varied.cast(big.schema.field("value").type))
+    pq.write_table(big, tmp_path / "rows.parquet")
+    built = []
+    for name in ("a.duckdb", "b.duckdb"):
+        subprocess.run(
+            [sys.executable, "-c", WRITE_IN_A_NEW_PROCESS, tmp_path / "rows.parquet", tmp_path / name], check=True
+        )
+        built.append((tmp_path / name).read_bytes())
+    assert len(built[0]) > 4 * 262_144  # many blocks
+    assert built[0] == built[1]

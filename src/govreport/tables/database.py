@@ -12,6 +12,8 @@ DuckDB 2.0, two builds of one release differed in two ways, and each is avoided 
 - compressed column segments (dictionary, FSST) leave unused bytes of their blocks uninitialised, so freed
   memory (strings of other tables, pointers) landed in the file: the columns are stored uncompressed
   (SET force_compression), which at this size costs nothing (the file is a few 256 KiB blocks either way).
+- buffers DuckDB reuses within a process keep earlier bytes, which also reached unused block tails once a
+  table spans a few blocks: blocks are taken from a region reserved up front (SET block_allocator_memory).
 One thread, tables in the contract's order, each as one contiguous Arrow chunk, and a CHECKPOINT before closing
 fix the rest (the catalog names the database after its alias, never the file's name).
 """
@@ -44,6 +46,11 @@ def write_database(tables: dict[str, pa.Table], contract: Sequence[Table], path:
     con = duckdb.connect(config={"threads": 1})
     try:
         con.execute("SET force_compression = 'uncompressed'")
+        # Blocks come from one region mapped at start (fresh, zeroed pages), not from buffers freed earlier in
+        # this process, whose old bytes otherwise reach the unused tails of blocks: past a few blocks two
+        # builds differed. Mapped memory costs nothing until used; the cap only has to exceed the data.
+        reserved = max(1 << 30, 4 * sum(t.nbytes for t in tables.values()))
+        con.execute(f"SET block_allocator_memory = '{reserved}B'")
         con.execute(f"ATTACH {_quoted(str(path))} AS {ALIAS} (STORAGE_VERSION {_quoted(STORAGE_VERSION)})")
         con.execute(f"USE {ALIAS}")
         for t in contract:
