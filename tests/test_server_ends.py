@@ -199,3 +199,43 @@ def test_a_run_on_a_local_dask_cluster_starts_one_server_and_leaves_none(tmp_pat
     assert "Published 1.0.0" in out
     assert most <= 1  # the run's own server only
     assert gone_within(home, 60), [p.pid for p in servers_of(home)]
+
+
+def test_a_run_launches_its_server_before_prefect_and_never_imports_the_server_stack(tmp_path):
+    """The server boots on another core while the run imports Prefect; the run's own process only talks to it
+    (the server stack is seconds of imports that Prefect's temporary server would have cost it first)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    env = os.environ | {"PREFECT_HOME": str(tmp_path / "home"), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("PREFECT_API_URL", None)
+    args = ["publish", "--raw", str(raw), "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state")]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "govreport.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Published 1.0.0" in done.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert "prefect.flows" in imported  # the run did import Prefect itself
+    assert "prefect.server.api.server" not in imported
+    assert gone_within(tmp_path / "home", 120)
+
+
+def test_a_prefect_profile_with_a_server_of_its_own_is_used_as_it_is(tmp_path, monkeypatch):
+    from govreport.server_watch import launch_api_server
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "profiles.toml").write_text(
+        'active = "team"\n[profiles.team]\nPREFECT_API_URL = "http://prefect.example:4200/api"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    assert launch_api_server() is None
+    assert "PREFECT_API_URL" not in os.environ
+    assert servers_of(home) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -59,23 +60,11 @@ def _folder_option(path: Path, option: str) -> None:
 
 
 def _start_prefect_api_early():
-    """Start Prefect's embedded API server (seconds of start-up) while this process imports the rest."""
-    import threading
+    """Launch this run's Prefect API server before Prefect is imported: it boots (seconds) on another core
+    while this process imports, and it ends with this process however this process ends."""
+    from govreport.server_watch import launch_api_server
 
-    import prefect  # noqa: F401 - imported whole here, before two threads import parts of it at once (a partly
-    # initialised prefect.settings seen by the other thread failed Prefect's plugin start-up)
-
-    def start():
-        try:
-            from govreport.server_watch import start_embedded_server
-
-            start_embedded_server()  # watched: it ends with this process, however this process ends
-        except Exception:  # noqa: BLE001 - the flow starts it itself, and reports, if this failed
-            pass
-
-    thread = threading.Thread(target=start, daemon=True)
-    thread.start()
-    return thread
+    return launch_api_server()  # None when Prefect is pointed at a server of the user's
 
 
 @app.command()
@@ -107,19 +96,19 @@ def publish(
     if not is_remote(out_dir) and _nothing_changed(raw, Path(out_dir.removeprefix("file://")), state):
         return  # said so; neither Prefect nor the extractor was started
     started = _start_prefect_api_early()
+    from govreport.extract.budget import stop_cleanly
     from govreport.extract.pipeline import ManifestUnusable
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
     from govreport.release.commit import ReleaseDamaged
     from govreport.release.lock import PublishLocked
     from govreport.release.publish import InputChanged, PublishBlocked
 
-    started.join()
-    from govreport.extract.budget import stop_cleanly
-
     if not Settings.debug:
         hide_failure_logs()  # a failed run is told below in a few lines; Prefect's would repeat it at length
     try:
         with stop_cleanly():  # SIGTERM and Ctrl-C end the run and its helper processes at once
+            if started is not None:
+                started.wait(timeout=float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
             outcome = run(
                 workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state)
             )

@@ -12,6 +12,7 @@ runs doing that at once race each other's schema changes, so that first start ho
 from __future__ import annotations
 
 import fcntl
+import os
 import subprocess
 import sys
 import threading
@@ -98,3 +99,115 @@ def start_embedded_server() -> None:
     finally:
         starting.clear()
         watcher.join()
+
+
+# --- a command-line run's server, launched before Prefect is imported --------------------------------------
+# Prefect's temporary server is started only once Prefect and its server stack are imported in this process
+# (about 5 s of CPU), and then boots for as long again. Launching the same server (Prefect's own app, with
+# the settings Prefect gives its temporary server) first lets it boot on another core while this process
+# imports, and this process never imports the server stack at all: its client talks to the URL.
+TEMPORARY_SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+
+
+class ApiServer:
+    """Prefect's API server for this run: a child process, watched, stopped when this process ends."""
+
+    def __init__(self, home: Path):
+        import atexit
+        import importlib.util
+        import socket
+        import tempfile
+
+        spec = importlib.util.find_spec("prefect")  # finds the package without importing it
+        assert spec is not None and spec.submodule_search_locations
+        with socket.socket() as sock:  # a free port, chosen by the system
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/api"
+        home.mkdir(parents=True, exist_ok=True)
+        # Held until the server answers: its first start creates and migrates the database in this home.
+        self._lock = open(home / ".govreport-server-start.lock", "a+")  # noqa: SIM115 - released in wait()
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self._errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(Path(spec.submodule_search_locations[0]).parent),
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
+            env=os.environ | TEMPORARY_SERVER_ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=self._errors,
+        )
+        watch(self.process.pid)  # ends with this process, however this process ends
+        atexit.register(self.stop)
+
+    def wait(self, timeout: float) -> None:
+        """Until the server answers; a RuntimeError naming what it said if it ends or does not answer."""
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        try:
+            while self.process.poll() is None and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{self.url}/health", timeout=5) as answer:
+                        if answer.status == 200:
+                            return
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            self._errors.seek(0)
+            said = self._errors.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            state = "ended" if self.process.poll() is not None else f"did not answer within {timeout:g} s"
+            raise RuntimeError(f"Prefect's API server {state}{': ' + said[0] if said else ''}")
+        finally:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def launch_api_server() -> ApiServer | None:
+    """Launch this run's Prefect API server and point Prefect at it (PREFECT_API_URL), before Prefect is
+    imported; None when the user points Prefect at a server of their own (environment or active profile)."""
+    if os.environ.get("PREFECT_API_URL") or _profile_api_url():
+        return None
+    server = ApiServer(_prefect_home())
+    os.environ["PREFECT_API_URL"] = server.url
+    return server
+
+
+def _prefect_home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+
+
+def _profile_api_url() -> str | None:
+    """PREFECT_API_URL of the active Prefect profile, read from its file as Prefect would (without Prefect)."""
+    import tomllib
+
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or _prefect_home() / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
+    return profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
