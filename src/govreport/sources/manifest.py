@@ -206,9 +206,10 @@ def _is_plain_name(name: str, raw: Path) -> bool:
     # Drive-qualified names ("C:x") too: the manifest must mean the same on every OS.
     if os.path.isabs(name) or PureWindowsPath(name).drive:
         return False
-    # A symlink inside raw/ pointing elsewhere escapes raw/ just the same.
+    # A symlink inside raw/ pointing elsewhere escapes raw/ just the same. A bare name's only link can be
+    # itself: anything else stays in raw/ (one lstat, not a path resolution per entry of a large manifest).
     target = raw / name
-    return not target.exists() or target.resolve().parent == raw.resolve()
+    return not target.is_symlink() or not target.exists() or target.resolve().parent == raw.resolve()
 
 
 def _check_field(key: str, value: Any) -> tuple[Any, str | None]:
