@@ -37,11 +37,9 @@ def extractor_checksum() -> str:
 
 
 class ExtractionCache:
-    def __init__(self, state_dir: Path, process=process_file):
-        """process: how a document is processed on a miss (process_file, or a BudgetedProcessor's)."""
+    def __init__(self, state_dir: Path):
         self.dir = Path(state_dir) / "cache" / "extract" / extractor_checksum()[:16]
         self.hits = self.misses = 0
-        self._process = process
 
     def key(self, path: Path, data: bytes, entry: SourceEntry | None) -> str:
         return hashlib.sha256(b"\0".join([path.name.encode(), repr(entry).encode(), data])).hexdigest()
@@ -52,7 +50,7 @@ class ExtractionCache:
 
     def process_many(self, items: list[tuple[Path, SourceEntry | None]], processor=None) -> list[DocumentResult]:
         """Each file's stored result, or a new one; the misses go to processor.process_many together (a
-        BudgetedProcessor shares them out among its helpers), else to this cache's `process`."""
+        BudgetedProcessor shares them out among its helpers), else to process_file in this process."""
         results: list[DocumentResult | None] = []
         misses: list[tuple[int, Path, SourceEntry | None, Path]] = []
         for path, entry in items:
@@ -64,7 +62,7 @@ class ExtractionCache:
                 found = process_file(path, entry)  # refused without reading: nothing worth caching
             results.append(found)
         work = [(path, entry) for _, path, entry, _ in misses]
-        made = processor.process_many(work) if processor is not None else [self._process(p, e) for p, e in work]
+        made = processor.process_many(work) if processor is not None else [process_file(p, e) for p, e in work]
         self.misses += len(misses)
         for (i, _, _, stored), result in zip(misses, made, strict=True):
             results[i] = result
