@@ -34,6 +34,7 @@ except ProcessLookupError:
     pass
 """
 
+SETUP_LOCK = ".govreport-server-start.lock"  # in PREFECT_HOME: held while a server creates its database
 _watchdogs: list[subprocess.Popen] = []  # kept referenced: their pipes must stay open while we live
 
 
@@ -57,7 +58,7 @@ def database_setup_lock():
 
     home = Path(PREFECT_HOME.value()).expanduser()
     home.mkdir(parents=True, exist_ok=True)
-    with open(home / ".govreport-server-start.lock", "a+") as fh:
+    with open(home / SETUP_LOCK, "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -126,7 +127,7 @@ class ApiServer:
         self.url = f"http://127.0.0.1:{port}/api"
         home.mkdir(parents=True, exist_ok=True)
         # Held until the server answers: its first start creates and migrates the database in this home.
-        self._lock = open(home / ".govreport-server-start.lock", "a+")  # noqa: SIM115 - released in wait()
+        self._lock = open(home / SETUP_LOCK, "a+")  # noqa: SIM115 - released in wait()
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self._errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
