@@ -136,3 +136,22 @@ def test_the_batches_of_a_run_share_its_helpers(tmp_path):
             seen.append({p.pid for p in helpers(psutil.Process(), before)})
     assert seen[0] and seen[0] == seen[1]  # the second batch started no helper of its own
     assert helpers(psutil.Process(), before) == []  # and they end with the run
+
+
+def test_helpers_started_before_the_run_are_the_ones_its_batches_use(tmp_path):
+    """The command line starts the helpers while Prefect's server boots; the flow's own `helpers_for_run`
+    inside that block uses them rather than starting others."""
+    from govreport.extract.batch import extract_files
+    from govreport.extract.budget import helpers_for_run
+
+    seeds = [str(s) for s in sorted(RAW.glob("*.txt"))]
+    before = frozenset(p.pid for p in psutil.Process().children(recursive=True))
+    with helpers_for_run() as early:  # the command line's block
+        early.start_helpers()
+        started = {p.pid for p in helpers(psutil.Process(), before)}
+        assert len(started) == len(early._lanes)  # running before any file was given to them
+        with helpers_for_run():  # the flow's block
+            results, _ = extract_files(seeds, {}, tmp_path / "state")
+        assert all(r.observations for r in results)
+        assert {p.pid for p in helpers(psutil.Process(), before)} == started
+    assert helpers(psutil.Process(), before) == []

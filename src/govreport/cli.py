@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -96,7 +97,36 @@ def publish(
     if not is_remote(out_dir) and _nothing_changed(raw, Path(out_dir.removeprefix("file://")), state):
         return  # said so; neither Prefect nor the extractor was started
     started = _start_prefect_api_early()
-    from govreport.extract.budget import stop_cleanly
+    from govreport.extract.budget import helpers_for_run, stop_cleanly
+
+    # The API server boots for seconds on one core. Meanwhile the extraction helpers start (an in-process
+    # run's batches share them) and this process imports Prefect and what publishing needs.
+    with stop_cleanly(), helpers_for_run() as helpers:  # SIGTERM and Ctrl-C end the run and helpers at once
+        if workers is None and scheduler is None:
+            helpers.start_helpers()
+        outcome = _run_publish_flow(started, raw, out_dir, state, workers, scheduler)
+    counts = _counts(outcome.row_counts)
+    if Settings.quiet:
+        return
+    if outcome.summary is not None:
+        out.print(escape(str(outcome.summary)), highlight=False)
+    if outcome.version is None:
+        out.print(f"Nothing changed since {outcome.previous}; nothing published. ({counts})")
+    else:
+        out.print(f"Published [bold]{outcome.version}[/] at {outcome.path} ({counts})")
+
+
+def _import_publishing_libraries() -> None:
+    """Imported while the API server boots, rather than in the middle of the run: seconds of CPU."""
+    import duckdb  # noqa: F401
+    import frictionless  # noqa: F401
+    import great_expectations  # noqa: F401
+
+    import govreport.release.publish  # noqa: F401
+
+
+def _run_publish_flow(started, raw: Path, out_dir: str, state: Path, workers: int | None, scheduler: str | None):
+    """The publish flow's outcome; every way it can fail becomes a few lines and an exit status."""
     from govreport.extract.pipeline import ManifestUnusable
     from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
     from govreport.release.commit import ReleaseDamaged
@@ -106,12 +136,10 @@ def publish(
     if not Settings.debug:
         hide_failure_logs()  # a failed run is told below in a few lines; Prefect's would repeat it at length
     try:
-        with stop_cleanly():  # SIGTERM and Ctrl-C end the run and its helper processes at once
-            if started is not None:
-                started.wait(timeout=float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
-            outcome = run(
-                workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state)
-            )
+        if started is not None:
+            _import_publishing_libraries()
+            started.wait(timeout=float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+        return run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state))
     except KeyboardInterrupt:
         err.print(
             "[red]stopped[/] (SIGTERM or Ctrl-C): nothing was half-published; the next run goes on from "
@@ -134,15 +162,6 @@ def publish(
         err.print(f"[red]error:[/] publish failed: {type(failed).__name__}: {escape(first_line)}", highlight=False)
         err.print(f"nothing was published; run again with --debug for the traceback (state: {state})", highlight=False)
         raise typer.Exit(1) from None
-    counts = _counts(outcome.row_counts)
-    if Settings.quiet:
-        return
-    if outcome.summary is not None:
-        out.print(escape(str(outcome.summary)), highlight=False)
-    if outcome.version is None:
-        out.print(f"Nothing changed since {outcome.previous}; nothing published. ({counts})")
-    else:
-        out.print(f"Published [bold]{outcome.version}[/] at {outcome.path} ({counts})")
 
 
 def _counts(row_counts: dict[str, int]) -> str:
@@ -440,5 +459,15 @@ def schemas(
         out.print(str(p))
 
 
+def main() -> None:
+    """The `govreport` command, in a process that ends with it."""
+    try:
+        app()
+    finally:
+        # Everything the run built is left to the OS as the process ends. Unfrozen, the interpreter's teardown
+        # walks it with several final garbage collections: seconds after a large run.
+        gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

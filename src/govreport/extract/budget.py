@@ -49,10 +49,15 @@ class _Lane:
         self.index: int | None = None  # position of its file in the caller's list
         self.deadline = 0.0
 
-    def start(self, index: int, path: Path, entry: SourceEntry | None, seconds: float, done: queue.Queue) -> None:
+    def open(self) -> multiprocessing.pool.Pool:
         if self.pool is None:
-            # spawn, not fork: the caller may have threads (Prefect's), which fork does not copy safely
+            # spawn, not fork: the caller may have threads (Prefect's), which fork does not copy safely.
+            # The new process imports the extractor (this module's imports) as it starts.
             self.pool = multiprocessing.get_context("spawn").Pool(1, initializer=_ignore_sigint)
+        return self.pool
+
+    def start(self, index: int, path: Path, entry: SourceEntry | None, seconds: float, done: queue.Queue) -> None:
+        pool = self.open()
         self.index, self.deadline = index, time.monotonic() + seconds
 
         def answered(result: DocumentResult) -> None:
@@ -61,7 +66,7 @@ class _Lane:
         def failed(error: BaseException) -> None:
             done.put((self, index, None, error))
 
-        self.pool.apply_async(process_file, (Path(path), entry), callback=answered, error_callback=failed)
+        pool.apply_async(process_file, (Path(path), entry), callback=answered, error_callback=failed)
 
     def end(self) -> None:
         if self.pool is not None:
@@ -87,6 +92,12 @@ class BudgetedProcessor:
     def close(self) -> None:
         for lane in self._lanes:
             lane.end()
+
+    def start_helpers(self) -> None:
+        """Start every helper now rather than at its first file: they import while the caller does other work."""
+        if not multiprocessing.current_process().daemon:
+            for lane in self._lanes:
+                lane.open()
 
     def process(self, path: Path, entry: SourceEntry | None) -> DocumentResult:
         return self.process_many([(Path(path), entry)])[0]
@@ -165,8 +176,12 @@ _run_helpers: BudgetedProcessor | None = None
 
 @contextmanager
 def helpers_for_run() -> Iterator[BudgetedProcessor]:
-    """One set of helpers for a whole run: the batches of an in-process run share them (see `helpers`)."""
+    """One set of helpers for a whole run: the batches of an in-process run share them (see `helpers`). Inside
+    another `helpers_for_run` block (the command line starts the helpers early), that block's helpers."""
     global _run_helpers
+    if _run_helpers is not None:
+        yield _run_helpers
+        return
     with BudgetedProcessor() as processor:
         _run_helpers = processor
         try:
