@@ -138,6 +138,40 @@ def test_a_cli_run_with_nothing_new_stops_before_anything_heavy_is_loaded(raw_co
     assert unchanged_release(raw_copy, out, state) is None
 
 
+def test_raw_files_byte_for_byte_the_same_are_known_without_reading_the_manifest_again(
+    raw_copy, tmp_path, monkeypatch
+):
+    from govreport.release import unchanged
+
+    with (raw_copy / "sources.yaml").open("a", encoding="utf-8") as manifest:  # a problem worth repeating
+        manifest.write("remarks: kept by hand\n")
+    out, state = tmp_path / "out", tmp_path / "state"
+    published_with_inputs(raw_copy, out, state)
+    first = unchanged_release(raw_copy, out, state)  # reads the manifest, and records raw/ as it lies
+    assert first is not None and any("unknown top-level key 'remarks'" in n for n in first.notes)
+
+    def no_reading(raw_dir):
+        raise AssertionError("the manifest was read again")
+
+    monkeypatch.setattr(unchanged, "read_inputs", no_reading)
+    again = unchanged_release(raw_copy, out, state)
+    assert again == first  # the same release, documents and manifest notes
+
+    # Anything different on disk goes to the full check: a byte, or a file swapped for a link to a copy.
+    seed = raw_copy / "003_289cf3d100bc3f5f.txt"
+    seed.write_bytes(seed.read_bytes() + b"\n")
+    with pytest.raises(AssertionError, match="read again"):
+        unchanged_release(raw_copy, out, state)
+    seed.write_bytes(seed.read_bytes()[:-1])
+    assert unchanged_release(raw_copy, out, state) == first
+    outside = tmp_path / "elsewhere.txt"
+    shutil.copy(seed, outside)
+    seed.unlink()
+    seed.symlink_to(outside)
+    with pytest.raises(AssertionError, match="read again"):
+        unchanged_release(raw_copy, out, state)
+
+
 def test_no_release_yet_means_a_full_run(raw_copy, tmp_path):
     assert unchanged_release(raw_copy, tmp_path / "out", tmp_path / "state") is None
 

@@ -7,6 +7,7 @@ anything heavy (Prefect, pyarrow, the extractor), so an unchanged run costs abou
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -38,4 +39,22 @@ def inputs_fingerprint(paths: Iterable[Path], entries: dict) -> str:
         except OSError as err:
             digest = repr(err)
         h.update(path.name.encode() + b"\0" + repr(entries.get(path.name)).encode() + b"\0" + digest.encode())
+    return h.hexdigest()
+
+
+def folder_fingerprint(raw_dir: Path) -> str:
+    """A hash of raw/ as it lies on disk, and the code: every entry's name and kind (a link's target too) and
+    every file's bytes, the manifest's included. Equal to a run's: that run's reading of raw/ (its files,
+    manifest entries and problems) holds now, without parsing the manifest again."""
+    from govreport.sources.decode import file_sha256
+
+    h = hashlib.sha256(code_checksum().encode())
+    with os.scandir(raw_dir) as listing:
+        for entry in sorted(listing, key=lambda e: e.name):
+            try:
+                kind = f"link to {os.readlink(entry.path)}" if entry.is_symlink() else ""
+                kind += " file " + file_sha256(entry.path) if entry.is_file() else " other"
+            except OSError as err:
+                kind = repr(err)
+            h.update(entry.name.encode("utf-8", "surrogateescape") + b"\0" + kind.encode() + b"\0")
     return h.hexdigest()

@@ -20,10 +20,10 @@ from govreport.errors import retry_if_transient
 from govreport.extract.batch import extract_files
 from govreport.extract.budget import helpers_for_run
 from govreport.extract.pipeline import DocumentResult, RunSummary, drop_duplicate_documents, refuse_unusable_manifest
-from govreport.fingerprint import inputs_fingerprint
+from govreport.fingerprint import folder_fingerprint, inputs_fingerprint
 from govreport.release.publish import PublishOutcome, extracted_tables
 from govreport.release.storage import latest_descriptor, publish_to, recover_target
-from govreport.release.unchanged import known_inputs, remember_inputs
+from govreport.release.unchanged import RawFolder, known_inputs, remember_inputs
 from govreport.sources.fetch import fetch_to_raw
 from govreport.sources.raw_folder import read_inputs
 
@@ -89,6 +89,9 @@ def publish_flow(
     refuse_unusable_manifest(problems)
     log.info("%d raw files in %s", len(files), raw_dir)
     inputs = inputs_fingerprint([Path(f) for f in files], entries)
+    # raw/ as read, for the next run's quick check; not when files are fetched: what a URL gives may change.
+    fetches = any(e.url for e in entries.values())
+    folder = None if fetches else RawFolder(folder_fingerprint(Path(raw_dir)), len(files), [str(p) for p in problems])
     for note in recover_target(out_dir, Path(state_dir)):  # a crashed run's leftovers, before trusting latest
         log.warning("recovered: %s", note)
     latest = latest_descriptor(out_dir)
@@ -142,7 +145,7 @@ def publish_flow(
         if r.error:
             log.error("skipped: %s", r.error)
     outcome = publish_release(results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir, inputs)
-    remember_inputs(state_dir, inputs, outcome.version or outcome.previous)
+    remember_inputs(state_dir, inputs, outcome.version or outcome.previous, folder)
     summary = RunSummary.of(results, cached, outcome, time.monotonic() - started)
     log.info("%s", summary)
     outcome.summary = summary
