@@ -138,9 +138,7 @@ def test_a_cli_run_with_nothing_new_stops_before_anything_heavy_is_loaded(raw_co
     assert unchanged_release(raw_copy, out, state) is None
 
 
-def test_raw_files_byte_for_byte_the_same_are_known_without_reading_the_manifest_again(
-    raw_copy, tmp_path, monkeypatch
-):
+def test_raw_files_byte_for_byte_the_same_are_known_without_reading_the_manifest_again(raw_copy, tmp_path, monkeypatch):
     from govreport.release import unchanged
 
     with (raw_copy / "sources.yaml").open("a", encoding="utf-8") as manifest:  # a problem worth repeating

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import gc
+import atexit
 import os
+import sys
 from pathlib import Path
 
 import typer
@@ -463,10 +464,23 @@ def main() -> None:
     """The `govreport` command, in a process that ends with it."""
     try:
         app()
-    finally:
-        # Everything the run built is left to the OS as the process ends. Unfrozen, the interpreter's teardown
-        # walks it with several final garbage collections: seconds after a large run.
-        gc.freeze()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    if not isinstance(code, int):  # sys.exit("message"): the message on stderr, status 1
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    # The work is done. The exit handlers (Prefect's, the API server's stop, logging's) run as at any exit;
+    # the interpreter's teardown after them is skipped: its final garbage collections walk every object of
+    # the run (seconds after a large run) to free memory the system takes back anyway.
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
