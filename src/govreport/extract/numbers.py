@@ -221,15 +221,18 @@ def parse_value(m: re.Match) -> Value | None:
 
 
 # What parse_value makes of a value expression depends on its text alone (VALUE looks at nothing around a match),
-# and most texts recur (一, 二, 5%): each is parsed once. Bounded, so that a long run does not grow it for ever.
-_PARSED: dict[str, tuple | None] = {}
+# and most texts recur (一, 二, 5%): each is parsed once. Kept as the Value's fields before its position and the
+# ones after it (None: not a quantity). Bounded, so that a long run does not grow it for ever.
+_PARSED: dict[str, tuple[tuple, tuple] | None] = {}
 _PARSED_MAX = 200_000
+_UNSEEN = object()
+_make_value = tuple.__new__  # builds a Value from its fields without NamedTuple's per-call argument handling
 
 
-def _parse_new(m: re.Match) -> tuple | None:
+def _parse_new(m: re.Match) -> tuple[tuple, tuple] | None:
     """A match's Value fields but its position, parsed and kept in _PARSED."""
     v = parse_value(m)
-    fields = None if v is None else (v.comparator, v.low, v.high, v.dimension, v.unit_word, v.chinese_numeral)
+    fields = None if v is None else ((v.comparator, v.low, v.high, v.dimension, v.unit_word), (v.text, v.chinese_numeral))
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
     _PARSED[m.group(0)] = fields
@@ -240,9 +243,11 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
     """Every value expression in text[start:end], in order."""
     end = len(text) if end is None else end
     out = []
+    parsed = _PARSED
     for m in VALUE.finditer(text, start, end):
-        written = m.group(0)
-        f = _PARSED[written] if written in _PARSED else _parse_new(m)
+        f = parsed.get(m.group(0), _UNSEEN)
+        if f is _UNSEEN:
+            f = _parse_new(m)
         if f is not None:
-            out.append(Value(f[0], f[1], f[2], f[3], f[4], m.start(), m.end(), written, f[5]))
+            out.append(_make_value(Value, f[0] + m.span() + f[1]))
     return out
