@@ -233,7 +233,11 @@ class Extractor:
         done: dict[int, Attachment] = {}
         starts = [m.start for m in mentions]
         self._enumerations(text, s, mentions, starts, values, done)
-        self._from_to(text, s, mentions, starts, values, done)
+        if not mentions:
+            if not done:  # no name, no list: nothing below can tie a number to anything
+                return [], all_values
+        else:  # from-to needs a name before its numbers
+            self._from_to(text, s, mentions, starts, values, done)
         by_start = {m.start: m for m in mentions if m.name in lx.HEAD_NOUNS}
         prev: Attachment | None = None
         for i, v in enumerate(values):
@@ -716,8 +720,9 @@ class DocumentExtraction:
         i = bisect_right(breaks, v.start)
         clause_start = max(_after_last(text, ",;:、。!?", lo, v.start), breaks[i - 1] if i else lo)
         subject = _trim_subject(text[clause_start : v.start])
-        after = QUANTITY_NOUN_AFTER.match(text, v.end, e)
-        if after and (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)):
+        if (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)) and (
+            after := QUANTITY_NOUN_AFTER.match(text, v.end, e)
+        ):
             subject = _trim_subject(after.group(0))  # 新建5所高科技预制学校: the noun follows the classifier
         if not subject:
             return None
