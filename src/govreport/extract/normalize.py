@@ -66,9 +66,10 @@ def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMa
             parts.append(text[src:start])
             segments.append((dst, dst + start - src, src, start, True))
             dst += start - src
-        parts.append(repl)
-        segments.append((dst, dst + len(repl), start, end, False))
-        dst += len(repl)
+        if repl:  # a deletion takes no room in the new text: no segment (OffsetMap would drop it)
+            parts.append(repl)
+            segments.append((dst, dst + len(repl), start, end, False))
+            dst += len(repl)
         src = end
     if src < len(text):
         parts.append(text[src:])
@@ -79,9 +80,11 @@ def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMa
 
 def regex_edits(pattern: re.Pattern, text: str, repl) -> list[tuple[int, int, str]]:
     """Edits replacing each match of pattern by repl (a string or a function of the match)."""
+    if not callable(repl):  # one comprehension, no call per match: deletions of PDF spaces are many
+        return [(*m.span(), repl) for m in pattern.finditer(text) if m.group(0) != repl]
     edits = []
     for m in pattern.finditer(text):
-        new = repl(m) if callable(repl) else repl
+        new = repl(m)
         if new != m.group(0):
             edits.append((m.start(), m.end(), new))
     return edits
@@ -147,7 +150,11 @@ def _nfkc(text: str) -> list[tuple[int, int, str]]:
     # A text NFKC leaves as it is holds no character that NFKC changes (is_normalized is a fast check).
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return []
-    return regex_edits(_nfkc_changing(), text, lambda m: unicodedata.normalize("NFKC", m.group(0)))
+    return [
+        (*m.span(), new)
+        for m in _nfkc_changing().finditer(text)
+        if (new := unicodedata.normalize("NFKC", m.group(0))) != m.group(0)
+    ]
 
 
 @lru_cache(maxsize=1)
