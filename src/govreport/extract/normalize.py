@@ -61,20 +61,28 @@ def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMa
     parts: list[str] = []
     segments: list[tuple[int, int, int, int, bool]] = []
     src = dst = 0
+    copied_from = 0  # where the copied segment now open starts in text
     for start, end, repl in edits:
-        if start > src:
-            parts.append(text[src:start])
-            segments.append((dst, dst + start - src, src, start, True))
-            dst += start - src
+        parts.append(text[src:start])
+        dst += start - src
+        src = end
+        if end - start == 1 and len(repl) == 1:
+            # One character for one (，→ ,) maps as a copied character does: the copied segment goes on through
+            # it, so full-width punctuation does not cut a document into thousands of segments.
+            parts.append(repl)
+            dst += 1
+            continue
+        if start > copied_from:
+            segments.append((dst - (start - copied_from), dst, copied_from, start, True))
         if repl:  # a deletion takes no room in the new text: no segment (OffsetMap would drop it)
             parts.append(repl)
             segments.append((dst, dst + len(repl), start, end, False))
             dst += len(repl)
-        src = end
-    if src < len(text):
-        parts.append(text[src:])
-        segments.append((dst, dst + len(text) - src, src, len(text), True))
-        dst += len(text) - src
+        copied_from = end
+    parts.append(text[src:])
+    dst += len(text) - src
+    if len(text) > copied_from:
+        segments.append((dst - (len(text) - copied_from), dst, copied_from, len(text), True))
     return "".join(parts), OffsetMap(segments, dst)
 
 
