@@ -85,14 +85,18 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
     return items[i] if i >= 0 else None
 
 
+# ".*[marks]" by the set of marks: the greedy .* runs to the end and backs off to the last mark, in one call into
+# the regex engine where a str.rfind per mark took one each (this runs several times for every number).
+_LAST_MARK: dict[str, re.Pattern] = {}
+
+
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
-    after = lo
-    for mark in marks:  # a plain loop, no max(): this runs several times for every number
-        i = text.rfind(mark, lo, hi)
-        if i >= after:
-            after = i + 1
-    return after
+    last = _LAST_MARK.get(marks)
+    if last is None:
+        last = _LAST_MARK[marks] = re.compile(f".*[{re.escape(marks)}]", re.S)
+    m = last.match(text, lo, hi)
+    return m.end() if m else lo
 
 
 def _topic_years(sentence: str) -> list[re.Match]:
