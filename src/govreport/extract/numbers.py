@@ -235,14 +235,16 @@ def parse_value(m: re.Match) -> Value | None:
 # ones after it (None: not a quantity). Bounded, so that a long run does not grow it for ever.
 _PARSED: dict[str, tuple[tuple, tuple] | None] = {}
 _PARSED_MAX = 200_000
-_UNSEEN = object()
+_UNSEEN: tuple[tuple, tuple] = ((), ())  # a marker for "not parsed yet", compared by identity
 _make_value = tuple.__new__  # builds a Value from its fields without NamedTuple's per-call argument handling
 
 
 def _parse_new(m: re.Match) -> tuple[tuple, tuple] | None:
     """A match's Value fields but its position, parsed and kept in _PARSED."""
     v = parse_value(m)
-    fields = None if v is None else ((v.comparator, v.low, v.high, v.dimension, v.unit_word), (v.text, v.chinese_numeral))
+    fields = (
+        None if v is None else ((v.comparator, v.low, v.high, v.dimension, v.unit_word), (v.text, v.chinese_numeral))
+    )
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
     _PARSED[m.group(0)] = fields
