@@ -583,12 +583,11 @@ class DocumentExtraction:
         text, v = self.text, att.value
         head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
         sentence_head = text[head_start : v.start]
-        clause = text[_after_last(text, ",;:", head_start, v.start) : v.start]
         frame: Frame = self.frames.at(v.start)
         interim, years = self._sentence_context(s)
         i = bisect_right(years[0], v.start)
         topic_year = years[1][i - 1] if i else None
-        kind = self._kind(sentence_head, clause, frame, interim, topic_year)
+        kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
         m = att.mention
         basis = _basis(text[max(head_start, m.start - 4) : m.start] + "|" + text[max(m.end, head_start) : v.start])
@@ -623,14 +622,25 @@ class DocumentExtraction:
         year = topic_year or (frame.year if frame.kind == "actual" else None) or self.report_year - 1
         return kind, str(year), basis
 
-    def _kind(self, sentence_head: str, clause: str, frame: Frame, interim, topic_year: int | None) -> str:
-        """Target or actual: the part of the report decides, unless the clause itself says otherwise."""
+    def _clause(self, head_start: int, end: int) -> str:
+        """The clause before a number at end: from its sentence head's last comma, semicolon or colon."""
+        return self.text[_after_last(self.text, ",;:", head_start, end) : end]
+
+    def _kind(
+        self, sentence_head: str, head_start: int, end: int, frame: Frame, interim, topic_year: int | None
+    ) -> str:
+        """Target or actual: the part of the report decides, unless the clause itself says otherwise (the clause is
+        cut out only where it is read)."""
         if "预计完成" in sentence_head or interim is not None:
             return "actual"
-        if topic_year is not None and topic_year < self.report_year and not lx.TARGET_CUES.search(clause):
+        if (
+            topic_year is not None
+            and topic_year < self.report_year
+            and not lx.TARGET_CUES.search(self._clause(head_start, end))
+        ):
             return "actual"
         if frame.kind == "actual":
-            return "target" if REVIEW_TARGET_CUE.search(clause) else "actual"
+            return "target" if REVIEW_TARGET_CUE.search(self._clause(head_start, end)) else "actual"
         if frame.kind == "target":
             return "actual" if PLAN_ACTUAL_CUE.search(sentence_head) else "target"
         if lx.TARGET_CUES.search(sentence_head):
@@ -651,15 +661,17 @@ class DocumentExtraction:
                 if fact is not None:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
-            # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
-            breaks = [
-                v.end
-                for v in values
-                if self.text[v.end : v.end + 1] not in LATIN_LETTERS
-                and self.text[v.start - 1 : v.start] not in LATIN_LETTERS
-            ]
+            breaks: list[int] | None = None
             for v in values:
                 if v.dimension is not None and v.start not in used:
+                    if breaks is None:  # only for a sentence with a quantity to code
+                        # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
+                        breaks = [
+                            w.end
+                            for w in values
+                            if self.text[w.end : w.end + 1] not in LATIN_LETTERS
+                            and self.text[w.start - 1 : w.start] not in LATIN_LETTERS
+                        ]
                     q = self._quantity(s, e, v, breaks)
                     if q is not None:
                         quantities.setdefault(q.key, q)
