@@ -141,3 +141,54 @@ def test_a_number_with_a_zero_width_space_is_still_extracted_with_its_raw_offset
     [obs] = [o for o in process_file(tmp_path / "r.txt", None).observations if o["indicator"] == "gdp"]
     assert obs["value"] == 5.5
     assert raw[obs["value_start"] : obs["value_end"]] == obs["value_text"] and "\u200b" in obs["value_text"]
+
+
+def _rewrite_one_segment_per_edit(text, edits):
+    """rewrite() as it was first written, the reference: a segment for every edit and every copied stretch."""
+    from govreport.extract.normalize import OffsetMap
+
+    parts, segments, src, dst = [], [], 0, 0
+    for start, end, repl in edits:
+        if start > src:
+            parts.append(text[src:start])
+            segments.append((dst, dst + start - src, src, start, True))
+            dst += start - src
+        parts.append(repl)
+        segments.append((dst, dst + len(repl), start, end, False))
+        dst += len(repl)
+        src = end
+    if src < len(text):
+        parts.append(text[src:])
+        segments.append((dst, dst + len(text) - src, src, len(text), True))
+        dst += len(text) - src
+    return "".join(parts), OffsetMap(segments, dst)
+
+
+# An edit: how many characters to skip, how many to replace (0: an insertion), and the replacement. Lengths 1 and 1
+# come often: a character for a character (，→ ,) is what rewrite() folds into the copied stretches around it.
+EDITS = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(0, 3), st.sampled_from(["", "x", "y", "xy", "xyz"])), max_size=25
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 12), EDITS)
+def test_rewrite_maps_every_position_as_one_segment_per_edit_would(tail, steps):
+    from govreport.extract.normalize import rewrite
+
+    edits, pos = [], 0
+    for skip, length, repl in steps:
+        start = pos + skip
+        if length == 0 and not repl:
+            continue  # an edit that changes nothing is never made
+        edits.append((start, start + length, repl))
+        pos = start + length
+    text = "".join(chr(0x4E00 + i) for i in range(pos + tail))
+    new_text, new_map = rewrite(text, edits)
+    old_text, old_map = _rewrite_one_segment_per_edit(text, edits)
+    assert new_text == old_text
+    if not edits:
+        return
+    assert new_map is not None and old_map is not None
+    for p in range(len(new_text) + 1):
+        assert (new_map.start(p), new_map.end(p)) == (old_map.start(p), old_map.end(p)), p

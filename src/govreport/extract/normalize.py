@@ -61,27 +61,38 @@ def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMa
     parts: list[str] = []
     segments: list[tuple[int, int, int, int, bool]] = []
     src = dst = 0
+    copied_from = 0  # where the copied segment now open starts in text
     for start, end, repl in edits:
-        if start > src:
-            parts.append(text[src:start])
-            segments.append((dst, dst + start - src, src, start, True))
-            dst += start - src
-        parts.append(repl)
-        segments.append((dst, dst + len(repl), start, end, False))
-        dst += len(repl)
+        parts.append(text[src:start])
+        dst += start - src
         src = end
-    if src < len(text):
-        parts.append(text[src:])
-        segments.append((dst, dst + len(text) - src, src, len(text), True))
-        dst += len(text) - src
+        if end - start == 1 and len(repl) == 1:
+            # One character for one (，→ ,) maps as a copied character does: the copied segment goes on through
+            # it, so full-width punctuation does not cut a document into thousands of segments.
+            parts.append(repl)
+            dst += 1
+            continue
+        if start > copied_from:
+            segments.append((dst - (start - copied_from), dst, copied_from, start, True))
+        if repl:  # a deletion takes no room in the new text: no segment (OffsetMap would drop it)
+            parts.append(repl)
+            segments.append((dst, dst + len(repl), start, end, False))
+            dst += len(repl)
+        copied_from = end
+    parts.append(text[src:])
+    dst += len(text) - src
+    if len(text) > copied_from:
+        segments.append((dst - (len(text) - copied_from), dst, copied_from, len(text), True))
     return "".join(parts), OffsetMap(segments, dst)
 
 
 def regex_edits(pattern: re.Pattern, text: str, repl) -> list[tuple[int, int, str]]:
     """Edits replacing each match of pattern by repl (a string or a function of the match)."""
+    if not callable(repl):  # one comprehension, no call per match: deletions of PDF spaces are many
+        return [(*m.span(), repl) for m in pattern.finditer(text) if m.group(0) != repl]
     edits = []
     for m in pattern.finditer(text):
-        new = repl(m) if callable(repl) else repl
+        new = repl(m)
         if new != m.group(0):
             edits.append((m.start(), m.end(), new))
     return edits
@@ -147,7 +158,11 @@ def _nfkc(text: str) -> list[tuple[int, int, str]]:
     # A text NFKC leaves as it is holds no character that NFKC changes (is_normalized is a fast check).
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return []
-    return regex_edits(_nfkc_changing(), text, lambda m: unicodedata.normalize("NFKC", m.group(0)))
+    return [
+        (*m.span(), new)
+        for m in _nfkc_changing().finditer(text)
+        if (new := unicodedata.normalize("NFKC", m.group(0))) != m.group(0)
+    ]
 
 
 @lru_cache(maxsize=1)

@@ -172,40 +172,42 @@ _UNIT_LIKE_NUMERALS = frozenset("十百千万亿")
 def parse_value(m: re.Match) -> Value | None:
     """Turn a VALUE match into a Value, or None when it is not a usable quantity."""
     # The rejections come first, before any arithmetic: half the matches are bare Chinese numerals (一是, 进一步).
-    num, unit, unit1, mult, mult1 = m.group("num", "unit", "unit1", "mult", "mult1")
+    # One group() call for every group: a groupdict() builds a dict for each match.
+    pre, num, more1, mult1, unit1, num2, more, mult, more2, unit, more3, post = m.group(
+        "pre", "num", "more1", "mult1", "unit1", "num2", "more", "mult", "more2", "unit", "more3", "post"
+    )
     is_cn = not num[0].isdigit()
     if is_cn and not (unit or unit1 or mult or mult1):
         return None  # a bare Chinese numeral is almost never a data value (十四五, 一是)
-    g = m.groupdict()
-    unit_word = g["unit"] or g["unit1"]
-    mult = g["mult"] or g["mult1"]
-    if g["num2"] is None and g["unit1"] and g["unit"] is None and g["mult"] is None:
-        unit_word = g["unit1"]
-    if is_cn and set(g["num"]) <= _UNIT_LIKE_NUMERALS and not (g["pre"] or g["more1"] or g["more"] or g["more2"]):
+    unit_word = unit or unit1
+    if num2 is None and unit1 and unit is None and mult is None:
+        unit_word = unit1
+    if is_cn and set(num) <= _UNIT_LIKE_NUMERALS and not (pre or more1 or more or more2):
         return None  # 万元GDP, 百亿企业: a unit word, not a number; 近千亿元 and 千余人 are numbers
     try:
-        n1 = _to_decimal(g["num"])
-        n2 = _to_decimal(g["num2"]) if g["num2"] else None
+        n1 = _to_decimal(num)
+        n2 = _to_decimal(num2) if num2 else None
     except (ValueError, KeyError, ArithmeticError):
         return None
-    scale = MULTIPLIERS[mult] if mult else Decimal(1)
-    unit = UNIT_WORDS.get(unit_word) if unit_word else None
-    if g["mult1"] and g["num2"] is not None and g["mult"] is None:
-        scale = MULTIPLIERS[g["mult1"]]
-    factor = scale * (unit.factor if unit else 1)
+    mult_word = mult or mult1
+    scale = MULTIPLIERS[mult_word] if mult_word else Decimal(1)
+    unit_size = UNIT_WORDS.get(unit_word) if unit_word else None
+    if mult1 and num2 is not None and mult is None:
+        scale = MULTIPLIERS[mult1]
+    factor = scale * (unit_size.factor if unit_size else 1)
     start = n1 * factor
     high = n2 * factor if n2 is not None else None
     low: Decimal | None = start
-    more = g["more"] or g["more1"] or g["more2"] or g["more3"]
+    more_than = more or more1 or more2 or more3
     if high is not None:
         comparator = "range"
         if high < start:
             return None  # "2020-2019"-like or a list, not a range
-    elif g["pre"]:
-        comparator = PREFIX_COMPARATOR[g["pre"]]
-    elif g["post"]:
-        comparator = SUFFIX_COMPARATOR[g["post"]]
-    elif more:
+    elif pre:
+        comparator = PREFIX_COMPARATOR[pre]
+    elif post:
+        comparator = SUFFIX_COMPARATOR[post]
+    elif more_than:
         comparator = "gt"
     else:
         comparator = "eq"
@@ -216,20 +218,33 @@ def parse_value(m: re.Match) -> Value | None:
     elif comparator in ("eq", "approx"):
         high = low
     return Value(
-        comparator, low, high, unit.dimension if unit else None, unit_word, m.start(), m.end(), m.group(0), is_cn
+        comparator,
+        low,
+        high,
+        unit_size.dimension if unit_size else None,
+        unit_word,
+        m.start(),
+        m.end(),
+        m.group(0),
+        is_cn,
     )
 
 
 # What parse_value makes of a value expression depends on its text alone (VALUE looks at nothing around a match),
-# and most texts recur (一, 二, 5%): each is parsed once. Bounded, so that a long run does not grow it for ever.
-_PARSED: dict[str, tuple | None] = {}
+# and most texts recur (一, 二, 5%): each is parsed once. Kept as the Value's fields before its position and the
+# ones after it (None: not a quantity). Bounded, so that a long run does not grow it for ever.
+_PARSED: dict[str, tuple[tuple, tuple] | None] = {}
 _PARSED_MAX = 200_000
+_UNSEEN: tuple[tuple, tuple] = ((), ())  # a marker for "not parsed yet", compared by identity
+_make_value = tuple.__new__  # builds a Value from its fields without NamedTuple's per-call argument handling
 
 
-def _parse_new(m: re.Match) -> tuple | None:
+def _parse_new(m: re.Match) -> tuple[tuple, tuple] | None:
     """A match's Value fields but its position, parsed and kept in _PARSED."""
     v = parse_value(m)
-    fields = None if v is None else (v.comparator, v.low, v.high, v.dimension, v.unit_word, v.chinese_numeral)
+    fields = (
+        None if v is None else ((v.comparator, v.low, v.high, v.dimension, v.unit_word), (v.text, v.chinese_numeral))
+    )
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
     _PARSED[m.group(0)] = fields
@@ -240,9 +255,11 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
     """Every value expression in text[start:end], in order."""
     end = len(text) if end is None else end
     out = []
+    parsed = _PARSED
     for m in VALUE.finditer(text, start, end):
-        written = m.group(0)
-        f = _PARSED[written] if written in _PARSED else _parse_new(m)
+        f = parsed.get(m.group(0), _UNSEEN)
+        if f is _UNSEEN:
+            f = _parse_new(m)
         if f is not None:
-            out.append(Value(f[0], f[1], f[2], f[3], f[4], m.start(), m.end(), written, f[5]))
+            out.append(_make_value(Value, f[0] + m.span() + f[1]))
     return out

@@ -85,14 +85,18 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
     return items[i] if i >= 0 else None
 
 
+# ".*[marks]" by the set of marks: the greedy .* runs to the end and backs off to the last mark, in one call into
+# the regex engine where a str.rfind per mark took one each (this runs several times for every number).
+_LAST_MARK: dict[str, re.Pattern] = {}
+
+
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
-    after = lo
-    for mark in marks:  # a plain loop, no max(): this runs several times for every number
-        i = text.rfind(mark, lo, hi)
-        if i >= after:
-            after = i + 1
-    return after
+    last = _LAST_MARK.get(marks)
+    if last is None:
+        last = _LAST_MARK[marks] = re.compile(f".*[{re.escape(marks)}]", re.S)
+    m = last.match(text, lo, hi)
+    return m.end() if m else lo
 
 
 def _topic_years(sentence: str) -> list[re.Match]:
@@ -233,7 +237,11 @@ class Extractor:
         done: dict[int, Attachment] = {}
         starts = [m.start for m in mentions]
         self._enumerations(text, s, mentions, starts, values, done)
-        self._from_to(text, s, mentions, starts, values, done)
+        if not mentions:
+            if not done:  # no name, no list: nothing below can tie a number to anything
+                return [], all_values
+        else:  # from-to needs a name before its numbers
+            self._from_to(text, s, mentions, starts, values, done)
         by_start = {m.start: m for m in mentions if m.name in lx.HEAD_NOUNS}
         prev: Attachment | None = None
         for i, v in enumerate(values):
@@ -575,12 +583,11 @@ class DocumentExtraction:
         text, v = self.text, att.value
         head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
         sentence_head = text[head_start : v.start]
-        clause = text[_after_last(text, ",;:", head_start, v.start) : v.start]
         frame: Frame = self.frames.at(v.start)
         interim, years = self._sentence_context(s)
         i = bisect_right(years[0], v.start)
         topic_year = years[1][i - 1] if i else None
-        kind = self._kind(sentence_head, clause, frame, interim, topic_year)
+        kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
         m = att.mention
         basis = _basis(text[max(head_start, m.start - 4) : m.start] + "|" + text[max(m.end, head_start) : v.start])
@@ -615,14 +622,25 @@ class DocumentExtraction:
         year = topic_year or (frame.year if frame.kind == "actual" else None) or self.report_year - 1
         return kind, str(year), basis
 
-    def _kind(self, sentence_head: str, clause: str, frame: Frame, interim, topic_year: int | None) -> str:
-        """Target or actual: the part of the report decides, unless the clause itself says otherwise."""
+    def _clause(self, head_start: int, end: int) -> str:
+        """The clause before a number at end: from its sentence head's last comma, semicolon or colon."""
+        return self.text[_after_last(self.text, ",;:", head_start, end) : end]
+
+    def _kind(
+        self, sentence_head: str, head_start: int, end: int, frame: Frame, interim, topic_year: int | None
+    ) -> str:
+        """Target or actual: the part of the report decides, unless the clause itself says otherwise (the clause is
+        cut out only where it is read)."""
         if "预计完成" in sentence_head or interim is not None:
             return "actual"
-        if topic_year is not None and topic_year < self.report_year and not lx.TARGET_CUES.search(clause):
+        if (
+            topic_year is not None
+            and topic_year < self.report_year
+            and not lx.TARGET_CUES.search(self._clause(head_start, end))
+        ):
             return "actual"
         if frame.kind == "actual":
-            return "target" if REVIEW_TARGET_CUE.search(clause) else "actual"
+            return "target" if REVIEW_TARGET_CUE.search(self._clause(head_start, end)) else "actual"
         if frame.kind == "target":
             return "actual" if PLAN_ACTUAL_CUE.search(sentence_head) else "target"
         if lx.TARGET_CUES.search(sentence_head):
@@ -643,15 +661,17 @@ class DocumentExtraction:
                 if fact is not None:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
-            # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
-            breaks = [
-                v.end
-                for v in values
-                if self.text[v.end : v.end + 1] not in LATIN_LETTERS
-                and self.text[v.start - 1 : v.start] not in LATIN_LETTERS
-            ]
+            breaks: list[int] | None = None
             for v in values:
                 if v.dimension is not None and v.start not in used:
+                    if breaks is None:  # only for a sentence with a quantity to code
+                        # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
+                        breaks = [
+                            w.end
+                            for w in values
+                            if self.text[w.end : w.end + 1] not in LATIN_LETTERS
+                            and self.text[w.start - 1 : w.start] not in LATIN_LETTERS
+                        ]
                     q = self._quantity(s, e, v, breaks)
                     if q is not None:
                         quantities.setdefault(q.key, q)
@@ -716,8 +736,9 @@ class DocumentExtraction:
         i = bisect_right(breaks, v.start)
         clause_start = max(_after_last(text, ",;:、。!?", lo, v.start), breaks[i - 1] if i else lo)
         subject = _trim_subject(text[clause_start : v.start])
-        after = QUANTITY_NOUN_AFTER.match(text, v.end, e)
-        if after and (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)):
+        if (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)) and (
+            after := QUANTITY_NOUN_AFTER.match(text, v.end, e)
+        ):
             subject = _trim_subject(after.group(0))  # 新建5所高科技预制学校: the noun follows the classifier
         if not subject:
             return None
