@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -125,6 +126,10 @@ def _pause(name: str) -> None:
         print(f"could not pause {name}: {error}", file=sys.stderr)
 
 
+def _stopped(signum, frame) -> None:
+    sys.exit(0)
+
+
 def serve(
     cron: str = "0 6 * * *",
     timezone: str = "Asia/Shanghai",
@@ -133,6 +138,10 @@ def serve(
     state_dir: str = "state",
 ) -> None:
     """Register the daily-publish deployment with its schedule and run due runs until stopped."""
+    if threading.current_thread() is threading.main_thread():
+        # Prefect's runner takes SIGTERM over only once the deployment is registered and it starts polling;
+        # a stop before that ends this command the same way: schedule paused, server stopped, status 0.
+        signal.signal(signal.SIGTERM, _stopped)
 
     def run() -> None:
         try:
