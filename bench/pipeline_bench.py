@@ -54,6 +54,10 @@ with helpers_for_run():
             r.observations, r.quantities = [], []
         results += done
 print(publish(drop_duplicate_documents(results), out, raw, state, extracted=parts).version)
+import atexit, os
+atexit._run_exitfuncs()  # and ends as the govreport command does: exit handlers, no interpreter teardown
+sys.stdout.flush()
+os._exit(0)
 """
 DASK_TASKS = """
 import sys, time
