@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from govreport.checks.cross_table import row_count_floors
-from govreport.checks.derived import with_derived_columns
+from govreport.checks.derived import as_arrow, raw_matches, with_derived_columns
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
 from govreport.contract.render import DERIVED_COLUMNS
@@ -113,8 +114,6 @@ def run_expectations(
     No Data Docs and no GX project folder are written: Data Docs copy megabytes of static files into every
     release and load scripts from CDNs, so they render blank offline. The release page summarises the JSON."""
     import duckdb
-
-    from govreport.checks.derived import as_arrow
 
     out_dir = Path(out_dir)
     report = ValidationReport()
@@ -486,15 +485,22 @@ def validate_package(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = run_frictionless(Path(release_dir) / "datapackage.json", out_dir / "frictionless.json")
     tables = tables or read_tables(release_dir)
+    reader = raw_reader(raw_dir, tables["documents"])
+    # The quotes are compared with the raw files (Python, holding the GIL) in a thread while the files of the
+    # release are checked (mostly DuckDB and hashing, which release it): the two share the cores.
+    with ThreadPoolExecutor(1, thread_name_prefix="raw-quotes") as pool:
+        quotes = pool.submit(raw_matches, as_arrow(tables["observations"]), reader)
+        report = run_frictionless(Path(release_dir) / "datapackage.json", out_dir / "frictionless.json")
+        raw_matched = quotes.result()
     previous = read_tables(previous_dir) if previous_dir else None
     previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
     frames = with_derived_columns(
         tables,
-        raw_reader(raw_dir, tables["documents"]),
+        reader,
         previous,
         read_expected_counts() if expected_counts is None else expected_counts,
+        raw_matched,
     )
     gx_report = run_expectations(frames, out_dir, suites_dir, parameters=row_count_floors(previous_counts))
     report.failures += gx_report.failures
