@@ -17,7 +17,7 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,10 @@ class CheckFailure:
     severity: str  # "critical" or "warning"
     rows: list = field(default_factory=list)  # primary keys (GX) or row numbers (Frictionless)
     message: str = ""
+
+    def to_json(self) -> dict:
+        """asdict without its deep copy, element by element, of rows (116 000 of them at 10 000 documents)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def __str__(self) -> str:
         shown = ", ".join(str(r) for r in self.rows[:10]) + (" …" if len(self.rows) > 10 else "")
@@ -69,8 +73,8 @@ class ValidationReport:
             "passed": self.passed,
             "checks_run": self.checks_run,
             "flagged_observations": self.flagged,
-            "critical": [asdict(f) for f in self.critical],
-            "warnings": [asdict(f) for f in self.warnings],
+            "critical": [f.to_json() for f in self.critical],
+            "warnings": [f.to_json() for f in self.warnings],
         }
 
 
@@ -368,9 +372,16 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
 
     # Absolute: Frictionless joins a relative descriptor path onto the basepath a second time.
     descriptor = Path(descriptor).absolute()
-    package = Package(_without_foreign_keys(descriptor), basepath=str(descriptor.parent))
-    result = package.validate(limit_rows=limit_rows)
+    spec = _without_foreign_keys(descriptor)
+    # The whole descriptor is validated once: Package.validate validates it again, and resource by resource,
+    # and its `sources` grow with the corpus (10 000 entries: 1.8 s for what the sample below needs 0.6 s).
+    result = Package.validate_descriptor(spec, basepath=str(descriptor.parent))
+    if result.valid:
+        listed = {k: v for k, v in spec.items() if k != "sources"}
+        result = Package(listed, basepath=str(descriptor.parent)).validate(limit_rows=limit_rows)
     found: dict[tuple[str, str], tuple[set, str]] = {}
+    for err in result.errors:  # the descriptor's own errors (then no resource is read)
+        found.setdefault(("datapackage", err.type), (set(), err.message))
     for task in result.tasks:
         for err in task.errors:
             rows, note = found.setdefault((task.name, err.type), (set(), err.message))
