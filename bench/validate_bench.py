@@ -7,7 +7,8 @@ Each release is validated in a fresh process (validate_package, as `govreport va
 GX, Frictionless and DuckDB are imported. Printed per release: rows of observations, seconds and CPU seconds
 of the checks, the share (wall/CPU seconds) of Frictionless (package + every row), of the quotes compared
 with the raw files (in a thread beside Frictionless: its CPU seconds are the thread's), of the other derived
-columns and of the suites, and the process's peak RSS (from wait4). Target (issue #15, 2-core machine): < 5 s of checks for 10 000 documents.
+columns and of the suites, and the process's peak RSS (from wait4).
+Target (issue #15, 2-core machine): < 5 s of checks for 10 000 documents.
 """
 
 from __future__ import annotations

@@ -97,6 +97,10 @@ def with_derived_columns(
 _CODES = pa.schema([("code", pa.string()), ("unit", pa.string())])
 
 
+# The columns of observations raw_matches reads.
+RAW_MATCH_COLUMNS = ("document_id", "quote_start", "quote_end", "value_start", "value_end", "quote", "value_text")
+
+
 def raw_matches(obs: pa.Table, raw_reader: Callable[[str], str | None] | None) -> tuple[pa.Array, pa.Array]:
     """quote_matches_raw and value_in_quote for every row of obs: the quote is the raw text at
     [quote_start, quote_end); the number's text is at [value_start, value_end), inside the quote, and holds a

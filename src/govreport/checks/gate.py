@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from govreport.checks.cross_table import row_count_floors
-from govreport.checks.derived import as_arrow, raw_matches, with_derived_columns
+from govreport.checks.derived import RAW_MATCH_COLUMNS, as_arrow, raw_matches, with_derived_columns
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
 from govreport.contract.render import DERIVED_COLUMNS
@@ -262,15 +262,19 @@ class GxRunner:
         suite = self.gx.ExpectationSuite(
             name=name, expectations=[{**e, "id": str(i)} for i, e in enumerate(expectations)]
         )
-        result = self.batches.get_batch(batch_parameters={"dataframe": frame}).validate(
-            suite,
-            expectation_parameters=parameters,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": list(table.primary_key),
-                "partial_unexpected_count": PARTIAL_UNEXPECTED,
-            },
-        ).to_json_dict()
+        result = (
+            self.batches.get_batch(batch_parameters={"dataframe": frame})
+            .validate(
+                suite,
+                expectation_parameters=parameters,
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": list(table.primary_key),
+                    "partial_unexpected_count": PARTIAL_UNEXPECTED,
+                },
+            )
+            .to_json_dict()
+        )
         # GX does not keep the suite's order in its results: put them back in it, by position, with the ids
         # the suite file gave (none for the current suites, as the expectations run in SQL report)
         by_position = {int(r["expectation_config"]["id"]): r for r in result["results"]}
@@ -380,8 +384,8 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
         listed = {k: v for k, v in spec.items() if k != "sources"}
         result = Package(listed, basepath=str(descriptor.parent)).validate(limit_rows=limit_rows)
     found: dict[tuple[str, str], tuple[set, str]] = {}
-    for err in result.errors:  # the descriptor's own errors (then no resource is read)
-        found.setdefault(("datapackage", err.type), (set(), err.message))
+    for problem in result.errors:  # the descriptor's own errors (then no resource is read)
+        found.setdefault(("datapackage", problem.type), (set(), problem.message))
     for task in result.tasks:
         for err in task.errors:
             rows, note = found.setdefault((task.name, err.type), (set(), err.message))
@@ -469,6 +473,20 @@ def raw_reader(raw_dir: Path, documents: pa.Table | pd.DataFrame) -> Callable[[s
     return read
 
 
+def quotes_against_raw(release_dir: Path, raw_dir: Path, tables: dict | None) -> tuple[pa.Array, pa.Array]:
+    """derived.raw_matches for the release's observations: from the tables given, or from the columns it reads
+    of the Parquet files (not the whole tables, while the CSV files are being checked beside it)."""
+    import pyarrow.parquet as pq
+
+    data = Path(release_dir) / "data"
+    if tables:
+        observations, documents = as_arrow(tables["observations"]), tables["documents"]
+    else:
+        observations = pq.read_table(data / "observations.parquet", columns=list(RAW_MATCH_COLUMNS))
+        documents = pq.read_table(data / "documents.parquet", columns=["document_id", "source_file"])
+    return raw_matches(observations, raw_reader(raw_dir, documents))
+
+
 def read_tables(release_dir: Path) -> dict:
     import pyarrow.parquet as pq
 
@@ -496,14 +514,14 @@ def validate_package(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables = tables or read_tables(release_dir)
-    reader = raw_reader(raw_dir, tables["documents"])
     # The quotes are compared with the raw files (Python, holding the GIL) in a thread while the files of the
     # release are checked (mostly DuckDB and hashing, which release it): the two share the cores.
     with ThreadPoolExecutor(1, thread_name_prefix="raw-quotes") as pool:
-        quotes = pool.submit(raw_matches, as_arrow(tables["observations"]), reader)
+        quotes = pool.submit(quotes_against_raw, release_dir, raw_dir, tables)
         report = run_frictionless(Path(release_dir) / "datapackage.json", out_dir / "frictionless.json")
         raw_matched = quotes.result()
+    tables = tables or read_tables(release_dir)
+    reader = raw_reader(raw_dir, tables["documents"])
     previous = read_tables(previous_dir) if previous_dir else None
     previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
     frames = with_derived_columns(
