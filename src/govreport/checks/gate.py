@@ -389,8 +389,9 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
     for task in result.tasks:
         for err in task.errors:
             rows, note = found.setdefault((task.name, err.type), (set(), err.message))
-            if getattr(err, "row_number", None) is not None:
-                rows.add(err.row_number)
+            row = getattr(err, "row_number", None)  # row errors only
+            if row is not None:
+                rows.add(row)
     every_row, sql_checks = check_package(descriptor)
     for e in every_row:
         found.setdefault((e.resource, e.type), (set(), e.message))[0].update(e.rows)
