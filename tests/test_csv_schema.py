@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -94,3 +95,37 @@ def test_the_gate_reports_rows_beyond_frictionless_sample(broken, tmp_path):
     assert failures[("observations", "foreign-key")] == [13]  # row 13 (the header is 1): past the three read
     assert failures[("documents", "constraint-error")] == [2]
     assert any(f.tool == "integrity" for f in report.failures)  # the files changed since the descriptor
+
+
+def _without_times(report: dict):
+    if isinstance(report, dict):
+        return {k: _without_times(v) for k, v in report.items() if k not in ("time", "seconds")}
+    if isinstance(report, list):
+        return [_without_times(v) for v in report]
+    return report
+
+
+def test_frictionless_sample_reports_what_a_whole_package_validation_reports(broken, tmp_path):
+    # the gate validates the descriptor once and the sample without the package's sources: the same report
+    from frictionless import Package
+
+    from govreport.checks.gate import _without_foreign_keys
+
+    descriptor = broken / "datapackage.json"
+    run_frictionless(descriptor, tmp_path / "frictionless.json", limit_rows=20)
+    written = json.loads((tmp_path / "frictionless.json").read_text(encoding="utf-8"))
+    written.pop("every_row")
+    whole = Package(_without_foreign_keys(descriptor), basepath=str(broken)).validate(limit_rows=20).to_dict()
+    assert any(task["errors"] for task in whole["tasks"])  # the broken rows within the sample are found
+    assert _without_times(written) == _without_times(whole)
+
+
+def test_an_invalid_descriptor_is_a_critical_failure_not_a_crash(broken, tmp_path):
+    descriptor = broken / "datapackage.json"
+    spec = json.loads(descriptor.read_text(encoding="utf-8"))
+    spec["sources"][0]["path"] = 5  # not a string
+    descriptor.write_text(json.dumps(spec), encoding="utf-8")
+    report = run_frictionless(descriptor, tmp_path / "frictionless.json")
+    failures = [f for f in report.failures if f.table == "datapackage"]
+    assert [f.check for f in failures] == ["package-error"] and "sources/0/path" in failures[0].message
+    assert not report.passed

@@ -132,3 +132,20 @@ def test_the_benchmark_corpus_second_release_passes_the_gate(tmp_path):
     assert second.version == "1.1.0"
     report = json.loads((second.path / "validation" / "report.json").read_text(encoding="utf-8"))
     assert report["passed"] and report["checks_run"] > 0
+
+
+@pytest.mark.slow
+def test_a_quote_that_does_not_stand_in_its_raw_file_blocks_the_release(raw_copy, tmp_path):
+    # the quotes are compared with the raw files in a thread beside the CSV checks: its verdict must still
+    # reach the suites, with the row
+    results = process_folder(raw_copy)
+    changed = copy.deepcopy(results)
+    moved, wrong = changed[0].observations[0], changed[1].observations[0]
+    moved["quote_start"] += 1  # the same text, read one character later in the raw file
+    wrong["value_text"] = "x" + wrong["value_text"]  # not the text at the number's offsets
+    with pytest.raises(PublishBlocked) as blocked:
+        publish(changed, tmp_path / "out", raw_copy, tmp_path / "state")
+    failures = [line for line in str(blocked.value).splitlines() if "expect_column_values_to_be_in_set" in line]
+    assert any("quote_matches_raw" in line and moved["observation_id"] in line for line in failures)
+    assert any("value_in_quote" in line and wrong["observation_id"] in line for line in failures)
+    assert not (tmp_path / "out" / "catalog.json").exists()

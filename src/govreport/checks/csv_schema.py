@@ -50,29 +50,23 @@ def check_package(descriptor: Path) -> tuple[list[RowErrors], int]:
     base = descriptor.parent
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # it draws on stderr during long reads
-    schemas = {}
-    errors: list[RowErrors] = []
+    resources = {}
     for r in spec.get("resources", []):
         schema = r.get("schema")
         if isinstance(schema, str):
             schema = json.loads((base / schema).read_text(encoding="utf-8"))
-        if not isinstance(schema, dict) or not str(r.get("path", "")).endswith(".csv"):
-            continue
-        schemas[r["name"]] = schema
-        names = [f["name"] for f in schema["fields"]]
-        columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-        missing = schema.get("missingValues", [""])
-        cells = ", ".join(_missing_as_null(ident(n), missing) + f" AS {ident(n)}" for n in names)
+        if isinstance(schema, dict) and str(r.get("path", "")).endswith(".csv"):
+            resources[r["name"]] = (r, schema)
+    keys = _key_columns({name: schema for name, (_, schema) in resources.items()})
+    schemas = {}
+    errors: list[RowErrors] = []
+    for name, (r, schema) in resources.items():
         try:
-            # one table per resource, missing values as NULL: its rowid is the file's row order
-            con.execute(
-                f"CREATE TABLE {ident(r['name'])} AS SELECT {cells} FROM read_csv({literal(str(base / r['path']))}, "
-                f"header = true, auto_detect = false, columns = {columns}, delim = ',', quote = '\"', "
-                "escape = '\"', strict_mode = true, null_padding = false, all_varchar = true)"
-            )
+            _load(con, name, base / r["path"], schema, keys[name])
         except duckdb.Error as e:
-            errors.append(RowErrors(r["name"], "source-error", [], f"{r['path']}: {e}".splitlines()[0]))
-            schemas.pop(r["name"])
+            errors.append(RowErrors(name, "source-error", [], f"{r['path']}: {e}".splitlines()[0]))
+            continue
+        schemas[name] = schema
     checks = 0
     for name, schema in schemas.items():
         table = _Table(con, name, Schema.from_descriptor(schema), schema)
@@ -82,6 +76,47 @@ def check_package(descriptor: Path) -> tuple[list[RowErrors], int]:
                 errors += table.foreign_key_errors(fk, schemas)
         checks += len(schema["fields"]) + 2 + len(schema.get("foreignKeys", []))
     return [e for e in errors if e.rows or e.type == "source-error"], checks
+
+
+def _key_columns(schemas: dict[str, dict]) -> dict[str, set[str]]:
+    """Per resource, the fields whose every value the row checks compare across rows: unique fields, the
+    primary key, foreign keys, and the fields other resources' foreign keys point at."""
+    keys: dict[str, set[str]] = {name: set() for name in schemas}
+    for name, schema in schemas.items():
+        fields = [f["name"] for f in schema["fields"]]
+        keys[name].update(f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("unique"))
+        key = schema.get("primaryKey") or []
+        keys[name].update([key] if isinstance(key, str) else key)
+        for fk in schema.get("foreignKeys", []):
+            keys[name].update([fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"])
+            target = fk["reference"].get("resource") or name
+            theirs = fk["reference"]["fields"]
+            if target in keys:
+                keys[target].update([theirs] if isinstance(theirs, str) else theirs)
+        keys[name] &= set(fields)
+    return keys
+
+
+def _load(con: duckdb.DuckDBPyConnection, name: str, path: Path, schema: dict, keys: set[str]) -> None:
+    """One table per resource, read in one pass of DuckDB's CSV reader, missing values as NULL: its rowid is
+    the file's row order. Each row's flags (__blank: every cell missing; __suspect: a cell the SQL cannot
+    vouch for) are computed as it is read; the table keeps every value of the key columns and the other cells
+    of suspect rows only (copying every cell of every row into the table cost most of the check)."""
+    names = [f["name"] for f in schema["fields"]]
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    missing = schema.get("missingValues", [""])
+    cells = ", ".join(_missing_as_null(ident(n), missing) + f" AS {ident(n)}" for n in names)
+    table = _Table(con, name, None, schema)
+    suspect = " OR ".join(f"({table.suspect(f)})" for f in schema["fields"]) or "FALSE"
+    kept = ", ".join(ident(n) if n in keys else f"CASE WHEN __suspect THEN {ident(n)} END AS {ident(n)}" for n in names)
+    con.execute(
+        f"CREATE TABLE {ident(name)} AS "
+        f"WITH cells AS (SELECT {cells} FROM read_csv({literal(str(path))}, header = true, auto_detect = false, "
+        f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+        "null_padding = false, all_varchar = true)), "
+        f"flagged AS (SELECT *, {table.blank_cells()} AS __blank FROM cells) "
+        f"SELECT {kept}, __blank, __suspect FROM (SELECT *, NOT __blank AND ({suspect}) AS __suspect FROM flagged)"
+    )
 
 
 class _Table:
@@ -96,7 +131,7 @@ class _Table:
     def typed(self, f: dict) -> str:
         return TYPED.get(f["type"], "{c}").format(c=self.cell(f["name"]))
 
-    def blank(self) -> str:
+    def blank_cells(self) -> str:
         return " AND ".join(f"{self.cell(f['name'])} IS NULL" for f in self.spec["fields"]) or "FALSE"
 
     def cell_errors(self) -> list[RowErrors]:
@@ -106,10 +141,10 @@ class _Table:
         suspects = ", ".join(
             f"({self.suspect(f)}) AS {flag}" for f, flag in zip(self.spec["fields"], flags, strict=True)
         )
-        # a blank row is one blank-row error in Frictionless, not an error per cell
+        # a blank row is one blank-row error in Frictionless, not an error per cell (__suspect excludes them)
         rows = self.con.execute(
             f"SELECT * FROM (SELECT rowid + 2 AS row_number, {', '.join(ident(n) for n in names)}, {suspects} "
-            f"FROM {ident(self.name)} WHERE NOT ({self.blank()})) WHERE {' OR '.join(flags) or 'FALSE'} "
+            f"FROM {ident(self.name)} WHERE __suspect) WHERE {' OR '.join(flags) or 'FALSE'} "
             "ORDER BY row_number"
         ).fetchall()
         found: dict[str, RowErrors] = {}
@@ -191,7 +226,7 @@ class _Table:
                 f"OR row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1"
             )
             out.append(RowErrors(self.name, "primary-key", rows, f"primary key {', '.join(key)}: repeated or missing"))
-        rows = self._rows(f"SELECT rowid + 2 FROM {table} WHERE {self.blank()}")
+        rows = self._rows(f"SELECT rowid + 2 FROM {table} WHERE __blank")
         out.append(RowErrors(self.name, "blank-row", rows, "a row with every cell missing"))
         return out
 

@@ -25,11 +25,14 @@ def with_derived_columns(
     raw_reader: Callable[[str], str | None] | None,
     previous: dict | None = None,
     expected_counts: dict[str, dict] | None = None,
+    raw_matched: tuple[pa.Array, pa.Array] | None = None,
 ) -> dict:
     """The tables plus the columns the suites' domain checks read, appended in DERIVED_COLUMNS' order.
 
     frames: pyarrow Tables or pandas DataFrames (returned as the same kind). raw_reader(document_id) gives a
-    document's raw text. previous: the previous release's tables, to compare numbers with."""
+    document's raw text. previous: the previous release's tables, to compare numbers with. raw_matched:
+    raw_matches(observations, raw_reader), when the caller computed it already (the gate does, while DuckDB
+    reads the CSV files)."""
     from govreport.checks.cross_table import changed_since, conflicts, expected_observations
     from govreport.contract.codelist import load_codelist
 
@@ -43,7 +46,7 @@ def with_derived_columns(
     con.register("obs", obs.append_column("__row", pa.array(range(len(obs)), pa.int64())))
     con.register("docs", documents.append_column("__row", pa.array(range(len(documents)), pa.int64())))
     con.register("codes", pa.table({"code": list(codes), "unit": list(codes.values())}, schema=_CODES))
-    quote_ok, value_ok = raw_matches(obs, raw_reader)
+    quote_ok, value_ok = raw_matched or raw_matches(obs, raw_reader)
     rows = con.sql(
         """
         -- a document listed twice keeps its last report year, as a Python dict built from the rows would
@@ -92,6 +95,10 @@ def with_derived_columns(
 
 
 _CODES = pa.schema([("code", pa.string()), ("unit", pa.string())])
+
+
+# The columns of observations raw_matches reads.
+RAW_MATCH_COLUMNS = ("document_id", "quote_start", "quote_end", "value_start", "value_end", "quote", "value_text")
 
 
 def raw_matches(obs: pa.Table, raw_reader: Callable[[str], str | None] | None) -> tuple[pa.Array, pa.Array]:
