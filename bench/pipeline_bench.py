@@ -33,7 +33,7 @@ from bench.corpus import build_corpus  # noqa: E402
 PY = sys.executable
 GOVREPORT = [PY, "-m", "govreport.cli"]
 # The flow's library calls, batch by batch on the same helper processes, without Prefect: each batch's rows
-# become Arrow tables and leave the results, as the flow hands them to publishing.
+# become a part file as the batch finishes, as the flow writes them for publishing.
 PLAIN = """
 import sys
 from pathlib import Path
@@ -42,18 +42,19 @@ from govreport.extract.budget import helpers_for_run
 from govreport.extract.pipeline import drop_duplicate_documents
 from govreport.sources.raw_folder import read_inputs
 from govreport.release.publish import extracted_tables, publish
+from govreport.tables.parts import run_parts, write_part
 raw, out, state = map(Path, sys.argv[1:4])
 files, entries, _ = read_inputs(raw)
 batches = [[str(f) for f in files[i : i + 250]] for i in range(0, len(files), 250)]
 results, parts = [], []
-with helpers_for_run():
-    for batch in batches:
+with helpers_for_run(), run_parts(state) as folder:
+    for i, batch in enumerate(batches):
         done, _ = extract_files(batch, entries, state)
-        parts.append(extracted_tables(done))
+        parts.append(write_part(folder, i, extracted_tables(done)))
         for r in done:
             r.observations, r.quantities = [], []
         results += done
-print(publish(drop_duplicate_documents(results), out, raw, state, extracted=parts).version)
+    print(publish(drop_duplicate_documents(results), out, raw, state, extracted=parts).version)
 import atexit, os
 atexit._run_exitfuncs()  # and ends as the govreport command does: exit handlers, no interpreter teardown
 sys.stdout.flush()

@@ -4,9 +4,10 @@ values, the last row of a key that appears twice counted."""
 from __future__ import annotations
 
 import itertools
+import json
 
 from govreport.contract.model import DOCUMENTS, OBSERVATIONS
-from govreport.release.changes import diff_tables
+from govreport.release.changes import diff_tables, write
 from govreport.tables.arrow import to_arrow
 
 _ids = itertools.count()
@@ -81,3 +82,22 @@ def test_a_first_release_adds_every_observation_in_key_order():
     assert [c["source_file"] for c in diff["observations"]["added"]] == ["a.txt", "b.txt"]
     assert diff["observations"]["removed"] == diff["observations"]["changed"] == []
     assert "tables" not in diff  # no layout to compare with
+
+
+def test_changes_json_is_written_as_json_dump_would_write_it(tmp_path):
+    # changes.json is streamed a row at a time; its bytes must stay those of json.dump of the same diff.
+    old = tables(
+        [obs("a.txt", "2020", 6.0), obs("a.txt", "2021", 5.0, comparator=None), obs("b.txt", "2020", 7.0)],
+        {"a.txt": "1" * 64, "b.txt": "2" * 64},
+    )
+    new = tables(
+        [obs("a.txt", "2020", 6.5), obs("a.txt", "2021", 5.0, comparator=None), obs("c.txt", "2020", float("nan"))],
+        {"a.txt": "1" * 64, "c.txt": "引号\"'\n" * 2},
+    )
+    for before in (old, None):
+        diff = diff_tables(before, new)
+        write(tmp_path, diff)
+        as_lists = {**diff, "observations": {k: list(v) for k, v in diff["observations"].items()}}
+        assert diff["observations"]["added"] and (before is None or diff["observations"]["changed"])
+        expected = json.dumps(as_lists, ensure_ascii=False, indent=1, default=str) + "\n"
+        assert (tmp_path / "changes.json").read_text(encoding="utf-8") == expected

@@ -21,6 +21,8 @@ def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
     outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"), batch_size=2)
     assert outcome.version == "1.0.0"
     assert outcome.row_counts["documents"] == 5 and outcome.row_counts["observations"] >= 70
+    # The three batches' rows went to part files, removed once published.
+    assert list((tmp_path / "state" / "parts").iterdir()) == []
     before = tree_bytes(out)
     again = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"))
     assert again.version is None

@@ -26,6 +26,7 @@ from govreport.release.storage import latest_descriptor, publish_to, recover_tar
 from govreport.release.unchanged import RawFolder, known_inputs, remember_inputs
 from govreport.sources.fetch import fetch_to_raw
 from govreport.sources.raw_folder import read_inputs
+from govreport.tables.parts import run_parts, write_part
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
@@ -52,14 +53,17 @@ def load_inputs(raw_dir: str, state_dir: str) -> tuple[list[str], dict, list, li
 
 
 @task(cache_policy=NO_CACHE)
-def extract_batch(files: list[str], entries: dict, state_dir: str) -> tuple[list[DocumentResult], dict, int]:
-    """Extract a batch of documents. Returns the documents (without their rows), the rows as Arrow tables
-    (columnar: a large run's rows stay small), and how many documents came from the cache."""
+def extract_batch(
+    files: list[str], entries: dict, state_dir: str, parts_dir: str, index: int
+) -> tuple[list[DocumentResult], dict, int]:
+    """Extract a batch of documents. Returns the documents (without their rows), the paths of the batch's rows
+    as parts in parts_dir (a task's result lives until the run ends: a large run's rows stay on disk),
+    and how many documents came from the cache."""
     results, hits = extract_files(files, entries, Path(state_dir))
-    tables = extracted_tables(results)
+    parts = write_part(Path(parts_dir), index, extracted_tables(results))
     for r in results:
         r.observations, r.quantities = [], []
-    return results, tables, hits
+    return results, parts, hits
 
 
 @task(retries=1, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
@@ -117,34 +121,42 @@ def publish_flow(
 
     futures: list = []  # in the order of the files
 
-    def finished():
-        if parallel:
-            futures.extend(extract_batch.submit(b, entries_of(b), state_dir) for b in batches)
-            yield from as_completed(futures)
-        else:
-            with helpers_for_run():  # the batches share one set of helper processes (a second each to start)
-                for b in batches:
-                    futures.append(extract_batch.submit(b, entries_of(b), state_dir))
-                    futures[-1].wait()
-                    yield futures[-1]
+    # Each batch's rows go to a part file as it finishes, removed once published: not held in memory.
+    with run_parts(Path(state_dir)) as parts_path:
+        parts_dir = str(parts_path)
 
-    by_future, extracted, done, cached = {}, {}, 0, 0
-    for future in finished():
-        results, tables, hits = future.result()
-        by_future[future.task_run_id] = results
-        extracted[future.task_run_id] = tables
-        done += len(results)
-        cached += hits
-        rate = done / max(time.monotonic() - started, 1e-9)
-        log.info("extracted %d/%d documents (%d unchanged, %.0f documents/s)", done, len(files), cached, rate)
-    # Results in the order of the files, whatever order the batches finished in.
-    results = drop_duplicate_documents([r for f in futures for r in by_future[f.task_run_id]])
-    for r in results:
-        for w in r.warnings:
-            log.warning(w)
-        if r.error:
-            log.error("skipped: %s", r.error)
-    outcome = publish_release(results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir, inputs)
+        def finished():
+            if parallel:
+                futures.extend(
+                    extract_batch.submit(b, entries_of(b), state_dir, parts_dir, i) for i, b in enumerate(batches)
+                )
+                yield from as_completed(futures)
+            else:
+                with helpers_for_run():  # the batches share one set of helper processes (a second each to start)
+                    for i, b in enumerate(batches):
+                        futures.append(extract_batch.submit(b, entries_of(b), state_dir, parts_dir, i))
+                        futures[-1].wait()
+                        yield futures[-1]
+
+        by_future, extracted, done, cached = {}, {}, 0, 0
+        for future in finished():
+            results, parts, hits = future.result()
+            by_future[future.task_run_id] = results
+            extracted[future.task_run_id] = parts
+            done += len(results)
+            cached += hits
+            rate = done / max(time.monotonic() - started, 1e-9)
+            log.info("extracted %d/%d documents (%d unchanged, %.0f documents/s)", done, len(files), cached, rate)
+        # Results in the order of the files, whatever order the batches finished in.
+        results = drop_duplicate_documents([r for f in futures for r in by_future[f.task_run_id]])
+        for r in results:
+            for w in r.warnings:
+                log.warning(w)
+            if r.error:
+                log.error("skipped: %s", r.error)
+        outcome = publish_release(
+            results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir, inputs
+        )
     remember_inputs(state_dir, inputs, outcome.version or outcome.previous, folder)
     summary = RunSummary.of(results, cached, outcome, time.monotonic() - started)
     log.info("%s", summary)

@@ -8,11 +8,13 @@ so a corrected number shows as a change of value, not as one row out and one in.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, overload
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from govreport.contract.model import DOCUMENTS, OBSERVATIONS
 
@@ -50,7 +52,10 @@ def release_tables(release_dir: Path) -> dict[str, pa.Table]:
 
 
 def diff_releases(old_dir: Path, new_dir: Path) -> dict:
-    return diff_tables(release_tables(old_dir), release_tables(new_dir))
+    """diff_tables of two releases' files, with plain lists (for printing as JSON)."""
+    diff = diff_tables(release_tables(old_dir), release_tables(new_dir))
+    diff["observations"] = {kind: list(rows) for kind, rows in diff["observations"].items()}
+    return diff
 
 
 def schema_changes(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict:
@@ -71,17 +76,17 @@ def schema_changes(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict:
     }
 
 
-def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> list[tuple[tuple, Any, Any]]:
-    """(natural key, old row, new row) for the observations added (no old row), removed (no new row) or whose
-    values changed, by their natural keys; a key a table holds twice counts with its last row. DuckDB joins the
-    two tables, so only the differing rows become Python objects."""
+def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> pa.Table | None:
+    """The observations added (no old row), removed (no new row) or whose values changed, by their natural keys,
+    each side's columns prefixed o_ and n_, with in_old and in_new; a key a table holds twice counts with its last
+    row. DuckDB joins the two tables, and the differing rows stay columnar (Changes makes them dicts)."""
     import duckdb
 
     key, wanted = OBSERVATIONS.natural_key, VALUE_COLUMNS + ("extractor_version",)
     columns = list(dict.fromkeys(key + wanted))
     present = [t.select(columns) for t in (old, new) if t is not None]
     if not present:
-        return []
+        return None
     empty = present[0].schema.empty_table()
 
     def numbered(table: pa.Table | None) -> pa.Table:
@@ -97,21 +102,59 @@ def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> list[tuple[
     try:
         con.register("old_rows", numbered(old))
         con.register("new_rows", numbered(new))
-        found = con.sql(
+        return con.sql(
             f"WITH o AS (SELECT * FROM old_rows {last}), n AS (SELECT * FROM new_rows {last}) "
             f"SELECT {side}, o.pos IS NOT NULL AS in_old, n.pos IS NOT NULL AS in_new "
             f"FROM o FULL OUTER JOIN n ON {same_key} WHERE o.pos IS NULL OR n.pos IS NULL OR {differ}"
         ).to_arrow_table()
     finally:
         con.close()
-    out = []
-    for r in (r for batch in found.to_batches(max_chunksize=10_000) for r in batch.to_pylist()):
-        a = {c: r[f"o_{c}"] for c in columns} if r["in_old"] else None
-        b = {c: r[f"n_{c}"] for c in columns} if r["in_new"] else None
-        either = b if b is not None else a
-        assert either is not None  # a full join's row has a side
-        out.append((tuple(either[c] for c in key), a, b))
-    return out
+
+
+CHUNK_ROWS = 10_000  # differing rows made into dicts at a time
+
+
+class Changes(Sequence):
+    """The observations of one kind of change (added, removed or changed), in the order of their natural keys:
+    kept as columns and made into changes.json's dicts a chunk at a time when iterated, so a first release, which
+    adds every observation, never holds a dict per row."""
+
+    def __init__(self, found: pa.Table, rows: list[int], entry: Callable[[tuple, dict | None, dict | None], dict]):
+        self.found, self.rows, self.entry = found, rows, entry
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _made(self, rows: list[int]) -> Iterator[dict]:
+        key, columns = OBSERVATIONS.natural_key, _DIFF_COLUMNS
+        for start in range(0, len(rows), CHUNK_ROWS):
+            taken = self.found.take(pa.array(rows[start : start + CHUNK_ROWS], pa.int64()))
+            for r in taken.to_pylist():
+                a = {c: r[f"o_{c}"] for c in columns} if r["in_old"] else None
+                b = {c: r[f"n_{c}"] for c in columns} if r["in_new"] else None
+                either = b if b is not None else a
+                assert either is not None  # a full join's row has a side
+                yield self.entry(tuple(either[c] for c in key), a, b)
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._made(self.rows)
+
+    @overload
+    def __getitem__(self, i: int) -> dict: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(self._made(self.rows[i]))
+        return next(self._made([self.rows[i]]))
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_DIFF_COLUMNS = list(dict.fromkeys(OBSERVATIONS.natural_key + VALUE_COLUMNS + ("extractor_version",)))
 
 
 def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> dict:
@@ -120,7 +163,7 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
     old = old or {}
     docs_old = _rows(old.get("documents"), DOCUMENTS.natural_key, ("document_id",))
     docs_new = _rows(new.get("documents"), DOCUMENTS.natural_key, ("document_id",))
-    diff = _observation_diff(old.get("observations"), new.get("observations"))
+    found = _observation_diff(old.get("observations"), new.get("observations"))
 
     def doc(rows, key):
         return rows.get((key[0],))
@@ -128,23 +171,38 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
     def entry(key, row):
         return {**dict(zip(OBSERVATIONS.natural_key, key, strict=True)), **{c: row[c] for c in VALUE_COLUMNS}}
 
-    added = [
-        entry(k, b) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, b)}
-        for k, a, b in sorted((d for d in diff if d[1] is None), key=lambda d: str(d[0]))
-    ]
-    removed = [
-        entry(k, a) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), a, None)}
-        for k, a, b in sorted((d for d in diff if d[2] is None), key=lambda d: str(d[0]))
-    ]
-    changed = [
-        {
+    def added(k, a, b):
+        return entry(k, b) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), None, b)}
+
+    def removed(k, a, b):
+        return entry(k, a) | {"reason": _reason(doc(docs_old, k), doc(docs_new, k), a, None)}
+
+    def changed(k, a, b):
+        return {
             **dict(zip(OBSERVATIONS.natural_key, k, strict=True)),
             "old": {c: a[c] for c in VALUE_COLUMNS},
             "new": {c: b[c] for c in VALUE_COLUMNS},
             "reason": _reason(doc(docs_old, k), doc(docs_new, k), a, b),
         }
-        for k, a, b in sorted((d for d in diff if d[1] is not None and d[2] is not None), key=lambda d: str(d[0]))
-    ]
+
+    # Each kind's rows in the order of their keys' text (a stable sort: equal keys keep DuckDB's order).
+    kinds: dict[str, list[int]] = {"added": [], "removed": [], "changed": []}
+    if found is not None and found.num_rows:
+        in_old, in_new = found["in_old"].to_pylist(), found["in_new"].to_pylist()
+        # Each row's key from the side it has, as text; chosen by Arrow and made into tuples a chunk at a time.
+        either = pa.table(
+            {c: pc.if_else(found["in_new"], found[f"n_{c}"], found[f"o_{c}"]) for c in OBSERVATIONS.natural_key}
+        )
+        keys = [
+            str(tuple(r.values())) for batch in either.to_batches(max_chunksize=CHUNK_ROWS) for r in batch.to_pylist()
+        ]
+        del either
+        for i in sorted(range(found.num_rows), key=keys.__getitem__):
+            kinds["added" if not in_old[i] else "removed" if not in_new[i] else "changed"].append(i)
+        del keys
+    empty = found if found is not None else pa.table({})
+    changes_of = {"added": added, "removed": removed, "changed": changed}
+    observations = {kind: Changes(empty, rows, changes_of[kind]) for kind, rows in kinds.items()}
     return {
         **(schema_changes(old, new) if not first else {}),
         "documents": {
@@ -154,7 +212,7 @@ def diff_tables(old: dict[str, pa.Table] | None, new: dict[str, pa.Table]) -> di
                 k[0] for k in docs_new if k in docs_old and docs_old[k]["document_id"] != docs_new[k]["document_id"]
             ),
         },
-        "observations": {"added": added, "removed": removed, "changed": changed},
+        "observations": observations,
         "row_counts": {name: t.num_rows for name, t in new.items()},
         "row_counts_before": {name: t.num_rows for name, t in old.items()},
     }
@@ -227,8 +285,25 @@ def changelog(
     return head + changelog_entry(changes, version, previous, created, reason) + ("\n" + older if older else "")
 
 
+def _dump(fh: TextIO, value: Any, depth: int = 0) -> None:
+    """json.dump(value, fh, ensure_ascii=False, indent=1, default=str), byte for byte, with Changes written
+    as lists a row at a time."""
+    if isinstance(value, dict) and value:
+        for i, (k, v) in enumerate(value.items()):
+            fh.write(("," if i else "{") + "\n" + " " * (depth + 1) + json.dumps(str(k), ensure_ascii=False) + ": ")
+            _dump(fh, v, depth + 1)
+        fh.write("\n" + " " * depth + "}")
+    elif isinstance(value, (list, tuple, Changes)):
+        for i, v in enumerate(value):
+            fh.write(("," if i else "[") + "\n" + " " * (depth + 1))
+            _dump(fh, v, depth + 1)
+        fh.write("\n" + " " * depth + "]" if len(value) else "[]")
+    else:  # scalars and {}
+        fh.write(json.dumps(value, ensure_ascii=False, default=str))
+
+
 def write(stage: Path, changes: dict) -> None:
-    # Streamed to the file (the same bytes as json.dumps): a first release lists every observation as added.
+    # Streamed to the file (the same bytes as json.dump): a first release lists every observation as added.
     with open(stage / "changes.json", "w", encoding="utf-8") as fh:
-        json.dump(changes, fh, ensure_ascii=False, indent=1, default=str)
+        _dump(fh, changes)
         fh.write("\n")

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from frictionless import Package
 
 from govreport import __version__
@@ -151,18 +150,16 @@ def extracted_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
 
 
 def build_tables(
-    results: list[DocumentResult], extracted: list[dict[str, pa.Table]] | None = None
+    results: list[DocumentResult], extracted: list[dict[str, pa.Table | Path]] | None = None
 ) -> dict[str, pa.Table]:
-    """The release's tables. `extracted`: per-batch tables (the flow's); default: made from the results."""
+    """The release's tables. `extracted`: per-batch tables, or their part files (tables/parts.py: the flow's);
+    default: made from the results."""
     documents = [r.document for r in results if r.document is not None]
     parts = extracted if extracted is not None else [extracted_tables(results)]
     kept = pa.array(sorted(d["source_file"] for d in documents), pa.string())  # duplicates dropped since
     tables = {}
     for t in (OBSERVATIONS, QUANTITIES):
-        combined = combine(t, [p[t.name] for p in parts])
-        keep = pc.is_in(combined["source_file"], value_set=kept)
-        # Filtering copies the table: only when a duplicate document's rows are really there.
-        tables[t.name] = combined if pc.all(keep).as_py() is not False else combined.filter(keep)
+        tables[t.name] = combine(t, [p[t.name] for p in parts], kept)
     # Rows failing a row check are published apart, and kept out of observations and the panel.
     tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
     panel_rows = targets_vs_actuals(tables["observations"], documents)  # columnar: no Python row per observation
@@ -358,13 +355,14 @@ def publish(
     state_dir: Path,
     lock_wait: float = 0,
     expected_counts: dict | None = None,
-    extracted: list[dict[str, pa.Table]] | None = None,
+    extracted: list[dict[str, pa.Table | Path]] | None = None,
     inputs: str | None = None,
 ) -> PublishOutcome:
     """Publish the documents' tables as the next version of the package, if anything changed.
 
     expected_counts: reviewed observation counts per document (default: the contract's expected_counts.csv);
-    extracted: per-batch tables, when the caller already turned the results' rows into tables;
+    extracted: per-batch tables (or their part files), when the caller already turned the results' rows into
+    tables;
     inputs: the inputs' fingerprint (pipeline.inputs_fingerprint), recorded so the next run can skip work."""
     out_dir, raw_dir, state_dir = Path(out_dir), Path(raw_dir), Path(state_dir)
     package_dir = out_dir / PACKAGE_NAME

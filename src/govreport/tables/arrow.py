@@ -37,10 +37,20 @@ def to_arrow(table: Table, rows: list[dict], sort: bool = True) -> pa.Table:
     return sort_rows(table, data) if sort else data
 
 
-def combine(table: Table, parts: list[pa.Table]) -> pa.Table:
-    """One sorted table from the per-batch tables extraction produced."""
-    parts = [p for p in parts if p.num_rows] or [to_arrow(table, [], sort=False)]
-    return sort_rows(table, pa.concat_tables(parts))
+def combine(table: Table, parts: Sequence[pa.Table | Path], keep_files: pa.Array | None = None) -> pa.Table:
+    """One sorted table from the per-batch tables extraction produced, in memory or as part files on disk
+    (tables/parts.py: sorted out of core); keep_files: only these documents' rows (None: every row)."""
+    if parts and all(isinstance(p, (str, Path)) for p in parts):
+        from govreport.tables.parts import sorted_from_parts
+
+        return sorted_from_parts(table, [Path(p) for p in parts], keep_files)
+    in_memory = [p for p in parts if isinstance(p, pa.Table) and p.num_rows] or [to_arrow(table, [], sort=False)]
+    combined = sort_rows(table, pa.concat_tables(in_memory))
+    if keep_files is None:
+        return combined
+    keep = pc.is_in(combined["source_file"], value_set=keep_files)
+    # Filtering copies the table: only when a duplicate document's rows are really there.
+    return combined if pc.all(keep).as_py() is not False else combined.filter(keep)
 
 
 def indicator_rows() -> list[dict]:

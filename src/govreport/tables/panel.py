@@ -86,7 +86,8 @@ OBSERVATION_COLUMNS = pa.schema(
 # Only the chosen rows and the counts leave DuckDB: no Python object per observation.
 _CHOOSE = """
 WITH c AS (
-    SELECT o.*, p.first_year, p.last_year, d.report_year AS y, d.pref,
+    -- the quotes are read once, for the estimate flag, and not carried through the windows below
+    SELECT o.* EXCLUDE (quote), p.first_year, p.last_year, d.report_year AS y, d.pref,
         CASE WHEN o.region_code <> '' THEN o.region_code ELSE o.region_name END AS region_key,
         -- a plan's yearly average (年均) and its cumulative total (累计) are different facts
         CASE WHEN o.basis IS NULL OR o.basis = '' THEN 'annual' ELSE o.basis END AS basis_key,

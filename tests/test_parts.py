@@ -1,0 +1,88 @@
+"""Per-batch part files on disk, read back and sorted, give the table the in-memory sort gives."""
+
+import random
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from govreport.contract.model import OBSERVATIONS, QUANTITIES
+from govreport.tables.arrow import combine, to_arrow, write_csv
+from govreport.tables.parts import run_parts, sorted_from_parts, write_part
+
+
+def random_rows(table, n, seed):
+    """Rows with few distinct sort values (many full ties, broken only by input order), missing values among them,
+    (where a field may be missing), and a unique id in every row, so any reordering of ties shows."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        row = {}
+        for f in table.fields:
+            missing = [] if f.required else [None]
+            if f.type == "integer":
+                row[f.name] = rng.choice(missing + [0, 7, 7, 30])
+            elif f.type == "number":
+                row[f.name] = rng.choice(missing + [1.5, -2.0, 6.0])
+            elif f.type == "date":
+                row[f.name] = rng.choice(missing + [date(2021, 1, 1), date(2020, 12, 31)])
+            elif f.type == "string":
+                row[f.name] = rng.choice(missing + ["", "a", "b", "湖南", "Ab", "a b"])
+        row["source_file"] = rng.choice(["d1.txt", "d2.txt", "d3.txt"])
+        row[table.field_names[0]] = f"row-{i:05d}"  # the id: which row is which
+        rows.append(row)
+    return rows
+
+
+def batches_of(table, seed, sizes=(0, 37, 1, 120, 0, 55)):
+    rows, out, start = random_rows(table, sum(sizes), seed), [], 0
+    for size in sizes:
+        out.append(to_arrow(table, rows[start : start + size], sort=False))
+        start += size
+    return out
+
+
+@pytest.mark.parametrize("table", [OBSERVATIONS, QUANTITIES], ids=lambda t: t.name)
+@pytest.mark.parametrize("keep", [None, ["d1.txt", "d3.txt"]])
+def test_parts_on_disk_give_the_rows_and_order_of_the_in_memory_sort(table, keep, tmp_path):
+    batches = batches_of(table, seed=len(table.name))
+    keep_files = None if keep is None else pa.array(keep, pa.string())
+    expected = combine(table, batches, keep_files)
+    with run_parts(tmp_path) as folder:
+        parts = [write_part(folder, i, {table.name: b})[table.name] for i, b in enumerate(batches)]
+        got = combine(table, parts, keep_files)
+    assert got.num_rows == expected.num_rows > 0
+    assert got.schema.equals(table.to_pyarrow(), check_metadata=True)
+    assert got.equals(expected), "rows or order differ"
+    assert all(column.num_chunks == 1 for column in got.columns)
+    if keep is not None:
+        assert set(got["source_file"].to_pylist()) <= set(keep)
+    # The files written from either are the same bytes.
+    for data, name in ((got, "got"), (expected, "expected")):
+        pq.write_table(data, tmp_path / f"{name}.parquet", compression="zstd")
+        with open(tmp_path / f"{name}.csv", "wb") as fh:
+            write_csv(table, data, fh)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
+    assert (tmp_path / "got.parquet").read_bytes() == (tmp_path / "expected.parquet").read_bytes()
+
+
+def test_ties_follow_the_order_of_the_parts_in_the_list_not_their_file_names(tmp_path):
+    # Every row ties on every sort column; the parts are listed in the reverse order of their file names.
+    rows = random_rows(OBSERVATIONS, 11, seed=1)
+    for row in rows:
+        row.update({c: rows[0][c] for c in OBSERVATIONS.sort_by})
+    batches = [to_arrow(OBSERVATIONS, [r, r | {"observation_id": r["observation_id"] + "b"}], sort=False) for r in rows]
+    with run_parts(tmp_path) as folder:
+        parts = [write_part(folder, 10 - i, {"observations": b})["observations"] for i, b in enumerate(batches)]
+        got = sorted_from_parts(OBSERVATIONS, parts)
+    assert got["observation_id"].to_pylist() == [f"row-{i:05d}{b}" for i in range(11) for b in ("", "b")]
+
+
+def test_a_runs_parts_folder_is_removed_also_when_the_run_fails(tmp_path):
+    with pytest.raises(RuntimeError), run_parts(tmp_path) as folder:
+        write_part(folder, 0, {"observations": to_arrow(OBSERVATIONS, [], sort=False)})
+        assert any(folder.iterdir())
+        raise RuntimeError("extraction failed")
+    assert not folder.exists()
+    assert list((tmp_path / "parts").iterdir()) == []
