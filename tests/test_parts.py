@@ -86,3 +86,20 @@ def test_a_runs_parts_folder_is_removed_also_when_the_run_fails(tmp_path):
         raise RuntimeError("extraction failed")
     assert not folder.exists()
     assert list((tmp_path / "parts").iterdir()) == []
+
+
+def test_a_killed_runs_parts_are_removed_by_the_next_run_and_a_live_runs_are_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    root = tmp_path / "state" / "parts"
+    killed = root / f"run-{int(dead.stdout)}-x1y2"  # its process ended without removing it
+    live = root / f"run-{os.getppid()}-a1b2"  # another run's, still going
+    for folder in (killed, live):
+        folder.mkdir(parents=True)
+        (folder / "observations-000000.arrow").write_bytes(b"rows")
+    with run_parts(tmp_path / "state") as folder:
+        assert folder.exists() and not killed.exists() and live.exists()
+    assert sorted(p.name for p in root.iterdir()) == [live.name]

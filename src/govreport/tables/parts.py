@@ -9,6 +9,7 @@ was tried: its buffers, 200+ MB, cost more than the table it sorts.)
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,14 +26,31 @@ PARTS_DIR = "parts"  # under the state folder: one folder per run, removed when 
 
 @contextmanager
 def run_parts(state_dir: Path) -> Iterator[Path]:
-    """A fresh folder for one run's parts, removed afterwards (also when the run fails)."""
+    """A fresh folder for one run's parts, removed afterwards (also when the run fails). A run that was killed
+    outright (SIGKILL, a power cut) could not remove its folder: the next run does."""
     root = Path(state_dir) / PARTS_DIR
     root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="run-", dir=root))
+    remove_dead_runs_parts(root)
+    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=root))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_dead_runs_parts(root: Path) -> None:
+    """Remove the part folders of runs whose process is gone. A folder's name holds its run's process id; a
+    live process keeps its folder (another run on this state folder, or a reused id: removed later)."""
+    for folder in root.glob("run-*-*"):
+        pid = folder.name.split("-")[1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # a live process of another user
+            pass
 
 
 def write_part(folder: Path, index: int, tables: dict[str, pa.Table]) -> dict[str, Path]:
