@@ -27,34 +27,43 @@ def code_checksum(stages: tuple[str, ...] = (), skip: tuple[Path, ...] = ()) -> 
     return h.hexdigest()
 
 
-def inputs_fingerprint(paths: Iterable[Path], entries: dict) -> str:
+def inputs_fingerprint(paths: Iterable[Path], entries: dict, digests: dict[str, str] | None = None) -> str:
     """A hash of every input of a release: the raw files' names, bytes and manifest entries, and the code.
-    Equal to the latest release's: nothing can have changed, and nothing needs extracting."""
+    Equal to the latest release's: nothing can have changed, and nothing needs extracting.
+    digests: files' sha256 by name, already read (folder_fingerprint's): not read twice."""
     from govreport.sources.decode import file_sha256
 
     h = hashlib.sha256(code_checksum().encode())
     for path in sorted(paths):
-        try:
-            digest = file_sha256(path)
-        except OSError as err:
-            digest = repr(err)
+        digest = (digests or {}).get(path.name)
+        if digest is None:
+            try:
+                digest = file_sha256(path)
+            except OSError as err:
+                digest = repr(err)
         h.update(path.name.encode() + b"\0" + repr(entries.get(path.name)).encode() + b"\0" + digest.encode())
     return h.hexdigest()
 
 
-def folder_fingerprint(raw_dir: Path) -> str:
+def folder_fingerprint(raw_dir: Path) -> tuple[str, dict[str, str]]:
     """A hash of raw/ as it lies on disk, and the code: every entry's name and kind (a link's target too) and
     every file's bytes, the manifest's included. Equal to a run's: that run's reading of raw/ (its files,
-    manifest entries and problems) holds now, without parsing the manifest again."""
+    manifest entries and problems) holds now, without parsing the manifest again. With it, the sha256 of
+    every file read, by name."""
     from govreport.sources.decode import file_sha256
 
     h = hashlib.sha256(code_checksum().encode())
+    digests: dict[str, str] = {}
     with os.scandir(raw_dir) as listing:
         for entry in sorted(listing, key=lambda e: e.name):
             try:
                 kind = f"link to {os.readlink(entry.path)}" if entry.is_symlink() else ""
-                kind += " file " + file_sha256(entry.path) if entry.is_file() else " other"
+                if entry.is_file():
+                    digests[entry.name] = file_sha256(entry.path)
+                    kind += " file " + digests[entry.name]
+                else:
+                    kind += " other"
             except OSError as err:
                 kind = repr(err)
             h.update(entry.name.encode("utf-8", "surrogateescape") + b"\0" + kind.encode() + b"\0")
-    return h.hexdigest()
+    return h.hexdigest(), digests

@@ -92,10 +92,12 @@ def publish_flow(
         log.warning("manifest: %s", p)
     refuse_unusable_manifest(problems)
     log.info("%d raw files in %s", len(files), raw_dir)
-    inputs = inputs_fingerprint([Path(f) for f in files], entries)
     # raw/ as read, for the next run's quick check; not when files are fetched: what a URL gives may change.
-    fetches = any(e.url for e in entries.values())
-    folder = None if fetches else RawFolder(folder_fingerprint(Path(raw_dir)), len(files), [str(p) for p in problems])
+    folder, digests = None, None
+    if not any(e.url for e in entries.values()):
+        on_disk, digests = folder_fingerprint(Path(raw_dir))
+        folder = RawFolder(on_disk, len(files), [str(p) for p in problems])
+    inputs = inputs_fingerprint([Path(f) for f in files], entries, digests)
     for note in recover_target(out_dir, Path(state_dir)):  # a crashed run's leftovers, before trusting latest
         log.warning("recovered: %s", note)
     latest = latest_descriptor(out_dir)

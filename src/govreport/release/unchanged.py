@@ -8,7 +8,7 @@ no-change run then costs about a second); the flow asks the same question for sc
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from govreport.contract.model import PACKAGE_NAME
@@ -55,7 +55,7 @@ def remember_inputs(state_dir: str | Path, inputs: str, version: str | None, fol
     Path(state_dir).mkdir(parents=True, exist_ok=True)
     record: dict = {"inputs": inputs, "version": version}
     if folder is not None:
-        record["folder"] = folder.__dict__
+        record["folder"] = asdict(folder)
     atomic_write(Path(state_dir) / INPUTS_RECORD, (json.dumps(record) + "\n").encode("utf-8"))
 
 
@@ -83,7 +83,7 @@ def unchanged_release(raw_dir: Path, out_dir: Path, state_dir: Path) -> Unchange
         return None
     if latest is None:
         return None
-    on_disk = folder_fingerprint(raw_dir)
+    on_disk, digests = folder_fingerprint(raw_dir)
     recorded = _recorded(state_dir)
     seen = recorded.get("folder")
     if recorded.get("version") == latest["version"] and isinstance(seen, dict) and seen.get("fingerprint") == on_disk:
@@ -93,7 +93,7 @@ def unchanged_release(raw_dir: Path, out_dir: Path, state_dir: Path) -> Unchange
     files, entries, problems = read_inputs(raw_dir)
     if any(p.fatal for p in problems) or any(e.url for e in entries.values()):
         return None
-    inputs = inputs_fingerprint(files, entries)
+    inputs = inputs_fingerprint(files, entries, digests)
     if inputs not in known_inputs(state_dir, latest):
         return None
     remember_inputs(state_dir, inputs, latest["version"], RawFolder(on_disk, len(files), [str(p) for p in problems]))
