@@ -522,12 +522,11 @@ def validate_package(
         report = run_frictionless(Path(release_dir) / "datapackage.json", out_dir / "frictionless.json")
         raw_matched = quotes.result()
     tables = tables or read_tables(release_dir)
-    reader = raw_reader(raw_dir, tables["documents"])
     previous = read_tables(previous_dir) if previous_dir else None
     previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
     frames = with_derived_columns(
         tables,
-        reader,
+        None,  # the raw texts were read once already, for raw_matched
         previous,
         read_expected_counts() if expected_counts is None else expected_counts,
         raw_matched,
