@@ -192,3 +192,21 @@ def test_rewrite_maps_every_position_as_one_segment_per_edit_would(tail, steps):
     assert new_map is not None and old_map is not None
     for p in range(len(new_text) + 1):
         assert (new_map.start(p), new_map.end(p)) == (old_map.start(p), old_map.end(p)), p
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="a b\u3000中5.%\n", max_size=40), st.sampled_from([r" +", r"\s", r"(?<=中) (?=5)", r"b*"]))
+def test_deleting_a_patterns_matches_maps_as_rewrite_of_its_edits_does(text, regex):
+    """delete_matches is rewrite(text, regex_edits(pattern, text, "")) built another way: same text, same map."""
+    import re
+
+    from govreport.extract.normalize import delete_matches, regex_edits, rewrite
+
+    pattern = re.compile(regex)
+    new_text, new_map = delete_matches(pattern, text)
+    old_text, old_map = rewrite(text, regex_edits(pattern, text, ""))
+    assert new_text == old_text
+    assert (new_map is None) == (old_map is None)
+    if new_map is not None and old_map is not None:
+        for p in range(len(new_text) + 1):
+            assert (new_map.start(p), new_map.end(p)) == (old_map.start(p), old_map.end(p)), p

@@ -14,6 +14,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 from govreport.sources.html_text import markup_edits
 
@@ -84,6 +85,20 @@ def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMa
     if len(text) > copied_from:
         segments.append((dst - (len(text) - copied_from), dst, copied_from, len(text), True))
     return "".join(parts), OffsetMap(segments, dst)
+
+
+def delete_matches(pattern: re.Pattern, text: str) -> tuple[str, OffsetMap | None]:
+    """rewrite(text, regex_edits(pattern, text, "")), built in comprehensions rather than a loop over the edits:
+    PDF spacing alone deletes thousands of spaces in a document."""
+    spans = [span for m in pattern.finditer(text) if (span := m.span())[1] > span[0]]
+    if not spans:
+        return text, None
+    # The source ranges kept between the deletions, and how much was deleted before each one.
+    kept = list(zip([0, *(end for _, end in spans)], [*(start for start, _ in spans), len(text)], strict=True))
+    deleted = accumulate((end - start for start, end in spans), initial=0)
+    segments = [(a - d, b - d, a, b, True) for (a, b), d in zip(kept, deleted, strict=True) if b > a]
+    new_text = "".join([text[a:b] for a, b in kept])
+    return new_text, OffsetMap(segments, len(new_text))
 
 
 def regex_edits(pattern: re.Pattern, text: str, repl) -> list[tuple[int, int, str]]:
@@ -281,7 +296,9 @@ def normalize(raw: str) -> NormalizedText:
     doc = NormalizedText(raw=raw, text=raw)
 
     def step(edits):
-        new_text, omap = rewrite(doc.text, edits)
+        rewritten(*rewrite(doc.text, edits))
+
+    def rewritten(new_text: str, omap: OffsetMap | None):
         if omap is not None:
             doc.text = new_text
             doc._maps.append(omap)
@@ -291,16 +308,16 @@ def normalize(raw: str) -> NormalizedText:
     if looks_like_html(doc.text):
         step(_strip_html(doc.text))
     if any(ch in doc.text for ch in _INVISIBLE_CHARS):  # str's `in` is much faster than the regex
-        step(regex_edits(_INVISIBLE, doc.text, ""))
+        rewritten(*delete_matches(_INVISIBLE, doc.text))
     step(_nfkc(doc.text))
     converted, edits = _traditional_to_simplified(doc.text)
     if converted is not None:
         doc.text = converted  # same length: positions unchanged, no map needed
     else:
         step(edits)
-    step(regex_edits(_PAGE_NUMBER, doc.text, ""))
+    rewritten(*delete_matches(_PAGE_NUMBER, doc.text))
     step(_hard_wraps(doc.text))
-    step(regex_edits(_PINYIN, doc.text, ""))
-    step(regex_edits(_PDF_SPACE, doc.text, ""))
+    rewritten(*delete_matches(_PINYIN, doc.text))
+    rewritten(*delete_matches(_PDF_SPACE, doc.text))
     step(regex_edits(_NUMBER_FORMS, doc.text, _number_form))
     return doc

@@ -416,12 +416,10 @@ def _measure_words(gap: str) -> str | None:
     """'up' or 'down' when the words say the number is a change, else None."""
     if lx.LEVEL_AFTER_CHANGE.search(gap):
         return None
-    last = None
-    for m in CHANGE_WORDS.finditer(gap):
-        last = m.group(0)
-    if last is None:
+    found = CHANGE_WORDS.findall(gap)  # the last of them decides; findall lists them without a match object each
+    if not found:
         return None
-    return "down" if last in lx.GROWTH_DOWN else "up"
+    return "down" if found[-1] in lx.GROWTH_DOWN else "up"
 
 
 # Rounded values by the value: rounding a Decimal takes ten times a look-up, and values recur. Not zeros: 0 and -0
@@ -580,7 +578,13 @@ class DocumentExtraction:
         """(kind, period, basis) of a number: from the part of the report it sits in, then local cues."""
         if att.period is not None:  # "从2002年的12万亿元增加到2007年的24.66万亿元"
             return "actual", att.period, "annual"
-        text, v = self.text, att.value
+        return self._kind_period(s, att.value, att.mention.start, att.mention.end, att.code, measure)
+
+    def _kind_period(
+        self, s: int, v: Value, name_start: int, name_end: int, code: str, measure: str
+    ) -> tuple[str, str, str]:
+        """code_kind_period of the value v of sentence s, named at text[name_start:name_end] as code."""
+        text = self.text
         head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
         sentence_head = text[head_start : v.start]
         frame: Frame = self.frames.at(v.start)
@@ -589,8 +593,9 @@ class DocumentExtraction:
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
-        m = att.mention
-        basis = _basis(text[max(head_start, m.start - 4) : m.start] + "|" + text[max(m.end, head_start) : v.start])
+        basis = _basis(
+            text[max(head_start, name_start - 4) : name_start] + "|" + text[max(name_end, head_start) : v.start]
+        )
         # BY_YEAR names a year (年), a five-year plan has its 五: str's `in` rules most sentences out faster
         by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" and "年" in sentence_head else None
         if by_year:
@@ -606,7 +611,7 @@ class DocumentExtraction:
         elif frame.first_year and frame.year and frame.kind == kind and not topic_year:
             span = (frame.first_year, frame.year)
         if span:
-            if basis == "annual" and measure == "level" and att.code in lx.ACCUMULATES:
+            if basis == "annual" and measure == "level" and code in lx.ACCUMULATES:
                 basis = "cumulative"  # 城镇新增就业522万人 in a review of five years: their total
             if basis != "annual":
                 return kind, f"{span[0]}/{span[1]}", basis
@@ -661,18 +666,12 @@ class DocumentExtraction:
                 if fact is not None:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
-            breaks: list[int] | None = None
+            subject_starts: list[int] | None = None
             for v in values:
                 if v.dimension is not None and v.start not in used:
-                    if breaks is None:  # only for a sentence with a quantity to code
-                        # Where a subject can start: after punctuation or after the previous number (not 5G, U13).
-                        breaks = [
-                            w.end
-                            for w in values
-                            if self.text[w.end : w.end + 1] not in LATIN_LETTERS
-                            and self.text[w.start - 1 : w.start] not in LATIN_LETTERS
-                        ]
-                    q = self._quantity(s, e, v, breaks)
+                    if subject_starts is None:  # only for a sentence with a quantity to code
+                        subject_starts = self._subject_starts(s, e, values)
+                    q = self._quantity(s, e, v, subject_starts)
                     if q is not None:
                         quantities.setdefault(q.key, q)
         return list(facts.values()), list(quantities.values())
@@ -727,14 +726,25 @@ class DocumentExtraction:
             return lx.MILESTONE_BEFORE.search(text[max(0, v.start - 8) : v.start] + v.text[:2]) is not None
         return False
 
-    def _quantity(self, s: int, e: int, v: Value, breaks: list[int]) -> Quantity | None:
+    def _subject_starts(self, s: int, e: int, values: list[Value]) -> list[int]:
+        """Where the subject of a quantity of the sentence text[s:e] can start, sorted: after punctuation, or after
+        a number (not 5G, U13): web pages lose punctuation. Found once for all the sentence's quantities."""
         text = self.text
-        if text[max(s, v.start - 1) : v.start] == "第" or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
+        breaks = [
+            w.end
+            for w in values
+            if text[w.end : w.end + 1] not in LATIN_LETTERS and text[w.start - 1 : w.start] not in LATIN_LETTERS
+        ]
+        return sorted(breaks + [m.end() for m in SUBJECT_BREAK.finditer(text, s, e)])
+
+    def _quantity(self, s: int, e: int, v: Value, subject_starts: list[int]) -> Quantity | None:
+        text = self.text
+        if (v.start > s and text[v.start - 1] == "第") or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
             return None  # ordinals (第一名) and names or slogans (惠企十条, 三个明确)
-        # The subject starts after the last punctuation or number: web pages lose punctuation.
+        # The subject starts at the last subject start before the number, within LOOKBACK.
         lo = max(s, v.start - LOOKBACK)
-        i = bisect_right(breaks, v.start)
-        clause_start = max(_after_last(text, ",;:、。!?", lo, v.start), breaks[i - 1] if i else lo)
+        i = bisect_right(subject_starts, v.start)
+        clause_start = max(lo, subject_starts[i - 1]) if i else lo
         subject = _trim_subject(text[clause_start : v.start])
         if (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)) and (
             after := QUANTITY_NOUN_AFTER.match(text, v.end, e)
@@ -756,8 +766,7 @@ class DocumentExtraction:
         high = high / factor if high is not None else None
         if direction == "down" and measure != "level":
             low, high, comparator = _fall(low, high, comparator)
-        att = Attachment(v, Mention(clause_start, v.start, "", subject), "", gap, "quantity")
-        kind, period, _ = self.code_kind_period(s, att, measure)
+        kind, period, _ = self._kind_period(s, v, clause_start, v.start, "", measure)
         low_f, high_f = _bounds_to_float(low, high)
         return Quantity(
             subject=subject,
@@ -776,6 +785,7 @@ class DocumentExtraction:
         )
 
 
+SUBJECT_BREAK = re.compile(r"[,;:、。!?]")  # a quantity's subject starts after one of these
 SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
 # The classifiers among the unit words: 个, 所, 家, 套 ...
 CLASSIFIERS = {word for word, unit in UNIT_WORDS.items() if unit.dimension in ("count", "dwellings")}
