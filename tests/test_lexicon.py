@@ -3,6 +3,8 @@
 import importlib
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govreport.extract import lexicon
 
@@ -41,3 +43,44 @@ def test_unit_words_agree_with_the_contract_units():
         if unit.label_zh != "个百分点":
             assert (word.dimension, word.factor) == (unit.dimension, unit.factor), unit.code
     assert UNIT_WORDS["个百分点"].dimension == "points"
+
+
+# Pieces of section markers and what stands around them, so that random texts hold markers, overlaps and near misses.
+MARKER_PIECES = [
+    "2025年",
+    "工作回顾",
+    "过去",
+    "一年",
+    "五年",
+    "这",
+    "是",
+    "今年",
+    "“十四五”",
+    "十五五",
+    "时期",
+    ",",
+    "。",
+    "\n",
+    "主要目标",
+    "预期目标",
+    "下一步",
+    "新的一年",
+    "来",
+    "的",
+    "去年以来",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MARKER_PIECES), max_size=30))
+def test_the_one_pass_section_scan_finds_what_each_kinds_finditer_finds(pieces):
+    import re
+
+    text = "".join(pieces)
+    found = {kind: [] for kind in lexicon.SECTION_KINDS}
+    for kind, m in lexicon.SECTION_SCAN.finditer(text):
+        groups = {k: v for k, v in m.groupdict().items() if k != "all"}
+        found[kind].append((m.start(), m.end("all"), groups))
+    for kind in lexicon.SECTION_KINDS:
+        alone = re.compile(lexicon._alternatives(lexicon._DATA["sections"][kind]))
+        assert found[kind] == [(m.start(), m.end(), m.groupdict()) for m in alone.finditer(text)], kind

@@ -165,9 +165,8 @@ def _section_frame(section: str, m: re.Match, report_year: int) -> Frame:
 def frames(text: str, report_year: int) -> DocumentFrames:
     """The part of the report each position is in, as a frame of kind and period."""
     events: list[tuple[int, Frame]] = []
-    for section, scan in lx.SECTION_SCANS.items():
-        for m in scan.finditer(text):
-            events.append((m.start(), _section_frame(section, m, report_year)))
+    for section, m in lx.SECTION_SCAN.finditer(text):
+        events.append((m.start(), _section_frame(section, m, report_year)))
     events.sort(key=lambda e: e[0])
 
     # Headings seen again later (a web page's summary and then its full text) keep their frame.

@@ -128,31 +128,43 @@ def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
     return re.compile(f"{anchor}{body}" if anchor != "$" else f"{body}$")
 
 
-class Scan:
-    """A pattern's matches over a whole text, the ones pattern.finditer(text) finds, found faster.
+class SectionScan:
+    """Each kind's matches over a whole text, the ones its pattern's finditer(text) finds, for every kind in one
+    pass of the text.
 
-    Behind a lookahead of its first characters (prefiltered), a pattern is tried at every position. This scan's
-    regex starts with the class of those characters instead, which the engine skips to fast; it takes one and
-    matches the pattern in a lookahead from it (look-behind one character). So it finds a match at every
-    position where the pattern matches; of those, the ones that overlap the last one kept are dropped, as
-    finditer never finds them. A match's start and named groups are the pattern's; its span is group "all".
+    Behind a lookahead of its first characters (prefiltered), a pattern is tried at every position, and the
+    text is passed over once per kind. Here one regex starts with the class of every kind's first characters,
+    which the engine skips to fast; it takes one and tries all the kinds' patterns in a lookahead from it
+    (look-behind one character). At the rare positions where one matches, each kind's pattern is matched
+    there. So every position where a kind matches is visited; of its matches, the ones that overlap the last
+    one kept are dropped, as finditer never finds them. A match's start and named groups are the pattern's;
+    its span is group "all".
     """
 
-    def __init__(self, regex: str):
+    def __init__(self, regexes: dict[str, str]):
         from re import _parser  # type: ignore[attr-defined]
 
-        chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
-        if not chars or can_be_empty:
-            raise ValueError(f"not every match of {regex!r} starts with a known character")
-        first = "".join(re.escape(ch) for ch in sorted(chars))
-        self._regex = re.compile(f"[{first}](?<=(?=(?P<all>{regex}))(?s:.))")
+        first: set[str] = set()
+        for regex in regexes.values():
+            chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
+            if not chars or can_be_empty:
+                raise ValueError(f"not every match of {regex!r} starts with a known character")
+            first |= chars
+        self._kinds = {kind: re.compile(f"(?P<all>{regex})") for kind, regex in regexes.items()}
+        # The group names recur from kind to kind: in the one lookahead they are plain groups.
+        any_kind = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', regex)})" for regex in regexes.values())
+        chars = "".join(re.escape(ch) for ch in sorted(first))
+        self._candidates = re.compile(f"[{chars}](?<=(?=(?:{any_kind}))(?s:.))")
 
-    def finditer(self, text: str) -> Iterator[re.Match]:
-        end = 0
-        for m in self._regex.finditer(text):
-            if m.start() >= end:
-                end = m.end("all")
-                yield m
+    def finditer(self, text: str) -> Iterator[tuple[str, re.Match]]:
+        """(kind, match) by position, and by kind at one position."""
+        ends = dict.fromkeys(self._kinds, 0)
+        for candidate in self._candidates.finditer(text):
+            pos = candidate.start()
+            for kind, regex in self._kinds.items():
+                if pos >= ends[kind] and (m := regex.match(text, pos)):
+                    ends[kind] = m.end()
+                    yield kind, m
 
 
 FILLERS = words("fillers")
@@ -199,7 +211,7 @@ def group(m: re.Match, name: str) -> str | None:
 SECTION_KINDS = ("review_year", "review_span", "plan_year", "plan_span")
 SECTION_PATTERNS = {kind: pattern(_DATA["sections"][kind]) for kind in SECTION_KINDS}
 # The same, to find every section marker of a report fast.
-SECTION_SCANS = {kind: Scan(_alternatives(_DATA["sections"][kind])) for kind in SECTION_KINDS}
+SECTION_SCAN = SectionScan({kind: _alternatives(_DATA["sections"][kind]) for kind in SECTION_KINDS})
 
 # Periods stated at the head of a sentence or paragraph.
 CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
