@@ -257,7 +257,7 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
     out = []
     parsed = _PARSED
     for m in VALUE.finditer(text, start, end):
-        f = parsed.get(m.group(0), _UNSEEN)
+        f = parsed.get(m[0], _UNSEEN)
         if f is _UNSEEN:
             f = _parse_new(m)
         if f is not None:

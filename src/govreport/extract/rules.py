@@ -762,8 +762,9 @@ class DocumentExtraction:
             measure = "growth"
         else:
             measure = "level"
-        low = low / factor if low is not None else None
-        high = high / factor if high is not None else None
+        if factor is not None:
+            low = low / factor if low is not None else None
+            high = high / factor if high is not None else None
         if direction == "down" and measure != "level":
             low, high, comparator = _fall(low, high, comparator)
         kind, period, _ = self._kind_period(s, v, clause_start, v.start, "", measure)
@@ -801,21 +802,24 @@ LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 def _trim_subject(phrase: str) -> str:
     """The subject phrase before a number: without its region words and the filler verbs around it."""
     phrase = phrase.strip(SUBJECT_QUOTES)
-    phrase = REGION_WORDS.sub("", phrase)
+    region = REGION_WORDS.match(phrase)  # anchored at the start: one match at most, no sub() to build a copy
+    phrase = phrase[region.end() :] if region else phrase
     head = LEADING_FILLERS.match(phrase)
     phrase = phrase[head.end() :] if head else phrase
     phrase = phrase[: _filler_tail_start(phrase)]
     return phrase[-20:].strip()
 
 
-def _quantity_unit(v: Value) -> tuple[str, Decimal]:
-    """The unit a quantity is given in: money in 亿元 (亿美元), everything else in the unit as written."""
+def _quantity_unit(v: Value) -> tuple[str, Decimal | None]:
+    """The unit a quantity is given in: money in 亿元 (亿美元), everything else in the unit as written; and what
+    to divide the value by (None: nothing, the unit's size is 1, as for %)."""
     if v.dimension == "money_cny":
         return "亿元", Decimal(10) ** 8
     if v.dimension == "money_usd":
         return "亿美元", Decimal(10) ** 8
     word = v.unit_word or ""
-    return word, UNIT_WORDS[word].factor if word in UNIT_WORDS else Decimal(1)
+    factor = UNIT_WORDS[word].factor if word in UNIT_WORDS else None
+    return word, factor if factor != 1 else None
 
 
 def extract_facts(doc: NormalizedText, report_year: int, extractor: Extractor | None = None) -> list[Fact]:
