@@ -84,3 +84,33 @@ def test_the_one_pass_section_scan_finds_what_each_kinds_finditer_finds(pieces):
     for kind in lexicon.SECTION_KINDS:
         alone = re.compile(lexicon._alternatives(lexicon._DATA["sections"][kind]))
         assert found[kind] == [(m.start(), m.end(), m.groupdict()) for m in alone.finditer(text)], kind
+
+
+LINE_PIECES = [
+    "\n",
+    " ",
+    "\u3000",
+    "- 12 -",
+    "—3—",
+    "一、",
+    "(二)",
+    "第三,",
+    "主要成绩",
+    "标题文字很长",
+    "。",
+    "5",
+    "\n\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=25))
+def test_a_line_scan_finds_what_finditer_finds(pieces):
+    """Headings and PDF page numbers are found by jumping from line start to line start, as finditer finds them."""
+    from govreport.extract.document import _HEADINGS
+    from govreport.extract.normalize import _PAGE_NUMBER
+
+    text = "".join(pieces)
+    for scan in (_HEADINGS, _PAGE_NUMBER):
+        expected = [(m.span(), m.groups()) for m in scan.pattern.finditer(text)]
+        assert [(m.span(), m.groups()) for m in scan.finditer(text)] == expected

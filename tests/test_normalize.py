@@ -210,3 +210,35 @@ def test_deleting_a_patterns_matches_maps_as_rewrite_of_its_edits_does(text, reg
     if new_map is not None and old_map is not None:
         for p in range(len(new_text) + 1):
             assert (new_map.start(p), new_map.end(p)) == (old_map.start(p), old_map.end(p)), p
+
+
+NUMBER_PIECES = [
+    "1",
+    "2",
+    "0",
+    " ",
+    "\u3000",
+    "\u00a0",
+    "·",
+    "•",
+    "\n",
+    ".",
+    "%",
+    "百分之",
+    "七点五",
+    "亿",
+    "个百分点",
+    "中",
+    "百",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(NUMBER_PIECES), max_size=30))
+def test_number_forms_found_from_their_possible_starts_are_finditers(pieces):
+    """Spaced digits, middle dots, broken lines and 百分之 are matched only where such a form can start: the same
+    edits as matching the pattern at every position."""
+    from govreport.extract.normalize import _NUMBER_FORMS, _number_form, _number_form_edits, regex_edits
+
+    text = "".join(pieces)
+    assert _number_form_edits(text) == regex_edits(_NUMBER_FORMS, text, _number_form)

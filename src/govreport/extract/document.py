@@ -139,6 +139,8 @@ _HEADING = re.compile(
     r"\s*([^\n]{4,40}?)\s*$",
     re.M,
 )
+# The same, tried only at line starts.
+_HEADINGS = lx.LineScan(_HEADING)
 
 
 def _section_frame(section: str, m: re.Match, report_year: int) -> Frame:
@@ -173,7 +175,7 @@ def frames(text: str, report_year: int) -> DocumentFrames:
     doc = DocumentFrames(report_year, [0] + [p for p, _ in events], [Frame(None, None)] + [f for _, f in events])
     seen: dict[str, Frame] = {}
     repeats: list[tuple[int, Frame]] = []
-    for m in _HEADING.finditer(text):
+    for m in _HEADINGS.finditer(text):
         key = re.sub(r"\W", "", m.group(1))
         frame = doc.at(m.start())
         if key in seen and seen[key].kind:

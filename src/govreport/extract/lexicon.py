@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from importlib.resources import files
+from itertools import chain
 
 import yaml
 
@@ -165,6 +166,27 @@ class SectionScan:
                 if pos >= ends[kind] and (m := regex.match(text, pos)):
                     ends[kind] = m.end()
                     yield kind, m
+
+
+class LineScan:
+    """pattern.finditer(text) for a multi-line pattern that starts with ^ (every match starts a line), found
+    faster: such a pattern is tried at every position of the text, where this scan jumps from line break to line
+    break (a regex that starts with a character is searched fast) and matches the pattern only at the line
+    starts where it matches. No match of such a pattern overlaps the next line start's, except by ending after it,
+    which finditer then skips, as this does."""
+
+    def __init__(self, pattern: re.Pattern):
+        if not (pattern.pattern.startswith("^") and pattern.flags & re.M):
+            raise ValueError(f"{pattern.pattern!r} is not a multi-line pattern anchored with ^")
+        self.pattern = pattern
+        self._line_breaks = re.compile(f"\n(?={pattern.pattern[1:]})", pattern.flags)
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        end = 0
+        for start in chain((0,), (m.end() for m in self._line_breaks.finditer(text))):
+            if start >= end and (m := self.pattern.match(text, start)):
+                end = m.end()
+                yield m
 
 
 FILLERS = words("fillers")

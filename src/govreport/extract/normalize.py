@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 
+from govreport.extract.lexicon import LineScan
 from govreport.sources.html_text import markup_edits
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -87,7 +88,7 @@ def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMa
     return "".join(parts), OffsetMap(segments, dst)
 
 
-def delete_matches(pattern: re.Pattern, text: str) -> tuple[str, OffsetMap | None]:
+def delete_matches(pattern: re.Pattern | LineScan, text: str) -> tuple[str, OffsetMap | None]:
     """rewrite(text, regex_edits(pattern, text, "")), built in comprehensions rather than a loop over the edits:
     PDF spacing alone deletes thousands of spaces in a document."""
     spans = [span for m in pattern.finditer(text) if (span := m.span())[1] > span[0]]
@@ -248,9 +249,28 @@ def _number_form(m: re.Match) -> str:
         return m.group(0)
 
 
+# Where a number form can start, found without trying _NUMBER_FORMS at every digit and without testing every
+# character for a digit: a middle dot, a line break after a digit or point, 百分之, and the space after the first
+# of spaced-out digits (that digit is where the form starts).
+_NUMBER_FORM_STARTS = re.compile(r"[·・•\n百 \u00a0\u3000](?:(?<=[·・•])|(?<=[\d.]\n)|(?<=百)(?=分之)|(?<=\d.)(?=\d))")
+
+
+def _number_form_edits(text: str) -> list[tuple[int, int, str]]:
+    """regex_edits(_NUMBER_FORMS, text, _number_form), matching the pattern only where a form can start."""
+    edits: list[tuple[int, int, str]] = []
+    end = 0  # matches do not overlap, as finditer's do not
+    for candidate in _NUMBER_FORM_STARTS.finditer(text):
+        start = candidate.start() - 1 if candidate.group(0) in " \u00a0\u3000" else candidate.start()
+        if start >= end and (m := _NUMBER_FORMS.match(text, start)):
+            end = m.end()
+            if (new := _number_form(m)) != m.group(0):
+                edits.append((m.start(), m.end(), new))
+    return edits
+
+
 # PDF extracts: page numbers on lines of their own ("- 12 -"), and lines wrapped at a fixed width in the
 # middle of sentences, which would cut a name from its number.
-_PAGE_NUMBER = re.compile(r"^[ \t\u3000]*[-—–]+[ \t\u3000]*\d{1,3}[ \t\u3000]*[-—–]+[ \t\u3000]*\n", re.M)
+_PAGE_NUMBER = LineScan(re.compile(r"^[ \t\u3000]*[-—–]+[ \t\u3000]*\d{1,3}[ \t\u3000]*[-—–]+[ \t\u3000]*\n", re.M))
 _SENTENCE_END = "。!?;:"
 _HEADING_START = re.compile(
     r"[ \t\u3000]*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)"
@@ -319,5 +339,5 @@ def normalize(raw: str) -> NormalizedText:
     step(_hard_wraps(doc.text))
     rewritten(*delete_matches(_PINYIN, doc.text))
     rewritten(*delete_matches(_PDF_SPACE, doc.text))
-    step(regex_edits(_NUMBER_FORMS, doc.text, _number_form))
+    step(_number_form_edits(doc.text))
     return doc
