@@ -154,8 +154,8 @@ class SectionScan:
         self._kinds = {kind: re.compile(f"(?P<all>{regex})") for kind, regex in regexes.items()}
         # The group names recur from kind to kind: in the one lookahead they are plain groups.
         any_kind = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', regex)})" for regex in regexes.values())
-        chars = "".join(re.escape(ch) for ch in sorted(first))
-        self._candidates = re.compile(f"[{chars}](?<=(?=(?:{any_kind}))(?s:.))")
+        first_class = "".join(re.escape(ch) for ch in sorted(first))
+        self._candidates = re.compile(f"[{first_class}](?<=(?=(?:{any_kind}))(?s:.))")
 
     def finditer(self, text: str) -> Iterator[tuple[str, re.Match]]:
         """(kind, match) by position, and by kind at one position."""
