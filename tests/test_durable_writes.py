@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from govreport.release.commit import atomic_write
+from govreport.release.commit import atomic_write, fsync_tree
 from govreport.sources import fetch
 
 
@@ -41,3 +41,25 @@ def test_the_file_is_fsynced_before_the_rename_and_the_folder_after(tmp_path, sy
     assert ("fsync", tmp) in syscalls[: renames[0]]  # the data is on disk before it gets the name
     assert ("fsync", str(tmp_path)) in syscalls[renames[0] :]  # and the name is on disk after
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json"]  # no temporary file left
+
+
+def test_a_staged_tree_has_every_file_and_every_folder_fsynced(tmp_path, syscalls):
+    stage = tmp_path / "1.0.0"
+    paths = [stage / "data" / f"t{i}.csv" for i in range(40)] + [stage / "site" / "docs" / "a.html"]
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    fsync_tree(stage)
+    synced = [path for kind, path in syscalls if kind == "fsync"]
+    folders = [stage, stage / "data", stage / "site", stage / "site" / "docs"]
+    assert sorted(synced) == sorted(str(p) for p in paths + folders)  # each once, none missed
+    # a folder's own fsync comes after every file of the tree has been made durable
+    assert set(synced[len(paths) :]) == {str(f) for f in folders}
+
+
+def test_a_file_that_cannot_be_fsynced_fails_the_tree(tmp_path):
+    stage = tmp_path / "1.0.0"
+    stage.mkdir()
+    (stage / "gone").symlink_to(tmp_path / "missing")  # opening it fails, as a vanished file would
+    with pytest.raises(FileNotFoundError):
+        fsync_tree(stage)
