@@ -32,8 +32,7 @@ def sort_rows(table: Table, data: pa.Table) -> pa.Table:
 
 
 def to_arrow(table: Table, rows: list[dict], sort: bool = True) -> pa.Table:
-    # Column by column: a list per field rather than a copy of every row as a dict.
-    data = pa.Table.from_pydict({f: [r.get(f) for r in rows] for f in table.field_names}, schema=table.to_pyarrow())
+    data = table.rows_to_arrow(rows)
     return sort_rows(table, data) if sort else data
 
 
