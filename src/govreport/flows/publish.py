@@ -15,6 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.utilities.annotations import quote
 
 from govreport.errors import retry_if_transient
 from govreport.extract.batch import extract_files
@@ -156,8 +157,10 @@ def publish_flow(
                 log.warning(w)
             if r.error:
                 log.error("skipped: %s", r.error)
+        # quote(): Prefect would walk every document of the list looking for futures, twice (7.8 CPU s at 10 000
+        # documents); the task gets the list itself.
         outcome = publish_release(
-            results, [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir, inputs
+            quote(results), [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir, inputs
         )
     remember_inputs(state_dir, inputs, outcome.version or outcome.previous, folder)
     summary = RunSummary.of(results, cached, outcome, time.monotonic() - started)
