@@ -158,8 +158,8 @@ def publish_flow(
             if r.error:
                 log.error("skipped: %s", r.error)
         # quote(): Prefect would walk every document of the list looking for futures, twice (7.8 CPU s at 10 000
-        # documents); the task gets the list itself.
-        outcome = publish_release(
+        # documents); the task gets the list itself (which Prefect's call signature cannot express).
+        outcome = publish_release(  # type: ignore[call-overload]
             quote(results), [extracted[f.task_run_id] for f in futures], out_dir, raw_dir, state_dir, inputs
         )
     remember_inputs(state_dir, inputs, outcome.version or outcome.previous, folder)
