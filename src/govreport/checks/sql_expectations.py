@@ -139,7 +139,9 @@ def unexpected_rows_sql(table: str, c: Compiled, keys: list[str]) -> str:
 def counts_sql(table: str, compiled: list[Compiled]) -> str:
     """One scan of the table: rows in domain, judged, and unexpected, per expectation (3 columns each;
     uniqueness is counted by unexpected_rows_sql). Each distinct predicate is computed once per row, as a
-    column (most expectations share their domain and null handling), then counted."""
+    column (most expectations share their domain and null handling); the rows are then grouped by their
+    tuple of predicates (a few dozen distinct tuples), and the counts summed over the groups: one grouping
+    instead of three filtered counts per expectation over every row (0.8 → 0.3 CPU s for 122 000 rows)."""
     columns: dict[str, str] = {}
 
     def column(predicate: str) -> str:
@@ -149,13 +151,14 @@ def counts_sql(table: str, compiled: list[Compiled]) -> str:
     for c in compiled:
         domain, judged, bad = column(c.domain), column(c.considered), column(c.unexpected or "FALSE")
         counts += [
-            f"count(*) FILTER (WHERE {domain})",
-            f"count(*) FILTER (WHERE {domain} AND {judged})",
-            f"count(*) FILTER (WHERE {domain} AND {judged} AND {bad})",
+            f"sum(n) FILTER (WHERE {domain})",
+            f"sum(n) FILTER (WHERE {domain} AND {judged})",
+            f"sum(n) FILTER (WHERE {domain} AND {judged} AND {bad})",
         ]
-    # a NULL predicate does not hold (as a WHERE clause reads it); count(*) FILTER is 0, not NULL, on no rows
+    # a NULL predicate does not hold (as a WHERE clause reads it); a sum over no group is NULL: 0
     flags = ", ".join(f"coalesce({p}, FALSE) AS {name}" for p, name in columns.items()) or "TRUE AS p"
-    return f"SELECT {', '.join(counts) or '0'} FROM (SELECT {flags} FROM {ident(table)})"
+    totals = ", ".join(f"CAST(coalesce({c}, 0) AS BIGINT)" for c in counts) or "0"
+    return f"SELECT {totals} FROM (SELECT *, count(*) AS n FROM (SELECT {flags} FROM {ident(table)}) GROUP BY ALL)"
 
 
 # --- pieces ---------------------------------------------------------------------------------------------
