@@ -224,10 +224,7 @@ class _Table:
             values = ", ".join(self.typed(by_name[k]) for k in key)
             all_missing = " AND ".join(f"{self.typed(by_name[k])} IS NULL" for k in key)
             rows = []
-            if (
-                self._repeats(values, "TRUE")
-                or self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {all_missing})").fetchone()[0]
-            ):
+            if self._repeats(values, "TRUE") or self._exists(f"SELECT 1 FROM {table} WHERE {all_missing}"):
                 rows = self._rows(
                     f"SELECT rowid + 2 FROM {table} QUALIFY ({all_missing}) "
                     f"OR row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1"
@@ -268,9 +265,11 @@ class _Table:
     def _repeats(self, values: str, where: str) -> bool:
         """Whether any value (tuple) repeats among the rows where `where` holds (missing values equal each
         other, as in the window's partitions): a grouping, cheaper than numbering every row in a window, which
-        runs only when there is something to name (0.5 → 0.1 CPU s at 10 000 documents)."""
-        sql = f"SELECT EXISTS (SELECT 1 FROM {ident(self.name)} WHERE {where} GROUP BY {values} HAVING count(*) > 1)"
-        return bool(self.con.execute(sql).fetchone()[0])
+        runs only when there is something to name (0.5 → 0.4 CPU s at 10 000 documents)."""
+        return self._exists(f"SELECT 1 FROM {ident(self.name)} WHERE {where} GROUP BY {values} HAVING count(*) > 1")
+
+    def _exists(self, sql: str) -> bool:
+        return bool((self.con.execute(f"SELECT EXISTS ({sql})").fetchone() or (False,))[0])
 
     def _rows(self, sql: str) -> list[int]:
         return sorted(r[0] for r in self.con.execute(sql).fetchall())
