@@ -141,7 +141,7 @@ def counts_sql(table: str, compiled: list[Compiled]) -> str:
     uniqueness is counted by unexpected_rows_sql). Each distinct predicate is computed once per row, as a
     column (most expectations share their domain and null handling); the rows are then grouped by their
     tuple of predicates (a few dozen distinct tuples), and the counts summed over the groups: one grouping
-    instead of three filtered counts per expectation over every row (0.8 → 0.3 CPU s for 122 000 rows)."""
+    instead of three filtered counts per expectation over every row (0.7 → 0.4 CPU s for 122 000 rows)."""
     columns: dict[str, str] = {}
 
     def column(predicate: str) -> str:
