@@ -174,13 +174,13 @@ def run_sql_expectations(con, table: str, configs: list, keys: list[str], parame
         if cfg.type not in GX_TABLE_LEVEL and (c := sx.compile_expectation(cfg.type, cfg.kwargs, parameters))
     }
     try:
-        counts = con.execute(sx.counts_sql(table, list(compiled.values()))).fetchone()
+        counts = sx.count_rows(con, table, list(compiled.values()))
         by_position = dict(zip(compiled, zip(*[iter(counts or ())] * 3, strict=True), strict=True))
     except duckdb.Error:  # a type GX would compare otherwise (text against numbers, say): one at a time
         by_position = {}
         for i, c in compiled.items():
             try:
-                by_position[i] = con.execute(sx.counts_sql(table, [c])).fetchone()
+                by_position[i] = sx.count_rows(con, table, [c])
             except duckdb.Error:
                 continue
     results = {}
