@@ -129,3 +129,29 @@ def test_an_invalid_descriptor_is_a_critical_failure_not_a_crash(broken, tmp_pat
     failures = [f for f in report.failures if f.table == "datapackage"]
     assert [f.check for f in failures] == ["package-error"] and "sources/0/path" in failures[0].message
     assert not report.passed
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda sources: None,  # every entry fine
+        lambda sources: sources[-1].update(title=7),  # the last entry's title is not a string
+        lambda sources: sources[3].update(email="not an email"),  # one entry's email
+        lambda sources: sources.insert(5, "raw/doc.txt"),  # an entry that is not an object
+    ],
+)
+def test_the_descriptors_sources_are_judged_as_a_whole_validation_judges_them(broken, change):
+    # the gate validates one source of each kind, and the whole descriptor again when that finds anything
+    from frictionless import Package
+
+    from govreport.checks.gate import validate_descriptor
+
+    spec = json.loads((broken / "datapackage.json").read_text(encoding="utf-8"))
+    first = spec["sources"][0]
+    spec["sources"] = [
+        {**first, "title": f"report {i}", "path": f"raw/{i}.txt", "email": f"office{i}@example.org"} for i in range(40)
+    ]
+    change(spec["sources"])
+    got = validate_descriptor(spec, str(broken)).to_dict()
+    whole = Package.validate_descriptor(spec, basepath=str(broken)).to_dict()
+    assert _without_times(got) == _without_times(whole)

@@ -210,10 +210,12 @@ class _Table:
         for f in self.spec["fields"]:
             if (f.get("constraints") or {}).get("unique"):
                 value = self.typed(f)
-                rows = self._rows(
-                    f"SELECT rowid + 2 FROM {table} WHERE {value} IS NOT NULL "
-                    f"QUALIFY row_number() OVER (PARTITION BY {value} ORDER BY rowid) > 1"
-                )
+                rows = []
+                if self._repeats(value, f"{value} IS NOT NULL"):
+                    rows = self._rows(
+                        f"SELECT rowid + 2 FROM {table} WHERE {value} IS NOT NULL "
+                        f"QUALIFY row_number() OVER (PARTITION BY {value} ORDER BY rowid) > 1"
+                    )
                 out.append(RowErrors(self.name, "unique-error", rows, f'field "{f["name"]}": a value repeated'))
         key = self.spec.get("primaryKey") or []
         key = [key] if isinstance(key, str) else key
@@ -221,10 +223,12 @@ class _Table:
             by_name = {f["name"]: f for f in self.spec["fields"]}
             values = ", ".join(self.typed(by_name[k]) for k in key)
             all_missing = " AND ".join(f"{self.typed(by_name[k])} IS NULL" for k in key)
-            rows = self._rows(
-                f"SELECT rowid + 2 FROM {table} QUALIFY ({all_missing}) "
-                f"OR row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1"
-            )
+            rows = []
+            if self._repeats(values, "TRUE") or self._exists(f"SELECT 1 FROM {table} WHERE {all_missing}"):
+                rows = self._rows(
+                    f"SELECT rowid + 2 FROM {table} QUALIFY ({all_missing}) "
+                    f"OR row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1"
+                )
             out.append(RowErrors(self.name, "primary-key", rows, f"primary key {', '.join(key)}: repeated or missing"))
         rows = self._rows(f"SELECT rowid + 2 FROM {table} WHERE __blank")
         out.append(RowErrors(self.name, "blank-row", rows, "a row with every cell missing"))
@@ -257,6 +261,15 @@ class _Table:
                 f'for "{", ".join(mine)}": values not found in "{target}" as "{", ".join(theirs)}"',
             )
         ]
+
+    def _repeats(self, values: str, where: str) -> bool:
+        """Whether any value (tuple) repeats among the rows where `where` holds (missing values equal each
+        other, as in the window's partitions): a grouping, cheaper than numbering every row in a window, which
+        runs only when there is something to name (0.5 → 0.4 CPU s at 10 000 documents)."""
+        return self._exists(f"SELECT 1 FROM {ident(self.name)} WHERE {where} GROUP BY {values} HAVING count(*) > 1")
+
+    def _exists(self, sql: str) -> bool:
+        return bool((self.con.execute(f"SELECT EXISTS ({sql})").fetchone() or (False,))[0])
 
     def _rows(self, sql: str) -> list[int]:
         return sorted(r[0] for r in self.con.execute(sql).fetchall())

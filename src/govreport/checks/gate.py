@@ -174,13 +174,13 @@ def run_sql_expectations(con, table: str, configs: list, keys: list[str], parame
         if cfg.type not in GX_TABLE_LEVEL and (c := sx.compile_expectation(cfg.type, cfg.kwargs, parameters))
     }
     try:
-        counts = con.execute(sx.counts_sql(table, list(compiled.values()))).fetchone()
+        counts = sx.count_rows(con, table, list(compiled.values()))
         by_position = dict(zip(compiled, zip(*[iter(counts or ())] * 3, strict=True), strict=True))
     except duckdb.Error:  # a type GX would compare otherwise (text against numbers, say): one at a time
         by_position = {}
         for i, c in compiled.items():
             try:
-                by_position[i] = con.execute(sx.counts_sql(table, [c])).fetchone()
+                by_position[i] = sx.count_rows(con, table, [c])
             except duckdb.Error:
                 continue
     results = {}
@@ -379,7 +379,7 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
     spec = _without_foreign_keys(descriptor)
     # The whole descriptor is validated once: Package.validate validates it again, and resource by resource,
     # and its `sources` grow with the corpus (10 000 entries: 1.8 s for what the sample below needs 0.6 s).
-    result = Package.validate_descriptor(spec, basepath=str(descriptor.parent))
+    result = validate_descriptor(spec, str(descriptor.parent))
     if result.valid:
         listed = {k: v for k, v in spec.items() if k != "sources"}
         result = Package(listed, basepath=str(descriptor.parent)).validate(limit_rows=limit_rows)
@@ -412,6 +412,33 @@ def run_frictionless(descriptor: Path, out_path: Path, limit_rows: int = FRICTIO
         json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
     return report
+
+
+def validate_descriptor(spec: dict, basepath: str):
+    """Frictionless' report on the descriptor. Its `sources` (one per raw document: 10 000 entries, 0.7 of
+    the 0.73 CPU s the validation took) are checked as one entry of each kind: Frictionless judges an entry by
+    its own keys, the JSON types of their values and its email, never against the other entries. When that
+    finds anything, the whole descriptor is validated again, so the errors name the entries they are about."""
+    from frictionless import Package
+
+    sources = spec.get("sources")
+    if isinstance(sources, list) and len(sources) > 1:
+        quick = Package.validate_descriptor({**spec, "sources": one_source_of_each_kind(sources)}, basepath=basepath)
+        if quick.valid:
+            return quick
+    return Package.validate_descriptor(spec, basepath=basepath)
+
+
+def one_source_of_each_kind(sources: list) -> list:
+    """The first entry of each kind: the same keys, each value of the same JSON type, the same email."""
+    kinds: dict = {}
+    for item in sources:
+        if isinstance(item, dict):
+            kind: object = (tuple(sorted((k, type(v).__name__) for k, v in item.items())), repr(item.get("email")))
+        else:
+            kind = ("not an object", json.dumps(item, sort_keys=True, default=str))
+        kinds.setdefault(kind, item)
+    return list(kinds.values())
 
 
 def _without_foreign_keys(descriptor: Path) -> dict:
@@ -456,7 +483,7 @@ def integrity_failures(descriptor: Path) -> list[CheckFailure]:
 # --- the whole gate ---------------------------------------------------------------------
 def raw_reader(raw_dir: Path, documents: pa.Table | pd.DataFrame) -> Callable[[str], str | None]:
     """A function giving a document's decoded raw text, if its file in raw_dir still has that content."""
-    from govreport.sources.decode import IngestError, read_document
+    from govreport.sources.decode import IngestError
 
     columns = {
         c: list(documents[c]) if isinstance(documents, pd.DataFrame) else documents[c].to_pylist()
@@ -466,12 +493,36 @@ def raw_reader(raw_dir: Path, documents: pa.Table | pd.DataFrame) -> Callable[[s
 
     def read(document_id: str) -> str | None:
         try:
-            decoded = read_document(Path(raw_dir) / files[document_id])
+            decoded = read_raw(Path(raw_dir) / files[document_id])
         except (IngestError, KeyError):
             return None
         return decoded.text if decoded.sha256 == document_id else None
 
     return read
+
+
+def read_raw(path: Path):
+    """sources.decode.read_document's Decoded for a raw file, reading only the file's own bytes: read_document
+    reads into a MAX_BYTES (64 MB) buffer whatever the file's size: 2.5 CPU seconds for 10 000 documents, 1.4 with
+    exact-size reads. The same refusals: not a regular file, over MAX_BYTES, unreadable."""
+    import stat
+
+    from govreport.sources.decode import MAX_BYTES, IngestError, decode_bytes
+
+    name = str(path)
+    try:
+        st = os.stat(name)  # before opening: a FIFO would block open()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
+            raise IngestError(name, "not a regular file, or too large")
+        with open(name, "rb") as fh:
+            data = fh.read(st.st_size + 1)  # one byte more: the file may have grown since stat()
+            if len(data) > st.st_size:
+                data += fh.read(MAX_BYTES + 1 - len(data))
+    except OSError as err:
+        raise IngestError(name, f"cannot read file: {err.strerror or err}") from err
+    if len(data) > MAX_BYTES:
+        raise IngestError(name, "too large")
+    return decode_bytes(data, name)
 
 
 def quotes_against_raw(release_dir: Path, raw_dir: Path, tables: dict | None) -> tuple[pa.Array, pa.Array]:

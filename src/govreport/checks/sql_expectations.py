@@ -136,26 +136,42 @@ def unexpected_rows_sql(table: str, c: Compiled, keys: list[str]) -> str:
     return f"SELECT {columns} {judged} QUALIFY count(*) OVER (PARTITION BY {partition}) > 1 ORDER BY __row"
 
 
-def counts_sql(table: str, compiled: list[Compiled]) -> str:
-    """One scan of the table: rows in domain, judged, and unexpected, per expectation (3 columns each;
-    uniqueness is counted by unexpected_rows_sql). Each distinct predicate is computed once per row, as a
-    column (most expectations share their domain and null handling), then counted."""
-    columns: dict[str, str] = {}
+def count_rows(con, table: str, compiled: list[Compiled]) -> tuple[int, ...]:
+    """One scan of the table: rows in domain, judged, and unexpected, per expectation (3 numbers each;
+    uniqueness is counted by unexpected_rows_sql). Each distinct predicate is computed once per row (most
+    expectations share their domain and null handling), packed as the bits of BIGINT words, 63 a word; Arrow
+    counts the rows of each distinct tuple of words (a few dozen), and the counts are summed over those: one
+    grouping instead of three filtered counts per expectation over every row (0.7 → 0.4 CPU s for 122 000
+    rows). Arrow groups rather than DuckDB: DuckDB's grouping table cost 25 MB more peak memory."""
+    predicates: dict[str, int] = {}
 
-    def column(predicate: str) -> str:
-        return "TRUE" if predicate == "TRUE" else columns.setdefault(predicate, f"p{len(columns)}")
+    def bit(predicate: str) -> int | None:
+        return None if predicate == "TRUE" else predicates.setdefault(predicate, len(predicates))
 
-    counts = []
-    for c in compiled:
-        domain, judged, bad = column(c.domain), column(c.considered), column(c.unexpected or "FALSE")
-        counts += [
-            f"count(*) FILTER (WHERE {domain})",
-            f"count(*) FILTER (WHERE {domain} AND {judged})",
-            f"count(*) FILTER (WHERE {domain} AND {judged} AND {bad})",
+    wanted = [(bit(c.domain), bit(c.considered), bit(c.unexpected or "FALSE")) for c in compiled]
+    words = [list(predicates)[i : i + 63] for i in range(0, len(predicates), 63)]
+    # a NULL predicate does not hold (as a WHERE clause reads it)
+    packed = [
+        " | ".join(f"(CAST(coalesce({p}, FALSE) AS BIGINT) << {b})" for b, p in enumerate(word)) + f" AS w{k}"
+        for k, word in enumerate(words)
+    ]
+    keys = [f"w{k}" for k in range(len(words))]
+    rows = con.sql(f"SELECT {', '.join(packed) or '0 AS w'} FROM {ident(table)}").to_arrow_table()
+    groups = rows.group_by(keys or ["w"]).aggregate([([], "count_all")]).to_pylist()
+
+    def holds(group: dict, b: int | None) -> bool:
+        return b is None or bool((group[f"w{b // 63}"] >> (b % 63)) & 1)
+
+    out: list[int] = []
+    for domain, judged, bad in wanted:
+        in_domain = [g for g in groups if holds(g, domain)]
+        considered = [g for g in in_domain if holds(g, judged)]
+        out += [
+            sum(g["count_all"] for g in in_domain),
+            sum(g["count_all"] for g in considered),
+            sum(g["count_all"] for g in considered if holds(g, bad)),
         ]
-    # a NULL predicate does not hold (as a WHERE clause reads it); count(*) FILTER is 0, not NULL, on no rows
-    flags = ", ".join(f"coalesce({p}, FALSE) AS {name}" for p, name in columns.items()) or "TRUE AS p"
-    return f"SELECT {', '.join(counts) or '0'} FROM (SELECT {flags} FROM {ident(table)})"
+    return tuple(out)
 
 
 # --- pieces ---------------------------------------------------------------------------------------------
