@@ -1,4 +1,4 @@
-"""The gate reads each raw file as the extractor's reader does, without its 64 MB read buffer."""
+"""The gate reads each raw file as the extractor does (read_document), and only a file with the extracted bytes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import os
 import pyarrow as pa
 import pytest
 
-from govreport.checks.gate import raw_reader, read_raw
-from govreport.sources.decode import IngestError, read_document
+from govreport.checks.gate import raw_reader
+from govreport.sources.decode import IngestError, decode_bytes, read_document
 
 TEXTS = {
     "utf8.txt": "2023年地区生产总值增长5.5%。\r\n🙂 一般公共预算收入增长三成。\n".encode(),
@@ -19,10 +19,10 @@ TEXTS = {
 
 
 @pytest.mark.parametrize("name", sorted(TEXTS))
-def test_a_raw_file_decodes_as_the_extractor_decodes_it(tmp_path, name):
+def test_a_raw_file_is_read_whole_at_its_own_size(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(TEXTS[name])
-    assert read_raw(path) == read_document(path)
+    assert read_document(path) == decode_bytes(TEXTS[name], str(path))
 
 
 @pytest.mark.parametrize("problem", ["missing", "directory", "fifo", "empty", "binary"])
@@ -36,9 +36,8 @@ def test_a_raw_file_the_extractor_refuses_is_refused(tmp_path, problem):
         path.write_bytes(b"")
     elif problem == "binary":
         path.write_bytes(b"%PDF-1.7\n")
-    for read in (read_raw, read_document):
-        with pytest.raises(IngestError):
-            read(path)
+    with pytest.raises(IngestError):
+        read_document(path)
 
 
 def test_a_changed_or_missing_raw_file_gives_no_text(tmp_path):
