@@ -12,7 +12,6 @@ import psutil
 import pytest
 
 from govreport.extract.budget import BudgetedProcessor
-from govreport.extract.pipeline import process_file
 
 from conftest import RAW
 
@@ -54,7 +53,7 @@ def test_a_file_over_its_budget_is_named_and_skipped_and_the_next_file_is_proces
         fine = budgeted.process(tmp_path / SEED, None)
     elapsed = time.monotonic() - started
     assert over.document is None and "blank_lines.txt" in over.error and "per-file budget of 20 s" in over.error
-    assert fine.error is None and fine.tables["observations"].num_rows
+    assert fine.error is None and fine.observations
     assert helpers_after_overrun == 0  # the stuck helper was ended, not left running
     assert elapsed < 20 + 120  # the budget, and a fresh helper's start-up on a loaded machine
     assert helpers(psutil.Process(), before) == []
@@ -119,7 +118,7 @@ def test_a_batch_is_shared_among_helpers_and_an_overrun_holds_up_only_its_own_fi
     assert [r.file for r in results] == [p.name for p, _ in items]  # in the order given
     assert "per-file budget of 20 s" in results[0].error
     # The other helper went on with the seeds while the first was stuck in the slow file.
-    assert all(r.error is None and r.tables["observations"].num_rows for r in results[1:])
+    assert all(r.error is None and r.observations for r in results[1:])
     assert helpers(psutil.Process(), before) == []
 
 
@@ -133,7 +132,7 @@ def test_the_batches_of_a_run_share_its_helpers(tmp_path):
     with helpers_for_run():
         for batch in (seeds[:2], seeds[2:]):
             results, hits = extract_files(batch, {}, tmp_path / "state")
-            assert hits == 0 and all(r.tables["observations"].num_rows for r in results)
+            assert hits == 0 and all(r.observations for r in results)
             seen.append({p.pid for p in helpers(psutil.Process(), before)})
     assert seen[0] and seen[0] == seen[1]  # the second batch started no helper of its own
     assert helpers(psutil.Process(), before) == []  # and they end with the run
@@ -153,17 +152,6 @@ def test_helpers_started_before_the_run_are_the_ones_its_batches_use(tmp_path):
         assert len(started) == len(early._lanes)  # running before any file was given to them
         with helpers_for_run():  # the flow's block
             results, _ = extract_files(seeds, {}, tmp_path / "state")
-        assert all(r.tables["observations"].num_rows for r in results)
+        assert all(r.observations for r in results)
         assert {p.pid for p in helpers(psutil.Process(), before)} == started
     assert helpers(psutil.Process(), before) == []
-
-
-def test_helpers_send_a_files_rows_back_as_the_tables_of_the_rows_extracted_in_process():
-    seed = RAW / SEED
-    with BudgetedProcessor(seconds=120) as budgeted:
-        from_helper = budgeted.process(seed, None)
-    here = process_file(seed, None)
-    assert from_helper.observations == [] and from_helper.quantities == []  # no row sent twice
-    assert from_helper.tables["observations"].to_pylist() == here.observations
-    assert from_helper.tables["quantities"].to_pylist() == here.quantities
-    assert from_helper.document == here.document

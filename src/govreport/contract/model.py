@@ -222,13 +222,6 @@ class Table:
 
         return pa.schema([f.to_pyarrow() for f in self.fields])
 
-    def rows_to_arrow(self, rows: list[dict]) -> pa.Table:
-        """Rows as an Arrow table of this schema, unsorted. Column by column: a list per field rather than a copy
-        of every row."""
-        import pyarrow as pa
-
-        return pa.Table.from_pydict({f: [r.get(f) for r in rows] for f in self.field_names}, schema=self.to_pyarrow())
-
     def to_gx_suite(self, derived_columns: tuple[str, ...] = (), domain: list[dict] | tuple = ()) -> dict:
         """The table's Great Expectations suite (contract/data/expectations/<name>.json): its columns in order (then
         the derived_columns the gate adds before the suite runs), each field's declaration, the row-count

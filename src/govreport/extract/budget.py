@@ -7,8 +7,7 @@ waits, so SIGTERM and Ctrl-C reach it at once, and leaving the `with` block ends
 
 There is one helper per core (GOVREPORT_EXTRACT_PROCESSES to choose), each working on one file at a
 time with its own deadline, so a batch is extracted on every core. A run keeps its helpers for all of
-its batches (`helpers_for_run`): starting one costs about a second of imports. Results come back with
-their rows as Arrow tables (`process_file_as_tables`).
+its batches (`helpers_for_run`): starting one costs about a second of imports.
 """
 
 from __future__ import annotations
@@ -32,12 +31,6 @@ DEFAULT_FILE_BUDGET = 300.0
 PROCESSES = "GOVREPORT_EXTRACT_PROCESSES"
 STOP = threading.Event()  # set when the run is stopped (SIGTERM, Ctrl-C): every helper is ended
 WAIT_SLICE = 0.2  # seconds: how often a waiting parent looks at STOP and the deadlines
-
-
-def process_file_as_tables(path: Path, entry: SourceEntry | None) -> DocumentResult:
-    """A file's result with its rows as Arrow tables: made where the file is extracted, on every core, instead
-    of one row at a time in the process that waits for the helpers."""
-    return process_file(path, entry).as_tables()
 
 
 def file_budget() -> float:
@@ -73,7 +66,7 @@ class _Lane:
         def failed(error: BaseException) -> None:
             done.put((self, index, None, error))
 
-        pool.apply_async(process_file_as_tables, (Path(path), entry), callback=answered, error_callback=failed)
+        pool.apply_async(process_file, (Path(path), entry), callback=answered, error_callback=failed)
 
     def end(self) -> None:
         if self.pool is not None:
@@ -112,7 +105,7 @@ class BudgetedProcessor:
     def process_many(self, items: Sequence[tuple[Path, SourceEntry | None]]) -> list[DocumentResult]:
         """Each file's result, in the order given; the files are shared out among the helpers."""
         if multiprocessing.current_process().daemon:  # a Dask worker, say: it may not start processes
-            return [process_file_as_tables(Path(p), e) for p, e in items]
+            return [process_file(Path(p), e) for p, e in items]
         results: list[DocumentResult | None] = [None] * len(items)
         done: queue.Queue = queue.Queue()
         waiting = iter(range(len(items)))

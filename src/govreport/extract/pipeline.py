@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from govreport.contract.model import EXTRACTOR_VERSION, OBSERVATIONS, QUANTITIES
+from govreport.contract.model import EXTRACTOR_VERSION
 from govreport.extract import document as docinfo
 from govreport.extract.normalize import normalize
 from govreport.extract.rules import Extractor, extract_all
@@ -22,9 +21,6 @@ from govreport.sources import regions
 from govreport.sources.confine import outside_problem
 from govreport.sources.decode import IngestError, read_document
 from govreport.sources.manifest import ManifestProblem, SourceEntry
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 
 @dataclass
@@ -35,16 +31,6 @@ class DocumentResult:
     quantities: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
-    tables: dict[str, pa.Table] | None = None  # the rows as Arrow tables instead (as_tables), by table name
-
-    def as_tables(self) -> DocumentResult:
-        """The rows as Arrow tables, the row lists emptied: what a helper process sends back. Arrow's buffers
-        pickle at memory speed; rows of dicts are rebuilt one object at a time by the process waiting for them,
-        which is the one a run's publishing needs."""
-        if self.document is not None:
-            self.tables = {t.name: t.rows_to_arrow(getattr(self, t.name)) for t in (OBSERVATIONS, QUANTITIES)}
-            self.observations, self.quantities = [], []
-        return self
 
 
 def period_bounds(period: str) -> tuple[date, date]:

@@ -141,17 +141,12 @@ class PublishOutcome:
 
 # --- building the tables ------------------------------------------------------------
 def extracted_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
-    """A batch's extracted rows as (unsorted) Arrow tables, in the order of the results: columnar, so a large
-    run's rows stay small. Results from helper processes hold their rows as tables already (as_tables)."""
+    """A batch's extracted rows as (unsorted) Arrow tables: columnar, so a large run's rows stay small."""
     ok = [r for r in results if r.document is not None]
-    out = {}
-    for t in (OBSERVATIONS, QUANTITIES):
-        if all(r.tables is None for r in ok):  # rows made in this process
-            out[t.name] = t.rows_to_arrow([row for r in ok for row in getattr(r, t.name)])
-            continue
-        pieces = [r.tables[t.name] if r.tables is not None else t.rows_to_arrow(getattr(r, t.name)) for r in ok]
-        out[t.name] = pa.concat_tables(pieces).combine_chunks()  # one chunk per batch, not one per document
-    return out
+    return {
+        "observations": to_arrow(OBSERVATIONS, [o for r in ok for o in r.observations], sort=False),
+        "quantities": to_arrow(QUANTITIES, [q for r in ok for q in r.quantities], sort=False),
+    }
 
 
 def build_tables(
