@@ -61,7 +61,7 @@ from govreport.sources.decode import file_sha256
 from govreport.sources.regions import REGION_CODES_EDITION
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from govreport.tables.database import DATABASE_NAME, write_database
-from govreport.tables.memory import release_freed_memory
+from govreport.tables.memory import allocate_returnably, release_freed_memory
 from govreport.tables.panel import targets_vs_actuals, tidy_panel
 
 
@@ -160,6 +160,7 @@ def build_tables(
 ) -> dict[str, pa.Table]:
     """The release's tables. `extracted`: per-batch tables, or their part files (tables/parts.py: the flow's);
     default: made from the results."""
+    allocate_returnably()  # a release's large tables come and go: their memory must go back when they do
     release_freed_memory()  # what extraction freed: the tables are built on top of what is really held
     documents = [r.document for r in results if r.document is not None]
     parts = extracted if extracted is not None else [extracted_tables(results)]
@@ -350,7 +351,11 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
 
 
 def validate_release(
-    stage: Path, tables: dict[str, pa.Table], raw_dir: Path, previous_dir: Path | None, expected_counts: dict | None
+    stage: Path,
+    tables: dict[str, pa.Table] | None,
+    raw_dir: Path,
+    previous_dir: Path | None,
+    expected_counts: dict | None,
 ) -> ValidationReport:
     return validate_package(
         stage, raw_dir, stage / "validation", tables=tables, previous_dir=previous_dir, expected_counts=expected_counts
@@ -410,8 +415,11 @@ def publish(
                 raise FileExistsError(f"{package_dir / version} exists already; releases are never rewritten")
             previous_dir = package_dir / previous["version"] if previous else None
             _write_release(stage, version, why, tables, results, digest, previous, previous_dir, inputs)
-            release_freed_memory()  # the release's files are written: the checks start from what is held
-            report = validate_release(stage, tables, raw_dir, previous_dir, expected_counts)
+            # The files are written: the checks read them from disk (what readers of the release will read), and
+            # the tables in memory go first, rather than being held beside what the checks need.
+            del tables
+            release_freed_memory()
+            report = validate_release(stage, None, raw_dir, previous_dir, expected_counts)
             release_freed_memory()
             # The release page shows the validation verdict, so it is built after it, before the release is visible.
             build_release_site(stage, raw_dir)
