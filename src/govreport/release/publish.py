@@ -478,11 +478,8 @@ def _write_release(
         (stage / "schemas" / f"{t.name}.schema.json").write_bytes(json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
-    # From the Parquet files just written, by DuckDB under its own memory limit: not from the tables in memory.
     release_freed_memory()
-    write_database(
-        {t.name: stage / "data" / f"{t.name}.parquet" for t in TABLES}, TABLES, stage / "data" / DATABASE_NAME
-    )
+    write_database(tables, TABLES, stage / "data" / DATABASE_NAME)
     # The suites it is validated with travel with the release: `govreport validate` checks it against them later.
     shutil.copytree(EXPECTATIONS_DIR, stage / "schemas" / "expectations")
     (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
