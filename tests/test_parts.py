@@ -103,3 +103,32 @@ def test_a_killed_runs_parts_are_removed_by_the_next_run_and_a_live_runs_are_kep
     with run_parts(tmp_path / "state") as folder:
         assert folder.exists() and not killed.exists() and live.exists()
     assert sorted(p.name for p in root.iterdir()) == [live.name]
+
+
+SORT_IN_A_NEW_PROCESS = """
+import sys
+from pathlib import Path
+import pyarrow as pa
+from govreport.contract.model import QUANTITIES
+from govreport.tables.parts import sorted_from_parts
+data = sorted_from_parts(QUANTITIES, sorted(Path(sys.argv[1]).glob("*.arrow")))
+print(data.nbytes, pa.default_memory_pool().max_memory())
+"""
+
+
+def test_sorting_the_parts_holds_the_table_about_once(tmp_path):
+    """Each column is let go once sorted, so Arrow's memory peaks near the table's size plus one column's copy:
+    not twice the table, which it was while every column of a part shared one buffer read from the file."""
+    import subprocess
+    import sys
+
+    rows = random_rows(QUANTITIES, 40_000, seed=3)
+    with run_parts(tmp_path) as folder:
+        for i in range(20):
+            write_part(folder, i, {"quantities": to_arrow(QUANTITIES, rows[i * 2000 : (i + 1) * 2000], sort=False)})
+        done = subprocess.run(
+            [sys.executable, "-c", SORT_IN_A_NEW_PROCESS, folder], capture_output=True, text=True, check=True
+        )
+    table_bytes, most = map(int, done.stdout.split())
+    assert table_bytes > 1_000_000
+    assert most < 1.5 * table_bytes, (most, table_bytes)

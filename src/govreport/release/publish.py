@@ -61,6 +61,7 @@ from govreport.sources.decode import file_sha256
 from govreport.sources.regions import REGION_CODES_EDITION
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
 from govreport.tables.database import DATABASE_NAME, write_database
+from govreport.tables.memory import allocate_returnably, release_freed_memory
 from govreport.tables.panel import targets_vs_actuals, tidy_panel
 
 
@@ -154,14 +155,18 @@ def build_tables(
 ) -> dict[str, pa.Table]:
     """The release's tables. `extracted`: per-batch tables, or their part files (tables/parts.py: the flow's);
     default: made from the results."""
+    allocate_returnably()  # a release's large tables come and go: their memory must go back when they do
+    release_freed_memory()  # what extraction freed: the tables are built on top of what is really held
     documents = [r.document for r in results if r.document is not None]
     parts = extracted if extracted is not None else [extracted_tables(results)]
     kept = pa.array(sorted(d["source_file"] for d in documents), pa.string())  # duplicates dropped since
     tables = {}
     for t in (OBSERVATIONS, QUANTITIES):
         tables[t.name] = combine(t, [p[t.name] for p in parts], kept)
+        release_freed_memory()  # what the sort freed, before the next step needs memory
     # Rows failing a row check are published apart, and kept out of observations and the panel.
     tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
+    release_freed_memory()
     panel_rows = targets_vs_actuals(tables["observations"], documents)  # columnar: no Python row per observation
     tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
     tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
@@ -341,7 +346,11 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
 
 
 def validate_release(
-    stage: Path, tables: dict[str, pa.Table], raw_dir: Path, previous_dir: Path | None, expected_counts: dict | None
+    stage: Path,
+    tables: dict[str, pa.Table] | None,
+    raw_dir: Path,
+    previous_dir: Path | None,
+    expected_counts: dict | None,
 ) -> ValidationReport:
     return validate_package(
         stage, raw_dir, stage / "validation", tables=tables, previous_dir=previous_dir, expected_counts=expected_counts
@@ -401,7 +410,12 @@ def publish(
                 raise FileExistsError(f"{package_dir / version} exists already; releases are never rewritten")
             previous_dir = package_dir / previous["version"] if previous else None
             _write_release(stage, version, why, tables, results, digest, previous, previous_dir, inputs)
-            report = validate_release(stage, tables, raw_dir, previous_dir, expected_counts)
+            # The files are written: the checks read them from disk (what readers of the release will read), and
+            # the tables in memory go first, rather than being held beside what the checks need.
+            del tables
+            release_freed_memory()
+            report = validate_release(stage, None, raw_dir, previous_dir, expected_counts)
+            release_freed_memory()
             # The release page shows the validation verdict, so it is built after it, before the release is visible.
             build_release_site(stage, raw_dir)
             if not report.passed:
@@ -459,6 +473,7 @@ def _write_release(
         (stage / "schemas" / f"{t.name}.schema.json").write_bytes(json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
+    release_freed_memory()
     write_database(tables, TABLES, stage / "data" / DATABASE_NAME)
     # The suites it is validated with travel with the release: `govreport validate` checks it against them later.
     shutil.copytree(EXPECTATIONS_DIR, stage / "schemas" / "expectations")
