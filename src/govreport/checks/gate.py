@@ -511,17 +511,14 @@ def raw_reader(raw_dir: Path, documents: pa.Table | pd.DataFrame) -> Callable[[s
     return read
 
 
-def quotes_against_raw(release_dir: Path, raw_dir: Path, tables: dict | None) -> tuple[pa.Array, pa.Array]:
-    """derived.raw_matches for the release's observations: from the tables given, or from the columns it reads
-    of the Parquet files (not the whole tables, while the CSV files are being checked beside it)."""
+def quotes_against_raw(release_dir: Path, raw_dir: Path) -> tuple[pa.Array, pa.Array]:
+    """derived.raw_matches for the release's observations, from the columns it reads of the Parquet files (not
+    the whole tables, while the CSV files are being checked beside it)."""
     import pyarrow.parquet as pq
 
     data = Path(release_dir) / "data"
-    if tables:
-        observations, documents = as_arrow(tables["observations"]), tables["documents"]
-    else:
-        observations = pq.read_table(data / "observations.parquet", columns=list(RAW_MATCH_COLUMNS))
-        documents = pq.read_table(data / "documents.parquet", columns=["document_id", "source_file"])
+    observations = pq.read_table(data / "observations.parquet", columns=list(RAW_MATCH_COLUMNS))
+    documents = pq.read_table(data / "documents.parquet", columns=["document_id", "source_file"])
     return raw_matches(observations, raw_reader(raw_dir, documents))
 
 
@@ -539,7 +536,6 @@ def validate_package(
     release_dir: Path,
     raw_dir: Path,
     out_dir: Path,
-    tables: dict | None = None,
     previous_dir: Path | None = None,
     expected_counts: dict | None = None,
     suites_dir: Path = EXPECTATIONS_DIR,
@@ -555,10 +551,10 @@ def validate_package(
     # The quotes are compared with the raw files (Python, holding the GIL) in a thread while the files of the
     # release are checked (mostly DuckDB and hashing, which release it): the two share the cores.
     with ThreadPoolExecutor(1, thread_name_prefix="raw-quotes") as pool:
-        quotes = pool.submit(quotes_against_raw, release_dir, raw_dir, tables)
+        quotes = pool.submit(quotes_against_raw, release_dir, raw_dir)
         report = run_frictionless(Path(release_dir) / "datapackage.json", out_dir / "frictionless.json")
         raw_matched = quotes.result()
-    tables = tables or read_tables(release_dir)
+    tables = read_tables(release_dir)  # the written files: what readers of the release will read
     previous = read_tables(previous_dir) if previous_dir else None
     previous_counts = {n: len(f) for n, f in previous.items()} if previous else None
     frames = with_derived_columns(

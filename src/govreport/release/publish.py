@@ -346,14 +346,10 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
 
 
 def validate_release(
-    stage: Path,
-    tables: dict[str, pa.Table] | None,
-    raw_dir: Path,
-    previous_dir: Path | None,
-    expected_counts: dict | None,
+    stage: Path, raw_dir: Path, previous_dir: Path | None, expected_counts: dict | None
 ) -> ValidationReport:
     return validate_package(
-        stage, raw_dir, stage / "validation", tables=tables, previous_dir=previous_dir, expected_counts=expected_counts
+        stage, raw_dir, stage / "validation", previous_dir=previous_dir, expected_counts=expected_counts
     )
 
 
@@ -414,7 +410,7 @@ def publish(
             # the tables in memory go first, rather than being held beside what the checks need.
             del tables
             release_freed_memory()
-            report = validate_release(stage, None, raw_dir, previous_dir, expected_counts)
+            report = validate_release(stage, raw_dir, previous_dir, expected_counts)
             release_freed_memory()
             # The release page shows the validation verdict, so it is built after it, before the release is visible.
             build_release_site(stage, raw_dir)
