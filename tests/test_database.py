@@ -1,13 +1,16 @@
-"""The release's DuckDB file: the same tables give the same bytes, whatever else the process did before."""
+"""The release's DuckDB file, written from the release's Parquet files: the same tables give the same bytes,
+whatever else the process did before."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
 from govreport.contract.model import TABLES
-from govreport.tables.arrow import to_arrow
+from govreport.tables.arrow import to_arrow, write_parquet
 from govreport.tables.database import write_database
 
 from conftest import RAW, process_folder
@@ -24,10 +27,20 @@ def tables() -> dict[str, pa.Table]:
     }
 
 
+def as_parquet(tables: dict[str, pa.Table], folder: Path) -> dict[str, Path]:
+    """The tables as the release writes them: one Parquet file each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    by_name = {t.name: t for t in TABLES}
+    files = {name: folder / f"{name}.parquet" for name in tables}
+    for name, data in tables.items():
+        write_parquet(by_name[name], data, files[name], "1.0.0")
+    return files
+
+
 def test_the_same_tables_give_a_byte_identical_database(tables, tmp_path):
     for folder in ("a", "noise", "b"):
         (tmp_path / folder).mkdir()
-    first = write_database(tables, TABLES, tmp_path / "a" / "govreport.duckdb")
+    first = write_database(as_parquet(tables, tmp_path / "in"), TABLES, tmp_path / "a" / "govreport.duckdb")
     # Another build in between, with other strings in DuckDB's memory: freed buffers must not reach the file
     # (compressed segments left such bytes uninitialised), nor may the random identifier DuckDB's
     # v1.4+ storage format writes into every new file's header.
@@ -38,17 +51,16 @@ def test_the_same_tables_give_a_byte_identical_database(tables, tmp_path):
             pa.array(["噪声" * 40] * len(tables["observations"])),
         )
     }
-    write_database(noise, TABLES, tmp_path / "noise" / "govreport.duckdb")
-    # the same rows in many small chunks, as a Dask run assembles them, and under another file name
-    rechunked = {n: pa.Table.from_batches(t.to_batches(max_chunksize=7), t.schema) for n, t in tables.items()}
-    second = write_database(rechunked, TABLES, tmp_path / "b" / "elsewhere.duckdb")
+    write_database(as_parquet(noise, tmp_path / "noise-in"), TABLES, tmp_path / "noise" / "govreport.duckdb")
+    # the same rows from another folder, under another file name
+    second = write_database(as_parquet(tables, tmp_path / "again"), TABLES, tmp_path / "b" / "elsewhere.duckdb")
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() != (tmp_path / "noise" / "govreport.duckdb").read_bytes()
     assert sorted(p.name for p in first.parent.iterdir()) == ["govreport.duckdb"]  # no WAL left beside it
 
 
 def test_the_database_holds_the_tables_with_their_descriptions(tables, tmp_path):
-    path = write_database(tables, TABLES, tmp_path / "govreport.duckdb")
+    path = write_database(as_parquet(tables, tmp_path / "in"), TABLES, tmp_path / "govreport.duckdb")
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.sql("select count(*) from observations").fetchall() == [(len(tables["observations"]),)]
         assert (
@@ -64,10 +76,9 @@ def test_the_database_holds_the_tables_with_their_descriptions(tables, tmp_path)
 WRITE_IN_A_NEW_PROCESS = """
 import sys
 from pathlib import Path
-import pyarrow.parquet as pq
 from govreport.contract.model import TABLES
 from govreport.tables.database import write_database
-write_database({"observations": pq.read_table(sys.argv[1])}, TABLES, Path(sys.argv[2]))
+write_database({"observations": Path(sys.argv[1])}, TABLES, Path(sys.argv[2]))
 """
 
 

@@ -410,6 +410,11 @@ def publish(
             # the tables in memory go first, rather than being held beside what the checks need.
             del tables
             release_freed_memory()
+            # DuckDB holds the database's blocks until it closes the file: written now, they are not held beside
+            # the tables in memory.
+            write_database(
+                {t.name: stage / "data" / f"{t.name}.parquet" for t in TABLES}, TABLES, stage / "data" / DATABASE_NAME
+            )
             report = validate_release(stage, raw_dir, previous_dir, expected_counts)
             release_freed_memory()
             # The release page shows the validation verdict, so it is built after it, before the release is visible.
@@ -469,8 +474,6 @@ def _write_release(
         (stage / "schemas" / f"{t.name}.schema.json").write_bytes(json_bytes(t.to_frictionless()))
         resources.append(_resource(t, f"data/{t.name}.parquet", "parquet", stage / "data" / f"{t.name}.parquet"))
         resources.append(_resource(t, f"data/{t.name}.csv", "csv", stage / "data" / f"{t.name}.csv"))
-    release_freed_memory()
-    write_database(tables, TABLES, stage / "data" / DATABASE_NAME)
     # The suites it is validated with travel with the release: `govreport validate` checks it against them later.
     shutil.copytree(EXPECTATIONS_DIR, stage / "schemas" / "expectations")
     (stage / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")

@@ -14,16 +14,22 @@ DuckDB 2.0, two builds of one release differed in two ways, and each is avoided 
   (SET force_compression), which at this size costs nothing (the file is a few 256 KiB blocks either way).
 - buffers DuckDB reuses within a process keep earlier bytes, which also reached unused block tails once a
   table spans a few blocks: blocks are taken from a region reserved up front (SET block_allocator_memory).
-One thread, tables in the contract's order, each as one contiguous Arrow chunk, and a CHECKPOINT before closing
-fix the rest (the catalog names the database after its alias, never the file's name).
+One thread, tables in the contract's order, each read from its Parquet file, and a CHECKPOINT before closing fix
+the rest (the catalog names the database after its alias, never the file's name).
+
+Memory: DuckDB holds a table's blocks until it closes the file. The tables come from the release's Parquet files,
+read by DuckDB itself after the run let its tables in memory go, and each table is written by a DuckDB instance
+of its own: the largest table's blocks are held at once, not every table's beside the tables in memory
+(10 000 documents, sampled each second: the write peaked at 884 MB instead of 1 262 MB). Measured and not
+used, because the file's bytes then varied between identical runs (evicted or reloaded buffers reused with
+their old bytes in unused block tails): a memory_limit (one of three 10 000-document writes differed) and
+appending one table in slices, each by its own instance (three of three differed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import pyarrow as pa
 
 from govreport.contract.model import Table
 
@@ -37,35 +43,40 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def write_database(tables: dict[str, pa.Table], contract: Sequence[Table], path: Path) -> Path:
-    """Write the tables (in the contract's order) to a new DuckDB file at path, with comments."""
-    import duckdb
-
+def write_database(parquet_files: Mapping[str, Path], contract: Sequence[Table], path: Path) -> Path:
+    """Write the tables of parquet_files (name: file, in the contract's order) to a new DuckDB file at path, with
+    the contract's comments."""
     path = Path(path)
     path.unlink(missing_ok=True)
+    for t in contract:
+        if t.name in parquet_files:
+            _add_table(path, t, Path(parquet_files[t.name]))
+    return path
+
+
+def _add_table(path: Path, t: Table, parquet_file: Path) -> None:
+    """One table into the file, by a DuckDB instance of its own: DuckDB holds a table's blocks until it closes,
+    so the largest table, not all of them, is held at once."""
+    import duckdb
+
     con = duckdb.connect(config={"threads": 1})
     try:
         con.execute("SET force_compression = 'uncompressed'")
         # Blocks come from one region mapped at start (fresh, zeroed pages), not from buffers freed earlier in
         # this process, whose old bytes otherwise reach the unused tails of blocks: past a few blocks two
-        # builds differed. Mapped memory costs nothing until used; the cap only has to exceed the data.
-        reserved = max(1 << 30, 4 * sum(t.nbytes for t in tables.values()))
+        # builds differed. Mapped memory costs nothing until used; the cap only has to exceed the data, which
+        # DuckDB stores uncompressed: about 13 times the zstd Parquet file at 10 000 documents.
+        reserved = max(1 << 30, 64 * parquet_file.stat().st_size)
         con.execute(f"SET block_allocator_memory = '{reserved}B'")
         con.execute(f"ATTACH {_quoted(str(path))} AS {ALIAS} (STORAGE_VERSION {_quoted(STORAGE_VERSION)})")
         con.execute(f"USE {ALIAS}")
-        for t in contract:
-            if t.name not in tables:
-                continue
-            con.register("incoming", tables[t.name].combine_chunks())
-            con.execute(f'CREATE TABLE "{t.name}" AS SELECT * FROM incoming')
-            con.unregister("incoming")
-            con.execute(f'COMMENT ON TABLE "{t.name}" IS {_quoted(f"{t.title}: {t.en} {t.zh}")}')
-            for f in t.to_frictionless()["fields"]:
-                if f.get("description"):
-                    con.execute(f'COMMENT ON COLUMN "{t.name}"."{f["name"]}" IS {_quoted(f["description"])}')
+        con.execute(f'CREATE TABLE "{t.name}" AS SELECT * FROM read_parquet({_quoted(str(parquet_file))})')
+        con.execute(f'COMMENT ON TABLE "{t.name}" IS {_quoted(f"{t.title}: {t.en} {t.zh}")}')
+        for f in t.to_frictionless()["fields"]:
+            if f.get("description"):
+                con.execute(f'COMMENT ON COLUMN "{t.name}"."{f["name"]}" IS {_quoted(f["description"])}')
         con.execute(f"CHECKPOINT {ALIAS}")
         con.execute("USE memory")
         con.execute(f"DETACH {ALIAS}")
     finally:
         con.close()
-    return path
