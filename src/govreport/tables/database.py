@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from govreport.contract.model import Table
+from govreport.tables.engine import duckdb_connect
 
 DATABASE_NAME = "govreport.duckdb"
 ALIAS = "govreport"
@@ -57,9 +58,7 @@ def write_database(parquet_files: Mapping[str, Path], contract: Sequence[Table],
 def _add_table(path: Path, t: Table, parquet_file: Path) -> None:
     """One table into the file, by a DuckDB instance of its own: DuckDB holds a table's blocks until it closes,
     so the largest table, not all of them, is held at once."""
-    import duckdb
-
-    con = duckdb.connect(config={"threads": 1})
+    con = duckdb_connect(threads=1)
     try:
         con.execute("SET force_compression = 'uncompressed'")
         # Blocks come from one region mapped at start (fresh, zeroed pages), not from buffers freed earlier in
