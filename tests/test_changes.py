@@ -7,6 +7,7 @@ import itertools
 import json
 
 from govreport.contract.model import DOCUMENTS, OBSERVATIONS
+from govreport.release import changes
 from govreport.release.changes import diff_tables, write
 from govreport.tables.arrow import to_arrow
 
@@ -101,3 +102,32 @@ def test_changes_json_is_written_as_json_dump_would_write_it(tmp_path):
         assert diff["observations"]["added"] and (before is None or diff["observations"]["changed"])
         expected = json.dumps(as_lists, ensure_ascii=False, indent=1, default=str) + "\n"
         assert (tmp_path / "changes.json").read_text(encoding="utf-8") == expected
+
+
+def test_rows_of_any_scalars_are_written_as_json_dump_would_write_them(tmp_path):
+    # Rows go through json's C encoder with indent's layout given by separators; every kind of cell a row can
+    # hold must come out as json.dump(indent=1) writes it, at any depth, beside non-row values.
+    import datetime
+
+    row = {
+        "text": 'quote " backslash \\ newline \n tab \t 中文 \u2028',
+        "none": None,
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "float": 0.1 + 0.2,
+        "int": -(2**63),
+        "bool": True,
+        "date": datetime.date(2021, 3, 5),
+    }
+    with_empties = row | {"empty_dict": {}, "empty_list": []}
+    value = {
+        "rows": [row, {"nested": row, "list": [row, 1, "x"]}, with_empties],
+        "1": {2: "int key"},
+        "flat": row,
+        "empty": {},
+    }
+    with open(tmp_path / "out.json", "w", encoding="utf-8") as fh:
+        changes._dump(fh, value)
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == json.dumps(
+        value, ensure_ascii=False, indent=1, default=str
+    )

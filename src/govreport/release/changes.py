@@ -288,7 +288,13 @@ def changelog(
 def _dump(fh: TextIO, value: Any, depth: int = 0) -> None:
     """json.dump(value, fh, ensure_ascii=False, indent=1, default=str), byte for byte, with Changes written
     as lists a row at a time."""
-    if isinstance(value, dict) and value:
+    if isinstance(value, dict) and value and _flat(value):
+        # A row: json's C encoder writes it, its separators giving indent's layout (the Python encoder that
+        # indent= selects costs seconds for a first release's tens of thousands of rows).
+        pad = " " * (depth + 1)
+        inner = json.dumps(value, ensure_ascii=False, default=str, separators=(",\n" + pad, ": "))
+        fh.write("{\n" + pad + inner[1:-1] + "\n" + " " * depth + "}")
+    elif isinstance(value, dict) and value:
         for i, (k, v) in enumerate(value.items()):
             fh.write(("," if i else "{") + "\n" + " " * (depth + 1) + json.dumps(str(k), ensure_ascii=False) + ": ")
             _dump(fh, v, depth + 1)
@@ -300,6 +306,11 @@ def _dump(fh: TextIO, value: Any, depth: int = 0) -> None:
         fh.write("\n" + " " * depth + "]" if len(value) else "[]")
     else:  # scalars and {}
         fh.write(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _flat(row: dict) -> bool:
+    """Text keys and scalar values only: what json writes the same with or without indent's recursion."""
+    return all(type(k) is str and not isinstance(v, (dict, list, tuple, Changes)) for k, v in row.items())
 
 
 def write(stage: Path, changes: dict) -> None:
