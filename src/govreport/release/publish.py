@@ -52,6 +52,7 @@ from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
 from govreport.release.catalog import catalog_of, json_bytes
 from govreport.release.commit import ReleaseDamaged, atomic_write, fsync_path, fsync_tree, step, verify_release
+from govreport.release.frozen_heap import collecting_only_new_objects
 from govreport.release.latest import point_latest
 from govreport.release.lock import publish_lock
 from govreport.release.recover import read_latest
@@ -353,6 +354,7 @@ def validate_release(
     )
 
 
+@collecting_only_new_objects
 def publish(
     results: list[DocumentResult],
     out_dir: Path,
