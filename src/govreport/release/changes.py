@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreport.contract.model import DOCUMENTS, OBSERVATIONS
+from govreport.tables.engine import duckdb_connect
 
 VALUE_COLUMNS = ("value_low", "value_high", "value", "unit")
 
@@ -80,8 +81,6 @@ def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> pa.Table | 
     """The observations added (no old row), removed (no new row) or whose values changed, by their natural keys,
     each side's columns prefixed o_ and n_, with in_old and in_new; a key a table holds twice counts with its last
     row. DuckDB joins the two tables, and the differing rows stay columnar (Changes makes them dicts)."""
-    import duckdb
-
     key, wanted = OBSERVATIONS.natural_key, VALUE_COLUMNS + ("extractor_version",)
     columns = list(dict.fromkeys(key + wanted))
     present = [t.select(columns) for t in (old, new) if t is not None]
@@ -98,7 +97,7 @@ def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> pa.Table | 
     differ = " OR ".join(f'o."{c}" IS DISTINCT FROM n."{c}"' for c in VALUE_COLUMNS)
     side = ", ".join(f'{t}."{c}" AS "{t}_{c}"' for t in "on" for c in columns)
     last = f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY pos DESC) = 1"
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         con.register("old_rows", numbered(old))
         con.register("new_rows", numbered(new))

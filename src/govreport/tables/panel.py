@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreport.contract.codelist import load_codelist
+from govreport.tables.engine import duckdb_connect
 
 DOCUMENT_PREFERENCE = {"government_work_report": 0, "plenary_report": 1, "news_article": 2, "other": 3}
 COMPARATOR_SIGNS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "approx": "≈", "eq": "", "range": ""}
@@ -167,13 +168,11 @@ def _observation_table(observations: pa.Table | list[dict]) -> pa.Table:
 
 def targets_vs_actuals(observations: pa.Table | list[dict], documents: list[dict]) -> list[dict]:
     """One row per region, indicator, measure, whole-year period and basis (see the module's rule)."""
-    import duckdb
-
     codelist = load_codelist()
     docs = {d["document_id"]: d for d in documents}
     obs = _observation_table(observations)
     periods = [p for p in pc.unique(obs["period"]).to_pylist() if p is not None and _whole_years(p)]
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         con.register("obs", obs)
         con.register(
