@@ -267,3 +267,34 @@ def test_the_release_suites_fail_the_same_rows_in_sql_as_in_gx(broken_release, s
         "expect_column_pair_values_to_be_in_set",
     }
     assert len(load_suite("observations", suites_dir)["expectations"]) > 20
+
+
+@pytest.mark.parametrize(
+    "suites", ["current", "1.3.0", "1.0.0"], ids=["current suites", "1.3.0 query strings", "1.0.0 GX store"]
+)
+def test_the_suites_over_the_parquet_files_report_what_they_report_over_the_tables_in_memory(
+    broken_release, suites, tmp_path
+):
+    """The gate runs the suites over the release's Parquet files (ParquetTable: DuckDB reads each file, the
+    derived columns beside it), not over the tables read into memory: the same results, to the byte."""
+    import pyarrow.parquet as pq
+
+    from govreport.checks.gate import ParquetTable
+    from govreport.contract.render import DERIVED_COLUMNS
+
+    suites_dir = EXPECTATIONS_DIR if suites == "current" else shipped_suites_dir(PACKAGE / suites)
+    on_disk = {}
+    for name, table in broken_release.items():
+        derived = [c for c in DERIVED_COLUMNS.get(name, ()) if c in table.column_names]
+        pq.write_table(table.drop_columns(derived), tmp_path / f"{name}.parquet")
+        on_disk[name] = ParquetTable(tmp_path / f"{name}.parquet", table.select(derived) if derived else None)
+    assert on_disk["indicators"].extra is None  # a table without derived columns is read as the file alone
+    memory_dir, files_dir = tmp_path / "memory", tmp_path / "files"
+    memory_dir.mkdir()
+    files_dir.mkdir()
+    in_memory = run_expectations(broken_release, memory_dir, suites_dir)
+    from_files = run_expectations(on_disk, files_dir, suites_dir)
+    assert len(in_memory.critical) >= 5  # the broken rows are found: the comparison means something
+    assert [f.to_json() for f in from_files.failures] == [f.to_json() for f in in_memory.failures]
+    written = (files_dir / "great_expectations.json").read_bytes()
+    assert written == (memory_dir / "great_expectations.json").read_bytes()
