@@ -159,16 +159,16 @@ class _Table:
         # The file is read again, whole, into a table whose rowid is its row order, as the flags' table's is: a
         # cost only for a release that has suspect cells. A blank row is one blank-row error in Frictionless, not
         # an error per cell (__suspect excludes them).
-        cells = ident(f"{self.name}__cells")
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {cells} AS {self.source}")
+        copy = ident(f"{self.name}__cells")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {copy} AS {self.source}")
         suspect_rows = (
-            f"SELECT c.rowid + 2 AS row_number, c.* FROM {cells} c JOIN {ident(self.name)} t ON c.rowid = t.rowid"
+            f"SELECT c.rowid + 2 AS row_number, c.* FROM {copy} c JOIN {ident(self.name)} t ON c.rowid = t.rowid"
         )
         rows = self.con.execute(
             f"SELECT * FROM (SELECT row_number, {', '.join(ident(n) for n in names)}, {suspects} "
             f"FROM ({suspect_rows} WHERE t.__suspect)) WHERE {' OR '.join(flags) or 'FALSE'} ORDER BY row_number"
         ).fetchall()
-        self.con.execute(f"DROP TABLE {cells}")
+        self.con.execute(f"DROP TABLE {copy}")
         found: dict[str, RowErrors] = {}
         fields = {f.name: f for f in self.schema.fields}
         for row in rows:

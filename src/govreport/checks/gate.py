@@ -154,8 +154,9 @@ class ParquetTable:
         import pyarrow.parquet as pq
 
         table = pq.read_table(self.path)
-        for column in self.extra.column_names if self.extra is not None else []:
-            table = table.append_column(column, self.extra[column])
+        extra = self.extra if self.extra is not None else pa.table({})
+        for column in extra.column_names:
+            table = table.append_column(column, extra[column])
         return table.to_pandas()
 
 
