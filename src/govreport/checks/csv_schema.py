@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from govreport.checks.sql_expectations import Unsupported, ident, literal, re2_pattern
+from govreport.tables.engine import duckdb_connect
 
 # Cells of these types in their canonical spelling cast as Frictionless casts them (anything else is checked by
 # Frictionless' reader): integers Python's int() reads, decimals Decimal() reads, ISO dates.
@@ -48,8 +49,7 @@ def check_package(descriptor: Path) -> tuple[list[RowErrors], int]:
     descriptor = Path(descriptor)
     spec = json.loads(descriptor.read_text(encoding="utf-8"))
     base = descriptor.parent
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # it draws on stderr during long reads
+    con = duckdb_connect()
     resources = {}
     for r in spec.get("resources", []):
         schema = r.get("schema")

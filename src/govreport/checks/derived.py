@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreport.contract.render import DERIVED_COLUMNS
+from govreport.tables.engine import duckdb_connect
 
 # Characters that make value_text a number (besides what str.isdigit accepts): Chinese numerals.
 CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万亿"
@@ -74,7 +74,7 @@ def derived_columns(
     codes = {c: ind.unit for c, ind in load_codelist().items()}
     known_codes = pa.array(list(codes), pa.string())
 
-    con = duckdb.connect()
+    con = duckdb_connect()
     con.register("obs", obs.append_column("__row", pa.array(range(len(obs)), pa.int64())))
     con.register("docs", documents.append_column("__row", pa.array(range(len(documents)), pa.int64())))
     con.register("codes", pa.table({"code": list(codes), "unit": list(codes.values())}, schema=_CODES))

@@ -179,7 +179,7 @@ def run_expectations(
     expectation in GX's pandas engine: the reference the SQL is held to (tests/test_sql_expectations.py).
     No Data Docs and no GX project folder are written: Data Docs copy megabytes of static files into every
     release and load scripts from CDNs, so they render blank offline. The release page summarises the JSON."""
-    import duckdb
+    from govreport.tables.engine import duckdb_connect
 
     out_dir = Path(out_dir)
     report = ValidationReport()
@@ -193,7 +193,7 @@ def run_expectations(
             flagged_ceiling(len(tables["observations"]), len(tables["flagged_observations"])),
         )
     gx_run = GxRunner()
-    con = duckdb.connect()
+    con = duckdb_connect()
     results_json = {}
     for table in TABLES:
         if table.name not in tables:
