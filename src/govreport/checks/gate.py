@@ -33,6 +33,7 @@ from govreport.checks.derived import (
     derived_columns,
     raw_matches,
     with_derived_columns,  # noqa: F401  (the gate's API, for callers that hold the tables)
+    with_raw_matches,
 )
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
@@ -110,16 +111,27 @@ def _legacy_row_condition(kwargs: dict) -> None:
 class ParquetTable:
     """A table of the release as DuckDB reads it from its Parquet file, with columns computed beside it (its
     derived columns, row for row): the suites' SQL reads the file where it lies, only the columns each query
-    needs, instead of the whole table read into memory first (about 1 CPU s and 200 MB at 10 000 documents)."""
+    needs, instead of the whole table read into memory first (about 1 CPU s and 200 MB at 10 000 documents).
+    The columns beside it may come from a function, called when the suites first need them."""
 
     path: Path
-    extra: pa.Table | None = None
+    extra: pa.Table | Callable[[], pa.Table] | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether the columns beside it are still to be computed."""
+        return callable(self.extra)
+
+    @cached_property
+    def beside(self) -> pa.Table:
+        extra = self.extra() if callable(self.extra) else self.extra
+        return extra if extra is not None else pa.table({})
 
     @cached_property
     def column_names(self) -> list[str]:
         import pyarrow.parquet as pq
 
-        return pq.read_schema(self.path).names + (self.extra.column_names if self.extra is not None else [])
+        return pq.read_schema(self.path).names + self.beside.column_names
 
     def __len__(self) -> int:
         import pyarrow.parquet as pq
@@ -128,21 +140,21 @@ class ParquetTable:
 
     def drop_columns(self, columns: list[str]) -> ParquetTable:
         """Without some of the extra columns (the file's own are the release's)."""
-        assert self.extra is not None and set(columns) <= set(self.extra.column_names), columns
-        return ParquetTable(self.path, self.extra.drop_columns(columns))
+        assert set(columns) <= set(self.beside.column_names), columns
+        return ParquetTable(self.path, self.beside.drop_columns(columns))
 
     def register(self, con, name: str) -> None:
         """A view `name` on con: the file's columns, the extra ones, and __row, the row's position in the file."""
         from govreport.checks.sql_expectations import ident, literal
 
         rows = f"read_parquet({literal(str(self.path))}, file_row_number = true)"
-        if self.extra is None or not self.extra.num_columns:
+        if not self.beside.num_columns:
             con.execute(
                 f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * RENAME (file_row_number AS __row) FROM {rows}"
             )
             return
         extra = f"{name}__extra"
-        con.register(extra, self.extra.append_column("__row", pa.array(range(len(self.extra)), pa.int64())))
+        con.register(extra, self.beside.append_column("__row", pa.array(range(len(self.beside)), pa.int64())))
         con.execute(
             f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT p.* EXCLUDE (file_row_number), "
             f"e.* EXCLUDE (__row), p.file_row_number AS __row "
@@ -154,9 +166,8 @@ class ParquetTable:
         import pyarrow.parquet as pq
 
         table = pq.read_table(self.path)
-        extra = self.extra if self.extra is not None else pa.table({})
-        for column in extra.column_names:
-            table = table.append_column(column, extra[column])
+        for column in self.beside.column_names:
+            table = table.append_column(column, self.beside[column])
         return table.to_pandas()
 
 
@@ -195,7 +206,9 @@ def run_expectations(
     gx_run = GxRunner()
     con = duckdb_connect()
     results_json = {}
-    for table in TABLES:
+    failures: dict[str, list[CheckFailure]] = {}
+    # a table whose derived columns are still being computed (the quotes) goes last; the report keeps TABLES' order
+    for table in sorted(TABLES, key=lambda t: isinstance(tables.get(t.name), ParquetTable) and tables[t.name].pending):
         if table.name not in tables:
             continue
         if not (Path(suites_dir) / f"{table.name}.json").exists():
@@ -215,10 +228,9 @@ def run_expectations(
         results.update(zip(in_gx, suite_json.pop("results"), strict=True))
         ordered = [results[i] for i in range(len(configs))]
         results_json[table.name] = _suite_result(suite_json, table.name, ordered)
-        for r in ordered:
-            report.checks_run += 1
-            if not r["success"]:
-                report.failures.append(_failure(table.name, table.primary_key[0], r))
+        report.checks_run += len(ordered)
+        failures[table.name] = [_failure(table.name, table.primary_key[0], r) for r in ordered if not r["success"]]
+    report.failures = [f for table in TABLES for f in failures.get(table.name, [])]
     # One line: an indent makes json use its pure-Python encoder (7 s for the keys of 70 000 unexpected rows).
     (out_dir / "great_expectations.json").write_text(
         json.dumps(results_json, ensure_ascii=False, sort_keys=True, default=str) + "\n", encoding="utf-8"
@@ -661,14 +673,19 @@ def validate_package(
         files = release_files(release_dir)
         previous_files = release_files(previous_dir) if previous_dir else None
         previous_counts = {n: len(t) for n, t in previous_files.items()} if previous_files else None
+        unmatched = pa.nulls(len(files["observations"]), pa.bool_())  # set once the quotes are compared
         derived = derived_columns(
             read_columns(files, DERIVED_INPUTS),
-            None,  # the raw texts were read once already, for the quotes
+            None,  # the raw texts are read once, for the quotes
             read_columns(previous_files, {"observations": PREVIOUS_INPUTS}) if previous_files else None,
             read_expected_counts() if expected_counts is None else expected_counts,
-            quotes.result(),
+            (unmatched, unmatched),
         )
         frames = {n: ParquetTable(t.path, derived.get(n)) for n, t in files.items()}
+        # the other tables' suites run while the raw files are still being read
+        frames["observations"] = ParquetTable(
+            files["observations"].path, lambda: with_raw_matches(derived["observations"], quotes.result())
+        )
         gx_report = run_expectations(frames, out_dir, suites_dir, parameters=row_count_floors(previous_counts))
         report = frictionless_report(sample, every_row.result(), integrity.result(), out_dir / "frictionless.json")
     report.failures += gx_report.failures
