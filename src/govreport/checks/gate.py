@@ -155,11 +155,19 @@ class ParquetTable:
             return
         extra = f"{name}__extra"
         con.register(extra, self.beside.append_column("__row", pa.array(range(len(self.beside)), pa.int64())))
+        columns = "p.* EXCLUDE (file_row_number), e.* EXCLUDE (__row), p.file_row_number AS __row"
+        # Side by side in scan order (a join on the row number cost 0.12 CPU s a query for 455 000 rows), once a
+        # scan has shown every row beside its own; else joined on the row number.
         con.execute(
-            f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT p.* EXCLUDE (file_row_number), "
-            f"e.* EXCLUDE (__row), p.file_row_number AS __row "
-            f"FROM {rows} p JOIN {ident(extra)} e ON e.__row = p.file_row_number"
+            f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT {columns}, e.__row AS __beside "
+            f"FROM {rows} p POSITIONAL JOIN {ident(extra)} e"
         )
+        misplaced = f"SELECT EXISTS (SELECT 1 FROM {ident(name)} WHERE __row IS DISTINCT FROM __beside)"
+        if con.execute(misplaced).fetchall()[0][0]:
+            con.execute(
+                f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT {columns} "
+                f"FROM {rows} p JOIN {ident(extra)} e ON e.__row = p.file_row_number"
+            )
 
     def to_pandas(self) -> pd.DataFrame:
         """The whole table, for an expectation GX runs on every row."""
