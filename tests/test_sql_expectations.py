@@ -289,11 +289,6 @@ def test_the_suites_over_the_parquet_files_report_what_they_report_over_the_tabl
         pq.write_table(table.drop_columns(derived), tmp_path / f"{name}.parquet")
         on_disk[name] = ParquetTable(tmp_path / f"{name}.parquet", table.select(derived) if derived else None)
     assert on_disk["indicators"].extra is None  # a table without derived columns is read as the file alone
-    # observations' derived columns come from a function, as the gate's do while it reads the raw files: their
-    # suite runs last, and the report still lists the tables in their order
-    observations = on_disk["observations"]
-    on_disk["observations"] = ParquetTable(observations.path, lambda: observations.extra)
-    assert on_disk["observations"].pending
     memory_dir, files_dir = tmp_path / "memory", tmp_path / "files"
     memory_dir.mkdir()
     files_dir.mkdir()

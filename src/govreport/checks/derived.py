@@ -126,14 +126,6 @@ def derived_columns(
 _CODES = pa.schema([("code", pa.string()), ("unit", pa.string())])
 
 
-def with_raw_matches(columns: pa.Table, raw_matched: tuple[pa.Array, pa.Array]) -> pa.Table:
-    """Observations' derived columns with quote_matches_raw and value_in_quote set to raw_matches' (the gate
-    derives the others while the raw files are still being read)."""
-    for name, values in zip(("quote_matches_raw", "value_in_quote"), raw_matched, strict=True):
-        columns = columns.set_column(columns.schema.get_field_index(name), name, values)
-    return columns
-
-
 # The columns of observations raw_matches reads.
 RAW_MATCH_COLUMNS = ("document_id", "quote_start", "quote_end", "value_start", "value_end", "quote", "value_text")
 
