@@ -155,3 +155,13 @@ def test_the_descriptors_sources_are_judged_as_a_whole_validation_judges_them(br
     got = validate_descriptor(spec, str(broken)).to_dict()
     whole = Package.validate_descriptor(spec, basepath=str(broken)).to_dict()
     assert _without_times(got) == _without_times(whole)
+
+
+def test_a_cell_changed_by_hand_is_named_with_its_row_and_field(broken):
+    # the flags' table keeps no cells but the keys: the suspect rows' cells are read again, in the file's order
+    errors, _ = check_package(broken / "datapackage.json")
+    found = {(e.resource, e.type): e for e in errors}
+    type_error = found[("observations", "type-error")]
+    assert type_error.rows == [2, 3, 14]  # quote_start "twelve", period_start 2020-13-01, value_low "n/a"
+    assert type_error.message.startswith('The cell "twelve" in row "2" and field "quote_start"')
+    assert found[("documents", "constraint-error")].message.startswith('The cell "3000" in row "2"')

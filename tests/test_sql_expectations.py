@@ -267,3 +267,55 @@ def test_the_release_suites_fail_the_same_rows_in_sql_as_in_gx(broken_release, s
         "expect_column_pair_values_to_be_in_set",
     }
     assert len(load_suite("observations", suites_dir)["expectations"]) > 20
+
+
+@pytest.mark.parametrize(
+    "suites", ["current", "1.3.0", "1.0.0"], ids=["current suites", "1.3.0 query strings", "1.0.0 GX store"]
+)
+def test_the_suites_over_the_parquet_files_report_what_they_report_over_the_tables_in_memory(
+    broken_release, suites, tmp_path
+):
+    """The gate runs the suites over the release's Parquet files (ParquetTable: DuckDB reads each file, the
+    derived columns beside it), not over the tables read into memory: the same results, to the byte."""
+    import pyarrow.parquet as pq
+
+    from govreport.checks.gate import ParquetTable
+    from govreport.contract.render import DERIVED_COLUMNS
+
+    suites_dir = EXPECTATIONS_DIR if suites == "current" else shipped_suites_dir(PACKAGE / suites)
+    on_disk = {}
+    for name, table in broken_release.items():
+        derived = [c for c in DERIVED_COLUMNS.get(name, ()) if c in table.column_names]
+        pq.write_table(table.drop_columns(derived), tmp_path / f"{name}.parquet")
+        on_disk[name] = ParquetTable(tmp_path / f"{name}.parquet", table.select(derived) if derived else None)
+    assert on_disk["indicators"].extra is None  # a table without derived columns is read as the file alone
+    memory_dir, files_dir = tmp_path / "memory", tmp_path / "files"
+    memory_dir.mkdir()
+    files_dir.mkdir()
+    in_memory = run_expectations(broken_release, memory_dir, suites_dir)
+    from_files = run_expectations(on_disk, files_dir, suites_dir)
+    assert len(in_memory.critical) >= 5  # the broken rows are found: the comparison means something
+    assert [f.to_json() for f in from_files.failures] == [f.to_json() for f in in_memory.failures]
+    written = (files_dir / "great_expectations.json").read_bytes()
+    assert written == (memory_dir / "great_expectations.json").read_bytes()
+
+
+def test_the_derived_columns_stand_beside_their_own_rows_of_the_parquet_file(tmp_path):
+    """The suites' view puts each derived value beside its row of the file, over many row groups read in
+    parallel; columns that do not line up (here: one row short) are joined on the row number instead."""
+    import pyarrow.parquet as pq
+
+    from govreport.checks.gate import ParquetTable
+    from govreport.tables.engine import duckdb_connect
+
+    n = 200_000
+    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64())}), tmp_path / "t.parquet", row_group_size=7_000)
+    con = duckdb_connect()
+    ParquetTable(tmp_path / "t.parquet", pa.table({"twice": pa.array(range(0, 2 * n, 2), pa.int64())})).register(
+        con, "t"
+    )
+    together = "SELECT count(*), count(*) FILTER (twice = 2 * id AND __row = id) FROM {}"
+    assert con.execute(together.format("t")).fetchall() == [(n, n)]
+    short = pa.table({"twice": pa.array(range(0, 2 * (n - 1), 2), pa.int64())})
+    ParquetTable(tmp_path / "t.parquet", short).register(con, "s")
+    assert con.execute(together.format("s")).fetchall() == [(n - 1, n - 1)]

@@ -10,11 +10,11 @@ import csv
 import math
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from govreport.contract.files import EXPECTED_COUNTS_PATH
+from govreport.tables.engine import duckdb_connect
 
 # A table that loses more than this share of its rows since the previous release stops the release.
 MAX_SHRINK = 0.2
@@ -61,7 +61,7 @@ def conflicts(observations) -> pa.Array:
     with other bounds (a news article misquoting the report, say). Rows missing a fact column conflict with
     nothing."""
     obs = _arrow(observations)
-    con = duckdb.connect()
+    con = duckdb_connect()
     con.register("obs", obs.append_column("__row", pa.array(range(len(obs)), pa.int64())))
     facts = ", ".join(FACT)
     joined = " AND ".join(f"f.{c} = g.{c}" for c in ["region", *FACT])
@@ -94,7 +94,7 @@ def changed_since(observations, previous) -> pa.Array | pd.Series:
     if previous is None or len(previous) == 0 or len(obs) == 0:
         changed = pa.array([False] * len(obs), pa.bool_())
     else:
-        con = duckdb.connect()
+        con = duckdb_connect()
         con.register("obs", obs.append_column("__row", pa.array(range(len(obs)), pa.int64())))
         con.register("prev", _arrow(previous))
         same_key = " AND ".join(f"p.{c} IS NOT DISTINCT FROM o.{c}" for c in CHANGE_KEY)

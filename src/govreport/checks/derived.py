@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreport.contract.render import DERIVED_COLUMNS
+from govreport.tables.engine import duckdb_connect
 
 # Characters that make value_text a number (besides what str.isdigit accepts): Chinese numerals.
 CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万亿"
@@ -33,16 +33,48 @@ def with_derived_columns(
     document's raw text. previous: the previous release's tables, to compare numbers with. raw_matched:
     raw_matches(observations, raw_reader), when the caller computed it already (the gate does, while DuckDB
     reads the CSV files)."""
+    tables = {n: as_arrow(f) for n, f in frames.items()}
+    derived = derived_columns(tables, raw_reader, previous, expected_counts, raw_matched)
+    out = dict(tables)
+    for name, columns in derived.items():
+        for column in columns.column_names:
+            out[name] = out[name].append_column(column, columns[column])
+    if isinstance(frames["observations"], pd.DataFrame):
+        return {n: t.to_pandas() if isinstance(frames.get(n), pd.DataFrame) else t for n, t in out.items()}
+    return out
+
+
+# The columns of each table (and of the previous release's observations) derived_columns reads.
+DERIVED_INPUTS = {
+    "documents": ("document_id", "source_file", "report_year"),
+    "observations": (
+        "document_id", "indicator", "measure", "kind", "period", "period_end", "comparator", "unit",
+        "value_low", "value_high", "region_code", "region_name", "extractor_version",
+    ),
+    "flagged_observations": ("document_id", "indicator"),
+    "quantities": ("document_id",),
+    "targets_vs_actuals": ("indicator",),
+}  # fmt: skip
+
+
+def derived_columns(
+    tables: dict[str, pa.Table],
+    raw_reader: Callable[[str], str | None] | None,
+    previous: dict | None = None,
+    expected_counts: dict[str, dict] | None = None,
+    raw_matched: tuple[pa.Array, pa.Array] | None = None,
+) -> dict[str, pa.Table]:
+    """Per table, the columns the suites' domain checks read (DERIVED_COLUMNS' order), row for row: computed
+    from the DERIVED_INPUTS columns of the tables (pyarrow Tables; with_derived_columns' other arguments)."""
     from govreport.checks.cross_table import changed_since, conflicts, expected_observations
     from govreport.contract.codelist import load_codelist
 
-    tables = {n: as_arrow(f) for n, f in frames.items()}
     documents, obs = tables["documents"], tables["observations"]
     doc_ids = documents["document_id"]
     codes = {c: ind.unit for c, ind in load_codelist().items()}
     known_codes = pa.array(list(codes), pa.string())
 
-    con = duckdb.connect()
+    con = duckdb_connect()
     con.register("obs", obs.append_column("__row", pa.array(range(len(obs)), pa.int64())))
     con.register("docs", documents.append_column("__row", pa.array(range(len(documents)), pa.int64())))
     con.register("codes", pa.table({"code": list(codes), "unit": list(codes.values())}, schema=_CODES))
@@ -70,27 +102,24 @@ def with_derived_columns(
         "conflicts_other_document": conflicts(obs),
         "changed_for_unchanged_document": changed_since(obs, (previous or {}).get("observations")),
     }
-    out = dict(tables)
-    out["observations"] = _append(obs, derived, "observations")
-    out["documents"] = documents.append_column(
-        "n_observations_expected", expected_observations(documents, expected_counts or {})
-    )
+    out = {
+        "observations": _columns(derived, "observations"),
+        "documents": pa.table({"n_observations_expected": expected_observations(documents, expected_counts or {})}),
+    }
     if "flagged_observations" in tables:
         flagged = tables["flagged_observations"]
         known = {
             "document_known": pc.is_in(flagged["document_id"], doc_ids),
             "indicator_known": pc.is_in(flagged["indicator"], known_codes),
         }
-        out["flagged_observations"] = _append(flagged, known, "flagged_observations")
+        out["flagged_observations"] = _columns(known, "flagged_observations")
     if "quantities" in tables:
-        q = tables["quantities"]
-        out["quantities"] = _append(q, {"document_known": pc.is_in(q["document_id"], doc_ids)}, "quantities")
+        out["quantities"] = _columns(
+            {"document_known": pc.is_in(tables["quantities"]["document_id"], doc_ids)}, "quantities"
+        )
     if "targets_vs_actuals" in tables:
-        tva = tables["targets_vs_actuals"]
-        known = {"indicator_known": pc.is_in(tva["indicator"], known_codes)}
-        out["targets_vs_actuals"] = _append(tva, known, "targets_vs_actuals")
-    if isinstance(frames["observations"], pd.DataFrame):
-        return {n: t.to_pandas() if isinstance(frames.get(n), pd.DataFrame) else t for n, t in out.items()}
+        known = {"indicator_known": pc.is_in(tables["targets_vs_actuals"]["indicator"], known_codes)}
+        out["targets_vs_actuals"] = _columns(known, "targets_vs_actuals")
     return out
 
 
@@ -160,8 +189,6 @@ def as_arrow(frame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def _append(table: pa.Table, columns: dict, name: str) -> pa.Table:
+def _columns(columns: dict, name: str) -> pa.Table:
     assert tuple(columns) == DERIVED_COLUMNS[name], (name, tuple(columns))
-    for column, values in columns.items():
-        table = table.append_column(column, values)
-    return table
+    return pa.table(columns)
