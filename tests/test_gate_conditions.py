@@ -9,7 +9,8 @@ import warnings
 import pandas as pd
 import pytest
 
-from govreport.checks.gate import raw_reader, read_tables, run_expectations, with_derived_columns
+from govreport.checks.derived import with_derived_columns
+from govreport.checks.gate import raw_reader, read_tables, run_expectations
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.release.locate import shipped_suites_dir
 from govreport.release.publish import PACKAGE_NAME

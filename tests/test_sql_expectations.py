@@ -11,7 +11,8 @@ import pyarrow as pa
 import pytest
 
 from govreport.checks import sql_expectations as sx
-from govreport.checks.gate import load_suite, raw_reader, read_tables, run_expectations, with_derived_columns
+from govreport.checks.derived import with_derived_columns
+from govreport.checks.gate import load_suite, raw_reader, read_tables, run_expectations
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
 from govreport.release.locate import shipped_suites_dir

@@ -32,7 +32,6 @@ from govreport.checks.derived import (
     as_arrow,
     derived_columns,
     raw_matches,
-    with_derived_columns,  # noqa: F401  (the gate's API, for callers that hold the tables)
 )
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
