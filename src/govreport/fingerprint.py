@@ -45,25 +45,28 @@ def inputs_fingerprint(paths: Iterable[Path], entries: dict, digests: dict[str, 
     return h.hexdigest()
 
 
-def folder_fingerprint(raw_dir: Path) -> tuple[str, dict[str, str]]:
+def folder_fingerprint(raw_dir: Path, state_dir: Path | None = None) -> tuple[str, dict[str, str]]:
     """A hash of raw/ as it lies on disk, and the code: every entry's name and kind (a link's target too) and
     every file's bytes, the manifest's included. Equal to a run's: that run's reading of raw/ (its files,
     manifest entries and problems) holds now, without parsing the manifest again. With it, the sha256 of
-    every file read, by name."""
-    from govreport.sources.decode import file_sha256
+    every file read, by name. state_dir: where the files' hashes are remembered by their metadata
+    (sources/remembered_hashes.py), so that only files changed on disk are read."""
+    from govreport.sources.remembered_hashes import RememberedHashes
 
     h = hashlib.sha256(code_checksum().encode())
+    hashes = RememberedHashes(raw_dir, state_dir)
     digests: dict[str, str] = {}
     with os.scandir(raw_dir) as listing:
         for entry in sorted(listing, key=lambda e: e.name):
             try:
                 kind = f"link to {os.readlink(entry.path)}" if entry.is_symlink() else ""
                 if entry.is_file():
-                    digests[entry.name] = file_sha256(entry.path)
+                    digests[entry.name] = hashes.sha256(entry)
                     kind += " file " + digests[entry.name]
                 else:
                     kind += " other"
             except OSError as err:
                 kind = repr(err)
             h.update(entry.name.encode("utf-8", "surrogateescape") + b"\0" + kind.encode() + b"\0")
+    hashes.save()
     return h.hexdigest(), digests

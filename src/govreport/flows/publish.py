@@ -96,7 +96,7 @@ def publish_flow(
     # raw/ as read, for the next run's quick check; not when files are fetched: what a URL gives may change.
     folder, digests = None, None
     if not any(e.url for e in entries.values()):
-        on_disk, digests = folder_fingerprint(Path(raw_dir))
+        on_disk, digests = folder_fingerprint(Path(raw_dir), Path(state_dir))
         folder = RawFolder(on_disk, len(files), [str(p) for p in problems])
     inputs = inputs_fingerprint([Path(f) for f in files], entries, digests)
     for note in recover_target(out_dir, Path(state_dir)):  # a crashed run's leftovers, before trusting latest

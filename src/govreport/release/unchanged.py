@@ -83,7 +83,7 @@ def unchanged_release(raw_dir: Path, out_dir: Path, state_dir: Path) -> Unchange
         return None
     if latest is None:
         return None
-    on_disk, digests = folder_fingerprint(raw_dir)
+    on_disk, digests = folder_fingerprint(raw_dir, state_dir)
     recorded = _recorded(state_dir)
     seen = recorded.get("folder")
     if recorded.get("version") == latest["version"] and isinstance(seen, dict) and seen.get("fingerprint") == on_disk:
