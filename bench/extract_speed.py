@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Extraction throughput: normalization + extraction of ~20 MB of report text, against a bare number scan.
 
-    .venv/bin/python bench/extract_speed.py [--mb 20] [--texts 'DIR/*.txt']
+    .venv/bin/python bench/extract_speed.py [--mb 20] [--texts 'DIR/*.txt'] [--stages]
 
 Prints MB/s of raw UTF-8 text for extraction (one core; by wall clock and by CPU time, which holds on a
 busy machine) and for `re.finditer` over the same text, and their ratio. The corpus is built
 deterministically from the seeds (bench/corpus.py); --texts measures real reports instead (decoded as a run
 decodes them). The synthetic corpus recombines a few seed reports, so its phrases recur far more than real
 reports' do: give both figures.
+
+--stages adds the CPU seconds of each stage (normalize; section frames and the document's cue counts; sentence
+split; number finding; names and tying numbers to them; coding and the output objects), each measured by a pass
+that stops after it. The first four are whole-text passes that any extraction makes: their sum is the floor under
+the per-number work.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import build_corpus  # noqa: E402
 from govreport.extract.normalize import normalize  # noqa: E402
-from govreport.extract.rules import Extractor, extract_all  # noqa: E402
+from govreport.extract.numbers import find_values  # noqa: E402
+from govreport.extract.rules import DocumentExtraction, Extractor, extract_all  # noqa: E402
 from govreport.sources.decode import read_document  # noqa: E402
 
 
@@ -32,6 +38,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=20.0)
     ap.add_argument("--corpus", type=Path, default=Path("/tmp/govreport-bench-corpus"))
     ap.add_argument("--texts", help="a glob of report files to measure instead of the synthetic corpus")
+    ap.add_argument("--stages", action="store_true", help="also print the CPU seconds of each stage")
     args = ap.parse_args()
     if args.texts:
         texts = [read_document(p).text for p in sorted(glob.glob(args.texts))]
@@ -66,6 +73,50 @@ def main() -> None:
     )
     print(f"normalize + extract per CPU second: {mb / cpu:5.1f} MB/s  ({cpu:.2f} CPU s; holds on a busy machine)")
     print(f"extraction takes {run / scan:.1f}x the time of the bare scan")
+    if args.stages:
+        print_stages(texts, mb, extractor)
+
+
+def print_stages(texts: list[str], mb: float, extractor: Extractor) -> None:
+    """CPU seconds per stage: a pass per stage that stops after it, less the pass that stops before it. The passes
+    run document by document (holding every document at once would make the collector's work part of the figures),
+    after the timed run above, so that each finds the value-text tables as warm as the others do."""
+    spent = dict.fromkeys(("normalize", "frames", "sentences", "values", "attach", "run"), 0.0)
+
+    def each_sentence(x: DocumentExtraction, work) -> None:
+        for s, e in x.numbered_sentences():
+            work(x.text, s, e)
+
+    for t in texts:
+        c0 = time.process_time()
+        doc = normalize(t)
+        c1 = time.process_time()
+        x = DocumentExtraction(doc, 2021, extractor)
+        c2 = time.process_time()
+        each_sentence(x, lambda text, s, e: None)
+        c3 = time.process_time()
+        each_sentence(x, find_values)
+        c4 = time.process_time()
+        each_sentence(x, extractor.attach)
+        c5 = time.process_time()
+        x.run()
+        c6 = time.process_time()
+        for stage, seconds in zip(spent, (c1 - c0, c2 - c1, c3 - c2, c4 - c3, c5 - c4, c6 - c5), strict=True):
+            spent[stage] += seconds
+    rows = [
+        ("normalize", spent["normalize"]),
+        ("section frames, document cue counts", spent["frames"]),
+        ("sentence split", spent["sentences"]),
+        ("number finding", spent["values"] - spent["sentences"]),
+        ("names, tying numbers to them", spent["attach"] - spent["values"]),
+        ("coding, output objects", spent["run"] - spent["attach"]),
+    ]
+    total = spent["normalize"] + spent["frames"] + spent["run"]
+    print(f"stage (a pass each; {mb / total:.1f} MB/s in all)     CPU s   share")
+    for name, seconds in rows:
+        print(f"{name:37s} {seconds:6.2f}  {100 * seconds / total:5.1f} %")
+    floor = spent["normalize"] + spent["frames"] + spent["values"]
+    print(f"whole-text passes alone (the first four): {mb / floor:5.1f} MB/s per CPU second")
 
 
 if __name__ == "__main__":
