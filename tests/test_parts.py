@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from govreport.contract.model import OBSERVATIONS, QUANTITIES
-from govreport.tables.arrow import combine, to_arrow, write_csv
+from govreport.tables.arrow import combine, to_arrow, write_csv, write_parquet
 from govreport.tables.parts import run_parts, sorted_from_parts, write_part
 
 
@@ -132,3 +132,110 @@ def test_sorting_the_parts_holds_the_table_about_once(tmp_path):
     table_bytes, most = map(int, done.stdout.split())
     assert table_bytes > 1_000_000
     assert most < 1.5 * table_bytes, (most, table_bytes)
+
+
+# --- the large tables sorted on disk (tables/table_file.py) -------------------------------------------------------
+@pytest.mark.parametrize("table", [OBSERVATIONS, QUANTITIES], ids=lambda t: t.name)
+@pytest.mark.parametrize("keep", [None, ["d1.txt", "d3.txt"]])
+def test_parts_sorted_into_a_file_give_the_rows_order_and_files_of_the_in_memory_sort(table, keep, tmp_path):
+    from govreport.tables.table_file import sort_parts
+
+    batches = batches_of(table, seed=len(table.name) + 1)
+    keep_files = None if keep is None else pa.array(keep, pa.string())
+    expected = combine(table, batches, keep_files)
+    with run_parts(tmp_path / "state") as folder:
+        parts = [write_part(folder, i, {table.name: b})[table.name] for i, b in enumerate(batches)]
+        got = sort_parts(table, parts, folder, keep_files)
+        assert got.num_rows == expected.num_rows > 0
+        assert got.schema.equals(table.to_pyarrow(), check_metadata=True)
+        assert got.select(table.field_names).equals(expected), "rows or order differ"
+        for data, name in ((got, "got"), (expected, "expected")):
+            write_parquet(table, data, tmp_path / f"{name}.parquet", "1.0.0")
+            with open(tmp_path / f"{name}.csv", "wb") as fh:
+                write_csv(table, data, fh)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
+    assert (tmp_path / "got.parquet").read_bytes() == (tmp_path / "expected.parquet").read_bytes()
+
+
+def test_ties_in_a_file_sort_follow_the_order_of_the_parts_in_the_list(tmp_path):
+    from govreport.tables.table_file import sort_parts
+
+    rows = random_rows(OBSERVATIONS, 11, seed=1)
+    for row in rows:
+        row.update({c: rows[0][c] for c in OBSERVATIONS.sort_by})
+    batches = [to_arrow(OBSERVATIONS, [r, r | {"observation_id": r["observation_id"] + "b"}], sort=False) for r in rows]
+    with run_parts(tmp_path) as folder:
+        parts = [write_part(folder, 10 - i, {"observations": b})["observations"] for i, b in enumerate(batches)]
+        got = sort_parts(OBSERVATIONS, parts, folder).select(["observation_id"])
+    assert got["observation_id"].to_pylist() == [f"row-{i:05d}{b}" for i in range(11) for b in ("", "b")]
+
+
+def checkable_parts(n_parts=7, per_part=60, seed=5):
+    """Observations the row checks flag some of (implausible values, wrong units, conflicting statements of one
+    fact in one document), each document's rows in one part, as a flow's batches put them; and the documents."""
+    from govreport.contract.codelist import load_codelist
+
+    rng = random.Random(seed)
+    codes = list(load_codelist())[:3]
+    rows, parts, documents = random_rows(OBSERVATIONS, n_parts * per_part, seed), [], []
+    for i in range(n_parts):
+        names = [f"d{i}-{k}.txt" for k in range(3)]
+        documents += [{"document_id": f"id-{n}", "source_file": n, "report_year": 2021} for n in names]
+        for row in rows[i * per_part : (i + 1) * per_part]:
+            value = rng.choice([5.0, 6.0, 6.0, 1e9])
+            row.update(
+                source_file=(name := rng.choice(names)),
+                document_id=f"id-{name}",
+                indicator=rng.choice(codes),
+                measure="growth",
+                kind=rng.choice(["target", "actual"]),
+                period="2021",
+                period_start=date(2021, 1, 1),
+                period_end=date(2021, 12, 31),
+                basis="",
+                unit=rng.choice(["percent", "percent", "CNY"]),
+                value=value,
+                value_low=value,
+                value_high=value,
+                value_start=rng.choice([0, 7]),
+            )
+        parts.append(to_arrow(OBSERVATIONS, rows[i * per_part : (i + 1) * per_part], sort=False))
+    return parts, documents
+
+
+def test_observations_split_part_by_part_give_the_tables_of_the_whole_tables_split(tmp_path):
+    from govreport.checks.row_checks import quarantine
+    from govreport.contract.model import FLAGGED_OBSERVATIONS
+    from govreport.tables.table_file import sort_observation_parts
+
+    batches, documents = checkable_parts()
+    keep_files = pa.array(sorted(d["source_file"] for d in documents if not d["source_file"].startswith("d2-")))
+    kept, flagged = quarantine(combine(OBSERVATIONS, batches, keep_files), documents)
+    assert flagged.num_rows > 0 and kept.num_rows > 0
+    assert len(set(flagged["check"].to_pylist())) >= 2
+    with run_parts(tmp_path) as folder:
+        parts = [write_part(folder, i, {"observations": b})["observations"] for i, b in enumerate(batches)]
+        got_kept, got_flagged = sort_observation_parts(
+            OBSERVATIONS, FLAGGED_OBSERVATIONS, parts, folder, lambda part: quarantine(part, documents), keep_files
+        )
+        assert got_kept.select(OBSERVATIONS.field_names).equals(kept)
+        assert got_flagged.select(FLAGGED_OBSERVATIONS.field_names).equals(flagged), "flagged rows or order differ"
+        assert sorted(p.name for p in folder.iterdir() if "flagged" in p.name) == ["flagged_observations.sorted.arrow"]
+
+
+def test_a_table_in_a_file_is_written_in_row_groups_with_the_bytes_of_the_table_in_memory(tmp_path, monkeypatch):
+    from govreport.tables import arrow
+    from govreport.tables.table_file import TableFile
+
+    monkeypatch.setattr(arrow, "ROW_GROUP_ROWS", 100)
+    data = to_arrow(QUANTITIES, random_rows(QUANTITIES, 250, seed=9))
+    with pa.OSFile(str(tmp_path / "q.arrow"), "wb") as sink, pa.ipc.new_file(sink, data.schema) as writer:
+        for start in (0, 33, 150, 151):  # batches that do not line up with the row groups
+            writer.write_table(data.slice(start, {0: 33, 33: 117, 150: 1, 151: 99}[start]))
+    arrow.write_parquet(QUANTITIES, TableFile(tmp_path / "q.arrow"), tmp_path / "from-file.parquet", "1.0.0")
+    arrow.write_parquet(QUANTITIES, data, tmp_path / "in-memory.parquet", "1.0.0")
+    written = pq.ParquetFile(tmp_path / "from-file.parquet")
+    assert [written.metadata.row_group(i).num_rows for i in range(written.num_row_groups)] == [100, 100, 50]
+    assert written.read().equals(data.replace_schema_metadata(written.schema_arrow.metadata))
+    assert written.schema_arrow.metadata[b"govreport.package_version"] == b"1.0.0"
+    assert (tmp_path / "from-file.parquet").read_bytes() == (tmp_path / "in-memory.parquet").read_bytes()

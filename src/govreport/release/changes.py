@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from govreport.contract.model import DOCUMENTS, OBSERVATIONS
 from govreport.tables.engine import duckdb_connect
+from govreport.tables.table_file import ParquetFileTable
 
 VALUE_COLUMNS = ("value_low", "value_high", "value", "unit")
 
@@ -42,12 +43,11 @@ def _reason(doc_old: dict | None, doc_new: dict | None, row_old: dict | None, ro
     return "re-extraction"
 
 
-def release_tables(release_dir: Path) -> dict[str, pa.Table]:
-    """Every table a release holds (data/*.parquet), also those today's contract no longer has."""
-    import pyarrow.parquet as pq
-
+def release_tables(release_dir: Path) -> dict[str, ParquetFileTable]:
+    """Every table a release holds (data/*.parquet), also those today's contract no longer has: read from its file
+    when a comparison asks for its columns, never whole."""
     return {
-        p.name.removesuffix(".parquet"): pq.read_table(p)
+        p.name.removesuffix(".parquet"): ParquetFileTable(p)
         for p in sorted((Path(release_dir) / "data").glob("*.parquet"))
     }
 
@@ -83,13 +83,15 @@ def _observation_diff(old: pa.Table | None, new: pa.Table | None) -> pa.Table | 
     row. DuckDB joins the two tables, and the differing rows stay columnar (Changes makes them dicts)."""
     key, wanted = OBSERVATIONS.natural_key, VALUE_COLUMNS + ("extractor_version",)
     columns = list(dict.fromkeys(key + wanted))
-    present = [t.select(columns) for t in (old, new) if t is not None]
+    # Only these columns are read (from the files, for tables kept in files), once per side.
+    old, new = (t.select(columns) if t is not None else None for t in (old, new))
+    present = [t for t in (old, new) if t is not None]
     if not present:
         return None
     empty = present[0].schema.empty_table()
 
     def numbered(table: pa.Table | None) -> pa.Table:
-        table = empty if table is None else table.select(columns)
+        table = empty if table is None else table
         return table.append_column("pos", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
     k = ", ".join(f'"{c}"' for c in key)

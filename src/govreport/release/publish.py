@@ -31,6 +31,7 @@ from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import (
     DOCUMENTS,
     EXTRACTOR_VERSION,
+    FLAGGED_OBSERVATIONS,
     INDICATORS,
     LICENSE,
     OBSERVATIONS,
@@ -64,6 +65,7 @@ from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv,
 from govreport.tables.database import DATABASE_NAME, write_database
 from govreport.tables.memory import allocate_returnably, release_freed_memory
 from govreport.tables.panel import targets_vs_actuals, tidy_panel
+from govreport.tables.table_file import TableFile, sort_observation_parts, sort_parts
 
 
 class PublishBlocked(Exception):
@@ -153,21 +155,36 @@ def extracted_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
 
 def build_tables(
     results: list[DocumentResult], extracted: list[dict[str, pa.Table | Path]] | None = None
-) -> dict[str, pa.Table]:
-    """The release's tables. `extracted`: per-batch tables, or their part files (tables/parts.py: the flow's);
+) -> dict[str, pa.Table | TableFile]:
+    """The release's tables (the large ones in files, when the rows come as part files). `extracted`: per-batch tables, or their part files (tables/parts.py: the flow's);
     default: made from the results."""
     allocate_returnably()  # a release's large tables come and go: their memory must go back when they do
     release_freed_memory()  # what extraction freed: the tables are built on top of what is really held
     documents = [r.document for r in results if r.document is not None]
     parts = extracted if extracted is not None else [extracted_tables(results)]
     kept = pa.array(sorted(d["source_file"] for d in documents), pa.string())  # duplicates dropped since
-    tables = {}
-    for t in (OBSERVATIONS, QUANTITIES):
-        tables[t.name] = combine(t, [p[t.name] for p in parts], kept)
-        release_freed_memory()  # what the sort freed, before the next step needs memory
-    # Rows failing a row check are published apart, and kept out of observations and the panel.
-    tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
-    release_freed_memory()
+    tables: dict[str, pa.Table | TableFile] = {}
+    if parts and all(isinstance(p[t.name], (str, Path)) for p in parts for t in (OBSERVATIONS, QUANTITIES)):
+        # Part files: the large tables are sorted on disk, into files beside them, and never held whole.
+        folder = Path(parts[0][QUANTITIES.name]).parent
+        tables["quantities"] = sort_parts(QUANTITIES, [Path(p[QUANTITIES.name]) for p in parts], folder, kept)
+        release_freed_memory()
+        tables["observations"], tables["flagged_observations"] = sort_observation_parts(
+            OBSERVATIONS,
+            FLAGGED_OBSERVATIONS,
+            [Path(p[OBSERVATIONS.name]) for p in parts],
+            folder,
+            lambda part: quarantine(part, documents),  # row checks: a row and its document's rows, in one part
+            kept,
+        )
+        release_freed_memory()
+    else:
+        for t in (OBSERVATIONS, QUANTITIES):
+            tables[t.name] = combine(t, [p[t.name] for p in parts], kept)
+            release_freed_memory()  # what the sort freed, before the next step needs memory
+        # Rows failing a row check are published apart, and kept out of observations and the panel.
+        tables["observations"], tables["flagged_observations"] = quarantine(tables["observations"], documents)
+        release_freed_memory()
     panel_rows = targets_vs_actuals(tables["observations"], documents)  # columnar: no Python row per observation
     tables["targets_vs_actuals"] = to_arrow(TARGETS_VS_ACTUALS, panel_rows)
     tables["panel"] = to_arrow(PANEL, tidy_panel(panel_rows))
@@ -176,10 +193,11 @@ def build_tables(
     return {t.name: tables[t.name] for t in TABLES}
 
 
-def key_hashes(table: pa.Table, key: tuple[str, ...]) -> set[int]:
+def key_hashes(table: pa.Table | TableFile, key: tuple[str, ...]) -> set[int]:
     """A set of the rows' natural keys, as hashes: enough to count additions, and small for big tables."""
     out: set[int] = set()
-    for batch in table.select(list(key)).to_batches(max_chunksize=50_000):
+    for rows in table.to_batches(max_chunksize=50_000):
+        batch = rows.select(list(key))
         # Column by column: a tuple per row, never a dict (the same tuples, so the same hashes).
         out.update(map(hash, zip(*(column.to_pylist() for column in batch.columns), strict=True)))
     return out
@@ -394,7 +412,8 @@ def publish(
                 return PublishOutcome(
                     None, package_dir / previous["version"], previous["version"], counts, recovered=recovered
                 )
-            new_keys = {t.name: key_hashes(tables[t.name], t.natural_key) for t in TABLES}
+            # A first release is 1.0.0 whatever its rows: their keys are compared only with a previous release's.
+            new_keys = {t.name: key_hashes(tables[t.name], t.natural_key) for t in TABLES} if previous else {}
             old_fields = release_fields(package_dir / previous["version"]) if previous else {}
             version, why = bump(
                 previous["version"] if previous else None,

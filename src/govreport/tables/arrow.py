@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from govreport.contract.codelist import read_codelist
 from govreport.contract.model import Table
+from govreport.tables.table_file import TableFile
 
 CSV_CHUNK_ROWS = 10_000  # rows turned into Python strings at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
@@ -57,23 +58,48 @@ def indicator_rows() -> list[dict]:
     return [{k: (v or None) for k, v in row.items()} for row in read_codelist()]
 
 
-def write_parquet(table: Table, data: pa.Table, path: Path, package_version: str) -> None:
+ROW_GROUP_ROWS = 131_072  # rows per Parquet row group: what the writer holds at a time, whatever the table's size
+
+
+def write_parquet(table: Table, data: pa.Table | TableFile, path: Path, package_version: str) -> None:
+    """The table as Parquet, in row groups of ROW_GROUP_ROWS rows written as they come: a table in a file (TableFile)
+    is never held whole, and a table in memory gives the same bytes."""
     metadata = {
         b"govreport.table": table.name.encode(),
         b"govreport.package_version": package_version.encode(),
         b"frictionless.schema": json.dumps(table.to_frictionless(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
     }
-    data = data.replace_schema_metadata(metadata)
-    pq.write_table(
-        data,
+    schema = data.schema.with_metadata(metadata)
+    with pq.ParquetWriter(
         path,
+        schema,
         compression="zstd",
         compression_level=9,
         use_dictionary=True,
         write_statistics=True,
-        row_group_size=1_000_000,
         data_page_version="2.0",
-    )
+    ) as writer:
+        for group in _row_groups(data.to_batches(max_chunksize=ROW_GROUP_ROWS), schema):
+            writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+
+
+def _row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.Table]:
+    """The rows as tables of ROW_GROUP_ROWS rows (the last one fewer), each column in one chunk: a column's pages
+    then fall where they fall for the whole table in one piece, however the rows came in."""
+    held: list[pa.RecordBatch] = []
+    count = 0
+    wrote = False
+    for batch in batches:
+        while batch.num_rows:
+            take = min(batch.num_rows, ROW_GROUP_ROWS - count)
+            held.append(batch.slice(0, take))
+            count += take
+            batch = batch.slice(take)
+            if count == ROW_GROUP_ROWS:
+                yield pa.Table.from_batches(held, schema=schema).combine_chunks()
+                held, count, wrote = [], 0, True
+    if held or not wrote:
+        yield pa.Table.from_batches(held, schema=schema).combine_chunks()
 
 
 def _csv_cell(value, is_text: bool) -> str:

@@ -24,6 +24,9 @@ import pyarrow.compute as pc
 
 from govreport.contract.codelist import load_codelist
 from govreport.tables.engine import duckdb_connect
+from govreport.tables.table_file import TableFile
+
+CHUNK_ROWS = 50_000  # observations read at a time
 
 DOCUMENT_PREFERENCE = {"government_work_report": 0, "plenary_report": 1, "news_article": 2, "other": 3}
 COMPARATOR_SIGNS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "approx": "≈", "eq": "", "range": ""}
@@ -87,12 +90,10 @@ OBSERVATION_COLUMNS = pa.schema(
 # Only the chosen rows and the counts leave DuckDB: no Python object per observation.
 _CHOOSE = """
 WITH c AS (
-    -- the quotes are read once, for the estimate flag, and not carried through the windows below
-    SELECT o.* EXCLUDE (quote), p.first_year, p.last_year, d.report_year AS y, d.pref,
+    SELECT o.*, p.first_year, p.last_year, d.report_year AS y, d.pref,
         CASE WHEN o.region_code <> '' THEN o.region_code ELSE o.region_name END AS region_key,
         -- a plan's yearly average (年均) and its cumulative total (累计) are different facts
-        CASE WHEN o.basis IS NULL OR o.basis = '' THEN 'annual' ELSE o.basis END AS basis_key,
-        coalesce(contains(o.quote, '预计'), false) AS estimate
+        CASE WHEN o.basis IS NULL OR o.basis = '' THEN 'annual' ELSE o.basis END AS basis_key
     FROM obs o JOIN periods p USING (period) JOIN docs d USING (document_id)
     WHERE (CASE WHEN o.region_code <> '' THEN o.region_code ELSE o.region_name END) IS NOT NULL
 ), g AS (
@@ -156,17 +157,27 @@ FROM counts k LEFT JOIN t USING (gid) LEFT JOIN act USING (gid)
 """
 
 
-def _observation_table(observations: pa.Table | list[dict]) -> pa.Table:
-    """The columns the panel reads, with a row position (ties go to the earlier row)."""
+ESTIMATE_MARK = "预计"  # an outcome stated before the year's end: an estimate
+
+
+def _observation_table(observations: pa.Table | TableFile | list[dict]) -> pa.Table:
+    """The columns the panel reads, with a row position (ties go to the earlier row). The quotes are read a batch at
+    a time, for the estimate flag, and not kept: they are most of the observations' bytes."""
     if isinstance(observations, list):  # hand-built rows (tests, notebooks)
         observations = pa.Table.from_pydict(
             {f.name: [o.get(f.name) for o in observations] for f in OBSERVATION_COLUMNS}, schema=OBSERVATION_COLUMNS
         )
-    data = observations.select(OBSERVATION_COLUMNS.names)
+    columns = [c for c in OBSERVATION_COLUMNS.names if c != "quote"]
+    pieces = []
+    for batch in observations.to_batches(max_chunksize=CHUNK_ROWS):
+        estimate = pc.fill_null(pc.match_substring(batch.column("quote"), ESTIMATE_MARK), False)
+        pieces.append(pa.RecordBatch.from_arrays([*batch.select(columns).columns, estimate], [*columns, "estimate"]))
+    empty = pa.schema([*(OBSERVATION_COLUMNS.field(c) for c in columns), pa.field("estimate", pa.bool_())])
+    data = pa.Table.from_batches(pieces) if pieces else empty.empty_table()
     return data.append_column("pos", pa.array(np.arange(data.num_rows, dtype=np.int64)))
 
 
-def targets_vs_actuals(observations: pa.Table | list[dict], documents: list[dict]) -> list[dict]:
+def targets_vs_actuals(observations: pa.Table | TableFile | list[dict], documents: list[dict]) -> list[dict]:
     """One row per region, indicator, measure, whole-year period and basis (see the module's rule)."""
     codelist = load_codelist()
     docs = {d["document_id"]: d for d in documents}
