@@ -240,3 +240,35 @@ def test_the_columnar_panel_matches_the_per_row_rule_tie_for_tie():
     assert any(r["target_conflicts"] for r in expected) and any(r["actual_conflicts"] for r in expected)
     assert targets_vs_actuals(observations, documents) == expected
     assert tidy_panel(targets_vs_actuals(observations, documents)) == tidy_panel(expected)
+
+
+def test_the_panel_reads_observations_kept_in_a_file_as_it_reads_them_in_memory(tmp_path):
+    """A large run's observations are in a file (tables/table_file.py), read in batches smaller than the table,
+    quotes dropped once read for the estimate flag: the rows must be those of the same table in memory."""
+    import pyarrow as pa
+
+    from govreport.tables import panel
+    from govreport.tables.panel import OBSERVATION_COLUMNS
+    from govreport.tables.table_file import TableFile
+
+    a, b, c = doc("a", 2020), doc("b", 2021), doc("c", 2022, "news_article")
+    documents = [a, b, c]
+    rows = [obs(a, "target", "2020", 6.0 + i % 2, comparator="ge") for i in range(20)]
+    rows += [obs(b, "actual", "2020", 6.5) for _ in range(15)]
+    rows += [obs(c, "actual", "2021", 7.0, quote="预计增长7%"), obs(b, "actual", "2021", 5.0, quote=None)]
+    # Told only by a report years later: preliminary when marked 预计 (the flag read from the quotes), else not.
+    rows += [obs(c, "actual", "2019", 4.0, quote="预计增长4%"), obs(c, "actual", "2018", 3.0, quote="增长3%")]
+    table = pa.Table.from_pydict(
+        {f.name: [r.get(f.name) for r in rows] for f in OBSERVATION_COLUMNS}, schema=OBSERVATION_COLUMNS
+    )
+    with pa.OSFile(str(tmp_path / "observations.arrow"), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+        for start in range(0, table.num_rows, 7):
+            out.write_table(table.slice(start, 7))
+    expected = targets_vs_actuals(table, documents)
+    status = {r["period"]: r["actual_status"] for r in expected}
+    assert status["2019"] == "preliminary" and status["2018"] == "later_report"
+    old_chunk, panel.CHUNK_ROWS = panel.CHUNK_ROWS, 5
+    try:
+        assert targets_vs_actuals(TableFile(tmp_path / "observations.arrow"), documents) == expected
+    finally:
+        panel.CHUNK_ROWS = old_chunk
