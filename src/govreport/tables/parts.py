@@ -2,9 +2,9 @@
 
 Each batch's rows are written to a part as soon as the batch is extracted, so neither the orchestrator (whose
 task results live until the run ends) nor the publisher holds every batch in memory until publishing. The parts
-are then read once and sorted a column at a time, so the table is held about once: the same rows in the same
-order as sorting the batches' tables in memory, without their second copy. (A DuckDB ORDER BY spilling to disk
-was tried: its buffers, 200+ MB, cost more than the table it sorts.)
+are then sorted into a file on disk (tables/table_file.py: a release's large tables are never held whole), or, by
+sorted_from_parts, read once and sorted in memory a column at a time, so the table is held about once: the same
+rows in the same order as sorting the batches' tables in memory, without their second copy.
 """
 
 from __future__ import annotations

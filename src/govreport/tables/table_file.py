@@ -9,6 +9,7 @@ back in batches, and the panel and the changes read only the columns they need.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +29,14 @@ class TableFile:
     def __init__(self, path: Path):
         self.path = Path(path)
         with pa.OSFile(str(self.path)) as source:
+            self.schema = pa.ipc.open_file(source).schema
+
+    @cached_property
+    def num_rows(self) -> int:
+        # Mapped, so only the batches' headers are read, not their rows.
+        with pa.memory_map(str(self.path)) as source:
             reader = pa.ipc.open_file(source)
-            self.schema = reader.schema
-            self.num_rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+            return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
 
     def to_batches(self, max_chunksize: int | None = None) -> Iterator[pa.RecordBatch]:
         """The rows in order, a record batch at a time (read from the file, not mapped: what was read is freed)."""
@@ -91,9 +97,7 @@ def sort_into_file(
 
 def _typed(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """DuckDB's batch with the table's exact types and metadata."""
-    return pa.RecordBatch.from_arrays(
-        [batch.column(f.name).cast(f.type) for f in schema], schema=schema
-    )
+    return pa.RecordBatch.from_arrays([batch.column(f.name).cast(f.type) for f in schema], schema=schema)
 
 
 def in_order(
