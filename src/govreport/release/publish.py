@@ -156,8 +156,8 @@ def extracted_tables(results: list[DocumentResult]) -> dict[str, pa.Table]:
 def build_tables(
     results: list[DocumentResult], extracted: list[dict[str, pa.Table | Path]] | None = None
 ) -> dict[str, pa.Table | TableFile]:
-    """The release's tables (the large ones in files, when the rows come as part files). `extracted`: per-batch tables, or their part files (tables/parts.py: the flow's);
-    default: made from the results."""
+    """The release's tables. `extracted`: per-batch tables, or their part files (tables/parts.py: the flow's), from
+    which the large tables are sorted into files beside them (tables/table_file.py); default: made from the results."""
     allocate_returnably()  # a release's large tables come and go: their memory must go back when they do
     release_freed_memory()  # what extraction freed: the tables are built on top of what is really held
     documents = [r.document for r in results if r.document is not None]
