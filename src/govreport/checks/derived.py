@@ -8,6 +8,8 @@ not. Raw files are read once per document, one at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import groupby
+from operator import itemgetter
 
 import pandas as pd
 import pyarrow as pa
@@ -133,38 +135,37 @@ RAW_MATCH_COLUMNS = ("document_id", "quote_start", "quote_end", "value_start", "
 def raw_matches(obs: pa.Table, raw_reader: Callable[[str], str | None] | None) -> tuple[pa.Array, pa.Array]:
     """quote_matches_raw and value_in_quote for every row of obs: the quote is the raw text at
     [quote_start, quote_end); the number's text is at [value_start, value_end), inside the quote, and holds a
-    digit. False where the raw file is missing or changed.
+    digit. False where the raw file is missing or changed, or an offset is missing.
 
-    The raw text at each row's offsets is cut with Python's slices, one document at a time (O(1) to index a
-    str; DuckDB's substring walks the UTF-8 from the start of the document for every row: 9 s at 10 000
-    documents); the comparisons are Arrow's."""
-    columns = ["document_id", "quote_start", "quote_end", "value_start", "value_end"]
-    doc_ids, qs, qe, vs, ve = (obs[c].to_pylist() for c in columns)
-    rows_of: dict[str, list[int]] = {}
-    for i, doc_id in enumerate(doc_ids):
-        rows_of.setdefault(doc_id, []).append(i)
-    quote_text: list[str | None] = [None] * len(obs)
-    value_text: list[str | None] = [None] * len(obs)
-    for doc_id, rows in rows_of.items():
+    The raw text at each row's offsets is cut with Python's slices and compared at once, one document at a
+    time (O(1) to index a str; DuckDB's substring walks the UTF-8 from the start of the document for every
+    row: 9 s at 10 000 documents). The rows are taken in document order, so each document's rows are one run
+    (a stable sort of the ids), and the verdicts put back in the table's order."""
+    import numpy as np
+
+    # grouped by the ids' codes (a stable sort of integers: 0.09 → 0.01 CPU s for 122 000 rows, against the ids)
+    codes = pc.dictionary_encode(obs["document_id"], null_encoding="encode").combine_chunks().indices
+    order = pa.array(np.argsort(codes.to_numpy(), kind="stable"))
+    columns = ("document_id", "quote_start", "quote_end", "value_start", "value_end", "quote", "value_text")
+    rows = zip(*(obs[c].take(order).to_pylist() for c in columns), strict=True)
+    quote_ok: list[bool] = []
+    value_ok: list[bool] = []
+    for doc_id, statements in groupby(rows, key=itemgetter(0)):
         raw = raw_reader(doc_id) if raw_reader and doc_id is not None else None
-        if raw is None:
-            continue
-        for i in rows:
-            if None not in (qs[i], qe[i], vs[i], ve[i]):
-                quote_text[i], value_text[i] = raw[qs[i] : qe[i]], raw[vs[i] : ve[i]]
-    inside = pc.and_kleene(
-        pc.and_kleene(
-            pc.less_equal(obs["quote_start"], obs["value_start"]), pc.less(obs["value_start"], obs["value_end"])
-        ),
-        pc.less_equal(obs["value_end"], obs["quote_end"]),
+        for _, qs, qe, vs, ve, quote, value in statements:
+            if raw is None or qs is None or qe is None or vs is None or ve is None:
+                quote_ok.append(False)
+                value_ok.append(False)
+                continue
+            quote_ok.append(raw[qs:qe] == quote)
+            value_ok.append(qs <= vs < ve <= qe and raw[vs:ve] == value)
+    back = np.empty(len(obs), np.int64)
+    back[order.to_numpy()] = np.arange(len(obs))
+    in_order = pa.array(back)
+    return (
+        pa.array(quote_ok, pa.bool_()).take(in_order),
+        _filled(pc.and_(pa.array(value_ok, pa.bool_()).take(in_order), has_digit(obs))),
     )
-    quote_ok = pc.equal(pa.array(quote_text, pa.string()), obs["quote"].combine_chunks())
-    value_ok = pc.and_kleene(
-        pc.and_kleene(inside, pc.equal(pa.array(value_text, pa.string()), obs["value_text"].combine_chunks())),
-        has_digit(obs),
-    )
-    # a comparison with a missing value (no raw text, a missing offset) does not hold
-    return _filled(quote_ok), _filled(value_ok)
 
 
 def _filled(flags) -> pa.Array:

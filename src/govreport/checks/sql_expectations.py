@@ -136,6 +136,16 @@ def unexpected_rows_sql(table: str, c: Compiled, keys: list[str]) -> str:
     return f"SELECT {columns} {judged} QUALIFY count(*) OVER (PARTITION BY {partition}) > 1 ORDER BY __row"
 
 
+def has_duplicates(con, table: str, c: Compiled) -> bool:
+    """Whether a uniqueness expectation has any repeated value among its judged rows: one grouping, cheaper
+    than numbering every row in unexpected_rows_sql's window (0.33 → 0.20 CPU s for 455 000 quantities), which
+    then runs only when there is a row to name."""
+    assert c.duplicates is not None
+    judged = f"FROM {ident(table)} WHERE ({c.domain}) AND ({c.considered})"
+    group = ", ".join(ident(k) for k in c.duplicates)
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 {judged} GROUP BY {group} HAVING count(*) > 1)").fetchall()[0][0])
+
+
 def count_rows(con, table: str, compiled: list[Compiled]) -> tuple[int, ...]:
     """One scan of the table: rows in domain, judged, and unexpected, per expectation (3 numbers each;
     uniqueness is counted by unexpected_rows_sql). Each distinct predicate is computed once per row (most
