@@ -631,6 +631,8 @@ def release_files(release_dir: Path) -> dict[str, ParquetTable]:
     return {n: ParquetTable(p) for n, p in paths.items() if p.exists()}
 
 
+# The columns of flagged_observations row_checks.flagged_summary reads.
+FLAGGED_SUMMARY_INPUTS = ("check", "source_file", "reason")
 # The previous release's columns the derived columns compare with (cross_table.changed_since).
 PREVIOUS_INPUTS = (*CHANGE_KEY, "value_low", "value_high")
 
@@ -691,12 +693,11 @@ def validate_package(
     report.failures += gx_report.failures
     report.checks_run += gx_report.checks_run
     if "flagged_observations" in files:
-        import pyarrow.parquet as pq
-
         from govreport.checks.row_checks import flagged_summary
 
-        flagged = pq.read_table(files["flagged_observations"].path).to_pandas()
-        report.flagged = flagged_summary(flagged, len(files["observations"]))
+        # the columns the summary reads, not the whole table (27 columns)
+        flagged = read_columns(files, {"flagged_observations": FLAGGED_SUMMARY_INPUTS})["flagged_observations"]
+        report.flagged = flagged_summary(flagged.to_pandas(), len(files["observations"]))
     (out_dir / "report.json").write_text(
         json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
