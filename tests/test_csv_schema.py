@@ -165,3 +165,36 @@ def test_a_cell_changed_by_hand_is_named_with_its_row_and_field(broken):
     assert type_error.rows == [2, 3, 14]  # quote_start "twelve", period_start 2020-13-01, value_low "n/a"
     assert type_error.message.startswith('The cell "twelve" in row "2" and field "quote_start"')
     assert found[("documents", "constraint-error")].message.startswith('The cell "3000" in row "2"')
+
+
+def test_a_unique_field_missing_in_several_rows_is_judged_as_frictionless_judges_it(tmp_path):
+    """A unique field that is missing in several rows repeats no value; a field that is unique and the primary
+    key is grouped once by the SQL (a value that repeats in no row repeats in no subset) and still reports both
+    errors when a value repeats."""
+    from frictionless import Package
+
+    schema = {
+        "fields": [
+            {"name": "key", "type": "integer", "constraints": {"unique": True}},
+            {"name": "code", "type": "string", "constraints": {"unique": True}},
+            {"name": "note", "type": "string", "constraints": {"unique": True}},
+        ],
+        "primaryKey": ["key"],
+    }
+    rows = [["key", "code", "note"], ["1", "", "a"], ["2", "", "b"], ["2", "x", "c"], ["3", "x", ""], ["4", "", ""]]
+    with open(tmp_path / "t.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    descriptor = tmp_path / "datapackage.json"
+    descriptor.write_text(
+        json.dumps({"name": "p", "resources": [{"name": "t", "path": "t.csv", "schema": schema}]}), encoding="utf-8"
+    )
+    everything = Package(str(descriptor), basepath=str(tmp_path)).validate()
+    expected = by_type(
+        (task.name, err.type, [err.row_number])
+        for task in everything.tasks
+        for err in task.errors
+        if getattr(err, "row_number", None) is not None
+    )
+    errors, _ = check_package(descriptor)
+    assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
+    assert expected == {("t", "unique-error"): [4, 5], ("t", "primary-key"): [4]}

@@ -95,3 +95,39 @@ def test_units_documents_and_conflicts():
     assert obs["conflicts_other_document"].to_pylist() == [True, False, True, False]
     assert obs["changed_for_unchanged_document"].to_pylist() == [False] * 4
     assert out["documents"]["n_observations_expected"].to_pylist() == [None, None]
+
+
+def test_rows_of_interleaved_documents_are_judged_in_the_tables_order_each_raw_file_read_once():
+    """The quotes are compared document by document: rows of several documents in any order get their own
+    verdicts back in the table's order, a missing offset or document gives False, and each raw text is read
+    once however its rows are scattered."""
+    from govreport.checks.derived import raw_matches
+
+    rows = [
+        row("d2", 0, 9, 7, 9),
+        row("d1", 0, 15, 11, 15),
+        row("d3", 0, 5, 1, 3, quote="abcde", value_text="bc"),  # no raw file
+        row("d1", 0, 15, 11, 15, quote="2023年地区生产总值增长5.6%"),
+        row("d2", 0, 9, 7, 9, value_text="7%"),
+        row("d1", 17, 31, 28, 30),
+        {**row("d1", 0, 15, 11, 15), "value_start": None},  # a missing offset
+        {**row("d2", 0, 9, 7, 9), "document_id": None},  # a missing document
+        row("d1", 5, 9, 5, 9),
+    ] * 3
+    reads: list[str] = []
+
+    def reader(document_id: str) -> str | None:
+        reads.append(document_id)
+        return RAW.get(document_id)
+
+    quote_ok, value_ok = raw_matches(pa.Table.from_pylist(rows), reader)
+    expected = [
+        (False, False)
+        if r["document_id"] is None or None in (r["quote_start"], r["quote_end"], r["value_start"], r["value_end"])
+        else python_reference(RAW.get(r["document_id"]), r)
+        for r in rows
+    ]
+    assert list(zip(quote_ok.to_pylist(), value_ok.to_pylist(), strict=True)) == expected
+    assert expected[:2] == [(True, True), (True, True)] and expected[3] == (False, True)  # both verdicts occur
+    assert sorted(reads) == ["d1", "d2", "d3"]
+    assert quote_ok.null_count == value_ok.null_count == 0

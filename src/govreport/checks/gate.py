@@ -30,7 +30,8 @@ from govreport.checks.derived import (
     DERIVED_INPUTS,
     RAW_MATCH_COLUMNS,
     as_arrow,
-    derived_columns,
+    observations_columns,
+    other_tables_columns,
     raw_matches,
 )
 from govreport.contract.files import EXPECTATIONS_DIR
@@ -180,6 +181,7 @@ def run_expectations(
     suites_dir: Path = EXPECTATIONS_DIR,
     parameters: dict | None = None,
     sql: bool = True,
+    parts: dict[str, SqlPart] | None = None,
 ) -> ValidationReport:
     """Run each table's suite; the results go to out_dir/great_expectations.json (GX's result JSON per table).
 
@@ -187,43 +189,25 @@ def run_expectations(
     or DataFrames, with their derived columns; checks/sql_expectations.py keeps GX's semantics); table-level
     ones, and any the SQL compiler cannot express exactly, run in GX on the same table. sql=False runs every
     expectation in GX's pandas engine: the reference the SQL is held to (tests/test_sql_expectations.py).
+    parts: tables whose SQL part (sql_parts) already ran, with the same suites and parameters.
     No Data Docs and no GX project folder are written: Data Docs copy megabytes of static files into every
     release and load scripts from CDNs, so they render blank offline. The release page summarises the JSON."""
-    from govreport.tables.engine import duckdb_connect
-
     out_dir = Path(out_dir)
     report = ValidationReport()
     tables = {n: f if isinstance(f, ParquetTable) else as_arrow(f) for n, f in frames.items()}
-    parameters = dict(parameters or row_count_floors(None))
-    if "flagged_observations" in tables:
-        from govreport.checks.row_checks import flagged_ceiling
-
-        parameters.setdefault(
-            "max_rows_flagged_observations",
-            flagged_ceiling(len(tables["observations"]), len(tables["flagged_observations"])),
-        )
+    parameters = suite_parameters(tables, parameters)
     gx_run = GxRunner()
-    con = duckdb_connect()
+    left = {n: t for n, t in tables.items() if n not in (parts or {})}
+    parts = {**(parts or {}), **sql_parts(left, suites_dir, parameters, sql)}
     results_json = {}
     for table in TABLES:
-        if table.name not in tables:
+        part = parts.get(table.name)
+        if part is None:
             continue
-        if not (Path(suites_dir) / f"{table.name}.json").exists():
-            continue  # a table newer than the suites a release shipped with
-        spec = load_suite(table.name, suites_dir)
-        configs = gx_run.parse(table.name, spec)
-        data = _columns_the_suite_knows(tables[table.name], table.name, spec)
-        if isinstance(data, ParquetTable):
-            data.register(con, table.name)
-        else:
-            con.register(table.name, data.append_column("__row", pa.array(range(len(data)), pa.int64())))
-        if sql:
-            results, in_gx = run_sql_expectations(con, table.name, configs, list(table.primary_key), parameters)
-        else:
-            results, in_gx = {}, list(range(len(configs)))
-        suite_json = gx_run.run(table.name, [spec["expectations"][i] for i in in_gx], data, parameters, table)
-        results.update(zip(in_gx, suite_json.pop("results"), strict=True))
-        ordered = [results[i] for i in range(len(configs))]
+        expectations = part.spec["expectations"]
+        suite_json = gx_run.run(table.name, [expectations[i] for i in part.in_gx], part.data, parameters, table)
+        results = {**part.results, **dict(zip(part.in_gx, suite_json.pop("results"), strict=True))}
+        ordered = [results[i] for i in range(part.size)]
         results_json[table.name] = _suite_result(suite_json, table.name, ordered)
         for r in ordered:
             report.checks_run += 1
@@ -234,6 +218,58 @@ def run_expectations(
         json.dumps(results_json, ensure_ascii=False, sort_keys=True, default=str) + "\n", encoding="utf-8"
     )
     return report
+
+
+def suite_parameters(tables: dict, parameters: dict | None) -> dict:
+    """The suites' parameters: the row count floors given (or none), and the ceiling of flagged rows."""
+    parameters = dict(parameters or row_count_floors(None))
+    if "flagged_observations" in tables:
+        from govreport.checks.row_checks import flagged_ceiling
+
+        parameters.setdefault(
+            "max_rows_flagged_observations",
+            flagged_ceiling(len(tables["observations"]), len(tables["flagged_observations"])),
+        )
+    return parameters
+
+
+@dataclass
+class SqlPart:
+    """A table's suite with its row-wise expectations run as SQL: their results by position in the suite, and
+    the positions left to GX, to run on data (the table without derived columns the suite does not know)."""
+
+    spec: dict
+    size: int  # expectations in the suite
+    data: object  # ParquetTable or pa.Table
+    results: dict
+    in_gx: list[int]
+
+
+def sql_parts(tables: dict, suites_dir: Path, parameters: dict, sql: bool = True) -> dict[str, SqlPart]:
+    """The SQL part of each table's suite (tables: ParquetTables or pyarrow Tables, by name), over one DuckDB
+    connection. It releases the GIL while DuckDB works: the gate runs it in a thread beside the quotes."""
+    from govreport.tables.engine import duckdb_connect
+
+    con = duckdb_connect()
+    parts = {}
+    for table in TABLES:
+        if table.name not in tables:
+            continue
+        if not (Path(suites_dir) / f"{table.name}.json").exists():
+            continue  # a table newer than the suites a release shipped with
+        spec = load_suite(table.name, suites_dir)
+        configs = parse_suite(table.name, spec)
+        data = _columns_the_suite_knows(tables[table.name], table.name, spec)
+        if isinstance(data, ParquetTable):
+            data.register(con, table.name)
+        else:
+            con.register(table.name, data.append_column("__row", pa.array(range(len(data)), pa.int64())))
+        if sql:
+            results, in_gx = run_sql_expectations(con, table.name, configs, list(table.primary_key), parameters)
+        else:
+            results, in_gx = {}, list(range(len(configs)))
+        parts[table.name] = SqlPart(spec, len(configs), data, results, in_gx)
+    return parts
 
 
 def run_sql_expectations(con, table: str, configs: list, keys: list[str], parameters: dict) -> tuple[dict, list[int]]:
@@ -297,12 +333,25 @@ def _sql_result(cfg, c, in_domain: int, considered: int, unexpected: int, rows: 
 PARTIAL_UNEXPECTED = 20
 
 
+def import_gx():
+    """great_expectations, imported without its analytics (the import takes seconds: once, in one thread)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    return gx
+
+
+def parse_suite(name: str, spec: dict) -> list:
+    """The suite's expectations as GX parses and validates them (their configurations); no context needed."""
+    suite = import_gx().ExpectationSuite(name=f"{name}-parsed", expectations=spec["expectations"])
+    return [e.configuration for e in suite.expectations]
+
+
 class GxRunner:
     """GX, imported and its ephemeral context made once, on first use (the import takes seconds)."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-        import great_expectations as gx
+        gx = import_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         # GX sets this module's logger to INFO itself, and it announces a temporary folder for every context.
@@ -320,8 +369,7 @@ class GxRunner:
 
     def parse(self, name: str, spec: dict) -> list:
         """The suite's expectations as GX parses and validates them (their configurations)."""
-        suite = self.gx.ExpectationSuite(name=f"{name}-parsed", expectations=spec["expectations"])
-        return [e.configuration for e in suite.expectations]
+        return parse_suite(name, spec)
 
     def run(self, name: str, expectations: list[dict], data, parameters: dict, table) -> dict:
         """GX's result JSON for these expectations on the table. Table-level expectations read only its shape
@@ -666,29 +714,35 @@ def validate_package(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     descriptor = Path(release_dir) / "datapackage.json"
-    # Every row of the CSV files (DuckDB) and the files' hashes (hashlib) release the GIL: they run in threads from
-    # the start, beside the Python work here (the quotes against the raw files, Frictionless' sample, the suites),
-    # so the checks use both cores. The quotes go first, in this thread: reading 10 000 raw files in a thread of
-    # their own, each read waited for the GIL behind the Python work (12 s of wall for 2.5 CPU s, against 7).
+    import_gx()  # here: the thread below parses the suites
+    files = release_files(release_dir)
+    previous_files = release_files(previous_dir) if previous_dir else None
+    previous_counts = {n: len(t) for n, t in previous_files.items()} if previous_files else None
+    parameters = suite_parameters(files, row_count_floors(previous_counts))
+    # The suites read the Parquet files in DuckDB (ParquetTable); only the columns the derived ones are computed
+    # from are read here.
+    inputs = read_columns(files, DERIVED_INPUTS)
+    others = other_tables_columns(inputs, read_expected_counts() if expected_counts is None else expected_counts)
+    beside = {n: ParquetTable(t.path, others.get(n)) for n, t in files.items() if n != "observations"}
+    # Every row of the CSV files (DuckDB), the files' hashes (hashlib) and the SQL of the suites of the tables
+    # that need no raw text (DuckDB) release the GIL: they run in threads from the start, beside the Python work
+    # here (the quotes against the raw files, Frictionless' sample, GX), so the checks use both cores. The quotes
+    # go first, in this thread: reading 10 000 raw files in a thread of their own, each read waited for the GIL
+    # behind the Python work (12 s of wall for 2.5 CPU s, against 7).
     with ThreadPoolExecutor(2, thread_name_prefix="gate") as pool:
         every_row = pool.submit(check_package, descriptor)
         integrity = pool.submit(integrity_failures, descriptor)
+        parts = pool.submit(sql_parts, beside, suites_dir, parameters)
         raw_matched = quotes_against_raw(release_dir, raw_dir)
         sample = frictionless_sample(descriptor)
-        # The suites read the Parquet files in DuckDB (ParquetTable); only the columns the derived ones are
-        # computed from are read here.
-        files = release_files(release_dir)
-        previous_files = release_files(previous_dir) if previous_dir else None
-        previous_counts = {n: len(t) for n, t in previous_files.items()} if previous_files else None
-        derived = derived_columns(
-            read_columns(files, DERIVED_INPUTS),
+        observations = observations_columns(
+            inputs,
             None,  # the raw texts are read once, for the quotes
             read_columns(previous_files, {"observations": PREVIOUS_INPUTS}) if previous_files else None,
-            read_expected_counts() if expected_counts is None else expected_counts,
             raw_matched,
         )
-        frames = {n: ParquetTable(t.path, derived.get(n)) for n, t in files.items()}
-        gx_report = run_expectations(frames, out_dir, suites_dir, parameters=row_count_floors(previous_counts))
+        frames = {**beside, "observations": ParquetTable(files["observations"].path, observations)}
+        gx_report = run_expectations(frames, out_dir, suites_dir, parameters, parts=parts.result())
         report = frictionless_report(sample, every_row.result(), integrity.result(), out_dir / "frictionless.json")
     report.failures += gx_report.failures
     report.checks_run += gx_report.checks_run
