@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 
 from govreport.checks.derived import with_derived_columns
 
@@ -97,12 +98,15 @@ def test_units_documents_and_conflicts():
     assert out["documents"]["n_observations_expected"].to_pylist() == [None, None]
 
 
-def test_rows_of_interleaved_documents_are_judged_in_the_tables_order_each_raw_file_read_once():
+@pytest.mark.parametrize("batch", [8192, 2], ids=["one batch", "documents across batches"])
+def test_rows_of_interleaved_documents_are_judged_in_the_tables_order_each_raw_file_read_once(batch, monkeypatch):
     """The quotes are compared document by document: rows of several documents in any order get their own
     verdicts back in the table's order, a missing offset or document gives False, and each raw text is read
     once however its rows are scattered."""
+    from govreport.checks import derived
     from govreport.checks.derived import raw_matches
 
+    monkeypatch.setattr(derived, "RAW_MATCH_BATCH", batch)
     rows = [
         row("d2", 0, 9, 7, 9),
         row("d1", 0, 15, 11, 15),

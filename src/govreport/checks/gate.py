@@ -726,9 +726,12 @@ def validate_package(
     previous_counts = {n: len(t) for n, t in previous_files.items()} if previous_files else None
     parameters = suite_parameters(files, row_count_floors(previous_counts))
     # The suites read the Parquet files in DuckDB (ParquetTable); only the columns the derived ones are computed
-    # from are read here.
-    inputs = read_columns(files, DERIVED_INPUTS)
-    others = other_tables_columns(inputs, read_expected_counts() if expected_counts is None else expected_counts)
+    # from are read here, when needed, and let go: the 455 000 quantities' ids held through the quotes (while
+    # the every-row check peaks) cost 60 MB of peak memory.
+    others = other_tables_columns(
+        read_columns(files, {n: c for n, c in DERIVED_INPUTS.items() if n != "observations"}),
+        read_expected_counts() if expected_counts is None else expected_counts,
+    )
     beside = {n: ParquetTable(t.path, others.get(n)) for n, t in files.items() if n != "observations"}
     # Every row of the CSV files (DuckDB), the files' hashes (hashlib) and the SQL of the suites of the tables
     # that need no raw text (DuckDB) release the GIL: they run in threads from the start, beside the Python work
@@ -743,7 +746,7 @@ def validate_package(
         raw_matched = quotes_against_raw(release_dir, raw_dir)
         sample = frictionless_sample(descriptor)
         observations = observations_columns(
-            inputs,
+            read_columns(files, {n: DERIVED_INPUTS[n] for n in ("observations", "documents")}),
             None,  # the raw texts are read once, for the quotes
             read_columns(previous_files, {"observations": PREVIOUS_INPUTS}) if previous_files else None,
             raw_matched,
