@@ -9,7 +9,7 @@ import pytest
 
 from govreport.contract.model import OBSERVATIONS, QUANTITIES
 from govreport.tables.arrow import combine, to_arrow, write_csv, write_parquet
-from govreport.tables.parts import run_parts, sorted_from_parts, write_part
+from govreport.tables.parts import run_parts, write_part
 
 
 def random_rows(table, n, seed):
@@ -43,42 +43,6 @@ def batches_of(table, seed, sizes=(0, 37, 1, 120, 0, 55)):
     return out
 
 
-@pytest.mark.parametrize("table", [OBSERVATIONS, QUANTITIES], ids=lambda t: t.name)
-@pytest.mark.parametrize("keep", [None, ["d1.txt", "d3.txt"]])
-def test_parts_on_disk_give_the_rows_and_order_of_the_in_memory_sort(table, keep, tmp_path):
-    batches = batches_of(table, seed=len(table.name))
-    keep_files = None if keep is None else pa.array(keep, pa.string())
-    expected = combine(table, batches, keep_files)
-    with run_parts(tmp_path) as folder:
-        parts = [write_part(folder, i, {table.name: b})[table.name] for i, b in enumerate(batches)]
-        got = combine(table, parts, keep_files)
-    assert got.num_rows == expected.num_rows > 0
-    assert got.schema.equals(table.to_pyarrow(), check_metadata=True)
-    assert got.equals(expected), "rows or order differ"
-    assert all(column.num_chunks == 1 for column in got.columns)
-    if keep is not None:
-        assert set(got["source_file"].to_pylist()) <= set(keep)
-    # The files written from either are the same bytes.
-    for data, name in ((got, "got"), (expected, "expected")):
-        pq.write_table(data, tmp_path / f"{name}.parquet", compression="zstd")
-        with open(tmp_path / f"{name}.csv", "wb") as fh:
-            write_csv(table, data, fh)
-    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
-    assert (tmp_path / "got.parquet").read_bytes() == (tmp_path / "expected.parquet").read_bytes()
-
-
-def test_ties_follow_the_order_of_the_parts_in_the_list_not_their_file_names(tmp_path):
-    # Every row ties on every sort column; the parts are listed in the reverse order of their file names.
-    rows = random_rows(OBSERVATIONS, 11, seed=1)
-    for row in rows:
-        row.update({c: rows[0][c] for c in OBSERVATIONS.sort_by})
-    batches = [to_arrow(OBSERVATIONS, [r, r | {"observation_id": r["observation_id"] + "b"}], sort=False) for r in rows]
-    with run_parts(tmp_path) as folder:
-        parts = [write_part(folder, 10 - i, {"observations": b})["observations"] for i, b in enumerate(batches)]
-        got = sorted_from_parts(OBSERVATIONS, parts)
-    assert got["observation_id"].to_pylist() == [f"row-{i:05d}{b}" for i in range(11) for b in ("", "b")]
-
-
 def test_a_runs_parts_folder_is_removed_also_when_the_run_fails(tmp_path):
     with pytest.raises(RuntimeError), run_parts(tmp_path) as folder:
         write_part(folder, 0, {"observations": to_arrow(OBSERVATIONS, [], sort=False)})
@@ -103,35 +67,6 @@ def test_a_killed_runs_parts_are_removed_by_the_next_run_and_a_live_runs_are_kep
     with run_parts(tmp_path / "state") as folder:
         assert folder.exists() and not killed.exists() and live.exists()
     assert sorted(p.name for p in root.iterdir()) == [live.name]
-
-
-SORT_IN_A_NEW_PROCESS = """
-import sys
-from pathlib import Path
-import pyarrow as pa
-from govreport.contract.model import QUANTITIES
-from govreport.tables.parts import sorted_from_parts
-data = sorted_from_parts(QUANTITIES, sorted(Path(sys.argv[1]).glob("*.arrow")))
-print(data.nbytes, pa.default_memory_pool().max_memory())
-"""
-
-
-def test_sorting_the_parts_holds_the_table_about_once(tmp_path):
-    """Each column is let go once sorted, so Arrow's memory peaks near the table's size plus one column's copy:
-    not twice the table, which it was while every column of a part shared one buffer read from the file."""
-    import subprocess
-    import sys
-
-    rows = random_rows(QUANTITIES, 40_000, seed=3)
-    with run_parts(tmp_path) as folder:
-        for i in range(20):
-            write_part(folder, i, {"quantities": to_arrow(QUANTITIES, rows[i * 2000 : (i + 1) * 2000], sort=False)})
-        done = subprocess.run(
-            [sys.executable, "-c", SORT_IN_A_NEW_PROCESS, folder], capture_output=True, text=True, check=True
-        )
-    table_bytes, most = map(int, done.stdout.split())
-    assert table_bytes > 1_000_000
-    assert most < 1.5 * table_bytes, (most, table_bytes)
 
 
 # --- the large tables sorted on disk (tables/table_file.py) -------------------------------------------------------

@@ -38,14 +38,10 @@ def to_arrow(table: Table, rows: list[dict], sort: bool = True) -> pa.Table:
     return sort_rows(table, data) if sort else data
 
 
-def combine(table: Table, parts: Sequence[pa.Table | Path], keep_files: pa.Array | None = None) -> pa.Table:
-    """One sorted table from the per-batch tables extraction produced, in memory or as part files on disk
-    (tables/parts.py: sorted out of core); keep_files: only these documents' rows (None: every row)."""
-    if parts and all(isinstance(p, (str, Path)) for p in parts):
-        from govreport.tables.parts import sorted_from_parts
-
-        return sorted_from_parts(table, [Path(p) for p in parts], keep_files)
-    in_memory = [p for p in parts if isinstance(p, pa.Table) and p.num_rows] or [to_arrow(table, [], sort=False)]
+def combine(table: Table, parts: Sequence[pa.Table], keep_files: pa.Array | None = None) -> pa.Table:
+    """One sorted table from the per-batch tables extraction produced in memory (part files on disk are sorted by
+    tables/table_file.py); keep_files: only these documents' rows (None: every row)."""
+    in_memory = [p for p in parts if p.num_rows] or [to_arrow(table, [], sort=False)]
     combined = sort_rows(table, pa.concat_tables(in_memory))
     if keep_files is None:
         return combined
