@@ -65,17 +65,22 @@ def by_type(pairs) -> dict:
     return {k: sorted(v) for k, v in out.items() if v}
 
 
-def test_every_rows_sql_checks_find_what_frictionless_finds(broken):
+def frictionless_row_errors(descriptor, basepath) -> dict:
+    """Frictionless' own validation of every row, in Python: the rows of each error, by resource and type."""
     from frictionless import Package
 
-    descriptor = broken / "datapackage.json"
-    everything = Package(str(descriptor), basepath=str(broken)).validate()  # every row, in Python
-    expected = by_type(
+    everything = Package(str(descriptor), basepath=str(basepath)).validate()
+    return by_type(
         (task.name, err.type, [err.row_number])
         for task in everything.tasks
         for err in task.errors
         if getattr(err, "row_number", None) is not None
     )
+
+
+def test_every_rows_sql_checks_find_what_frictionless_finds(broken):
+    descriptor = broken / "datapackage.json"
+    expected = frictionless_row_errors(descriptor, broken)
     errors, checks = check_package(descriptor)
     assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
     assert checks > 100
@@ -171,8 +176,6 @@ def test_a_unique_field_missing_in_several_rows_is_judged_as_frictionless_judges
     """A unique field that is missing in several rows repeats no value; a field that is unique and the primary
     key is grouped once by the SQL (a value that repeats in no row repeats in no subset) and still reports both
     errors when a value repeats."""
-    from frictionless import Package
-
     schema = {
         "fields": [
             {"name": "key", "type": "integer", "constraints": {"unique": True}},
@@ -188,13 +191,7 @@ def test_a_unique_field_missing_in_several_rows_is_judged_as_frictionless_judges
     descriptor.write_text(
         json.dumps({"name": "p", "resources": [{"name": "t", "path": "t.csv", "schema": schema}]}), encoding="utf-8"
     )
-    everything = Package(str(descriptor), basepath=str(tmp_path)).validate()
-    expected = by_type(
-        (task.name, err.type, [err.row_number])
-        for task in everything.tasks
-        for err in task.errors
-        if getattr(err, "row_number", None) is not None
-    )
+    expected = frictionless_row_errors(descriptor, tmp_path)
     errors, _ = check_package(descriptor)
     assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
     assert expected == {("t", "unique-error"): [4, 5], ("t", "primary-key"): [4]}
