@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from govreport.checks.sql_expectations import Unsupported, ident, literal, re2_pattern
+from govreport.checks.sql_expectations import Unsupported, any_repeated, ident, literal, re2_pattern
 from govreport.tables.engine import duckdb_connect
 
 # Cells of these types in their canonical spelling cast as Frictionless casts them (anything else is checked by
@@ -294,7 +294,7 @@ class _Table:
             return False
         if where != "TRUE" and not self._repeats(values, "TRUE"):
             return False
-        found = self._exists(f"SELECT 1 FROM {ident(self.name)} WHERE {where} GROUP BY {values} HAVING count(*) > 1")
+        found = any_repeated(self.con, self.name, values, where)
         if where == "TRUE" and not found:
             self._unrepeated.add(values)
         return found
