@@ -20,6 +20,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import pytest
 from hypothesis import settings
 
+from govreport.checks.gate import import_gx
 from govreport.extract.pipeline import process_all, refuse_unusable_manifest
 from govreport.release.publish import PACKAGE_NAME, publish
 from govreport.sources.raw_folder import read_inputs
@@ -27,6 +28,11 @@ from govreport.sources.raw_folder import read_inputs
 # Property tests judge behaviour, not speed: no per-example deadline (a loaded CI machine overran 200 ms).
 settings.register_profile("govreport", deadline=None)
 settings.load_profile("govreport")
+
+# GX imported once for the session, as a long-lived publisher has it: publishing here then checks its releases
+# in this process (checks_beside), where each publish would otherwise pay GX's import again in a checks process
+# of its own. That process is tested in test_gate_process.py, and by every test that runs `govreport publish`.
+import_gx()
 
 REPO = Path(__file__).resolve().parents[1]  # the checkout: its raw/ and published/ are the project's data
 RAW = REPO / "raw"

@@ -25,7 +25,8 @@ import pyarrow as pa
 from frictionless import Package
 
 from govreport import __version__
-from govreport.checks.gate import ValidationReport, validate_package
+from govreport.checks.gate import ValidationReport
+from govreport.checks.gate_process import ChecksProcess, checks_beside, start_validation
 from govreport.checks.row_checks import quarantine
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import (
@@ -58,7 +59,8 @@ from govreport.release.latest import point_latest
 from govreport.release.lock import publish_lock
 from govreport.release.recover import read_latest
 from govreport.release.versions import parse_version
-from govreport.site import build_catalog_site, build_release_site
+from govreport.site import build_catalog_site
+from govreport.site.release_page import prepare_release_site
 from govreport.sources.decode import file_sha256
 from govreport.sources.regions import REGION_CODES_EDITION
 from govreport.tables.arrow import combine, indicator_rows, to_arrow, write_csv, write_parquet
@@ -364,14 +366,6 @@ def _keys(package_dir: Path, descriptor: dict | None) -> dict[str, set]:
     return out
 
 
-def validate_release(
-    stage: Path, raw_dir: Path, previous_dir: Path | None, expected_counts: dict | None
-) -> ValidationReport:
-    return validate_package(
-        stage, raw_dir, stage / "validation", previous_dir=previous_dir, expected_counts=expected_counts
-    )
-
-
 @collecting_only_new_objects
 def publish(
     results: list[DocumentResult],
@@ -389,6 +383,22 @@ def publish(
     extracted: per-batch tables (or their part files), when the caller already turned the results' rows into
     tables;
     inputs: the inputs' fingerprint (pipeline.inputs_fingerprint), recorded so the next run can skip work."""
+    # The checks' process imports GX (seconds of one core) on the other core while the files are written.
+    with checks_beside() as checks:
+        return _publish(results, out_dir, raw_dir, state_dir, lock_wait, expected_counts, extracted, inputs, checks)
+
+
+def _publish(
+    results: list[DocumentResult],
+    out_dir: Path,
+    raw_dir: Path,
+    state_dir: Path,
+    lock_wait: float,
+    expected_counts: dict | None,
+    extracted: list[dict[str, pa.Table | Path]] | None,
+    inputs: str | None,
+    checks: ChecksProcess | None,
+) -> PublishOutcome:
     out_dir, raw_dir, state_dir = Path(out_dir), Path(raw_dir), Path(state_dir)
     package_dir = out_dir / PACKAGE_NAME
     tables = build_tables(results, extracted)
@@ -436,10 +446,15 @@ def publish(
             write_database(
                 {t.name: stage / "data" / f"{t.name}.parquet" for t in TABLES}, TABLES, stage / "data" / DATABASE_NAME
             )
-            report = validate_release(stage, raw_dir, previous_dir, expected_counts)
+            verdict = start_validation(checks, stage, raw_dir, stage / "validation", previous_dir, expected_counts)
+            # The pages are built while the checks run; the release page shows their verdict, so it is written
+            # after it, before the release is visible.
+            page = prepare_release_site(stage, raw_dir)
+            report = verdict()
+            if checks is not None:
+                checks.close()  # its memory goes back now
             release_freed_memory()
-            # The release page shows the validation verdict, so it is built after it, before the release is visible.
-            build_release_site(stage, raw_dir)
+            page.write()
             if not report.passed:
                 kept = state_dir / "rejected" / f"{version}-{digest[:8]}"
                 shutil.rmtree(kept, ignore_errors=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from govreport.contract.model import LICENSE, PACKAGE_NAME, PACKAGE_TITLE, PACKAGE_TITLE_ZH, TABLES, UNITS
@@ -213,7 +214,27 @@ def _dictionary() -> dict:
 
 def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
     """Write release_dir/index.html (+ release_dir/site/: stylesheet, script, per-document pages). Returns the
-    index path.
+    index path. raw_dir: as for prepare_release_site."""
+    return prepare_release_site(release_dir, raw_dir).write()
+
+
+@dataclass
+class PreparedReleasePage:
+    """Everything of a release page but its validation verdict: the publisher builds it while the checks run."""
+
+    release_dir: Path
+    context: dict
+
+    def write(self) -> Path:
+        """index.html, with the verdict the checks have written under validation/ by now."""
+        page = render("release.html.j2", validation=validation_view(self.release_dir), **self.context)
+        index = self.release_dir / "index.html"
+        index.write_text(page, encoding="utf-8")
+        return index
+
+
+def prepare_release_site(release_dir: Path, raw_dir: Path | None = None) -> PreparedReleasePage:
+    """Write release_dir/site/ (stylesheet, script, per-document pages) and gather the release page's content.
 
     raw_dir: where the raw documents are; given, each document gets a page with its text and every quote
     marked, and the table links each observation to its place there."""
@@ -251,8 +272,7 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
     licence = (descriptor.get("licenses") or [LICENSE])[0]
     panel_rows = _panel_rows(panel, names)
     downloads = _downloads(release_dir, descriptor)
-    page = render(
-        "release.html.j2",
+    context = dict(
         release_title=release_title,
         package_title_zh=PACKAGE_TITLE_ZH,
         name=descriptor.get("name"),
@@ -274,7 +294,6 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
         downloads=downloads,
         panel_csv=_panel_csv(downloads),
         panel_view=panel_view_data(panel, names),
-        validation=validation_view(release_dir),
         changes=changes_view(release_dir, descriptor),
         charts=[series_figure(s, names, f"c{i}") for i, s in enumerate(series[:MAX_CHARTS])],
         n_series=len(series),
@@ -301,6 +320,4 @@ def build_release_site(release_dir: Path, raw_dir: Path | None = None) -> Path:
         dictionary=_dictionary(),
         citation=_citation(descriptor),
     )
-    index = release_dir / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
+    return PreparedReleasePage(release_dir, context)
