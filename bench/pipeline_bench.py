@@ -4,7 +4,9 @@
     .venv/bin/python bench/pipeline_bench.py [--sizes 1000 10000 30000] [--work /tmp/govreport-bench] [--server]
 
 Runs on a fresh machine (it makes its own folders and Prefect homes). For each size, each command in a fresh
-process (peak memory and CPU seconds are that process's, from wait4):
+process (CPU seconds and "peak MB" are from wait4: the process and the descendants it waited for, the peak being
+the largest single process's; "tree MB" is the highest sum over the process and its descendants alive at once,
+sampled every 0.1 s: the extraction helpers, the checks' process and Prefect's server included):
   prefect      `govreport publish` (the Prefect flow on the embedded API), fresh state: wall and CPU seconds
   plain        the same work without Prefect (library calls): the orchestration overhead is the difference
   no-change    `govreport publish` again with nothing new, against `python -c pass`
@@ -91,8 +93,33 @@ print(f"{imported:.2f} {time.perf_counter() - t:.2f} {report.passed}")
 """
 
 
-def run(cmd: list[str], env: dict) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds, peak RSS in MB, and stdout of one command in its own process."""
+TREE_SAMPLE_SECONDS = 0.1
+
+
+def tree_rss_peak(pid: int, done: threading.Event, peak: list[float]) -> None:
+    """The highest sum of the resident memory of the process and all its descendants at once (the extraction
+    helpers, the checks' process, Prefect's server), sampled until done: what the machine must hold, where
+    wait4's figure is the largest single process."""
+    import psutil
+
+    root = psutil.Process(pid)
+    while not done.is_set():
+        total = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:  # ended while being looked at
+                    pass
+        except psutil.Error:
+            return
+        peak[0] = max(peak[0], total / 2**20)
+        done.wait(TREE_SAMPLE_SECONDS)
+
+
+def run(cmd: list[str], env: dict) -> tuple[float, float, float, str, float]:
+    """Wall seconds, CPU seconds, peak RSS in MB (of the largest process), stdout, and the peak of the
+    process tree's summed RSS in MB (sampled) of one command in its own process."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
     streams: dict[str, str] = {}
@@ -102,13 +129,18 @@ def run(cmd: list[str], env: dict) -> tuple[float, float, float, str]:
     ]
     for reader in readers:
         reader.start()
+    sampled, tree_peak = threading.Event(), [0.0]
+    sampler = threading.Thread(target=tree_rss_peak, args=(proc.pid, sampled, tree_peak))
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)  # this process's own peak memory and CPU time
     seconds = time.perf_counter() - t
+    sampled.set()
+    sampler.join()
     for reader in readers:
         reader.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(str(c) for c in cmd[:4])} failed:\n{streams['err'][-3000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, streams["out"]
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, streams["out"], tree_peak[0]
 
 
 def start_server(work: Path, env: dict) -> tuple[subprocess.Popen, str]:
@@ -157,7 +189,7 @@ def main() -> None:
         server, api_url = start_server(args.work, env)
     print(
         f"{'docs':>6} {'MB':>5} {'prefect s':>9} {'cpu s':>6} {'docs/s':>6} {'plain s':>7} {'overhead':>8} "
-        f"{'no-change s':>11} {'pass s':>6} {'validate s':>10} {'GX import':>9} {'peak MB':>7}"
+        f"{'no-change s':>11} {'pass s':>6} {'validate s':>10} {'GX import':>9} {'peak MB':>7} {'tree MB':>7}"
         + (f" {'server s':>8}" if server else ""),
         flush=True,
     )
@@ -170,15 +202,15 @@ def main() -> None:
             shutil.rmtree(args.work / f"{sub}-{n}", ignore_errors=True)
         out, state = args.work / f"out-{n}", args.work / f"state-{n}"
         publish = GOVREPORT + ["publish", "--raw", str(corpus), "--out", str(out), "--state", str(state)]
-        t_prefect, cpu_prefect, mem_prefect, _ = run(publish, env)
-        t_plain, _, mem_plain, _ = run(
+        t_prefect, cpu_prefect, mem_prefect, _, tree_prefect = run(publish, env)
+        t_plain, _, mem_plain, _, tree_plain = run(
             [PY, "-c", PLAIN, str(corpus), str(args.work / f"out-plain-{n}"), str(args.work / f"state-plain-{n}")], env
         )
-        t_rerun, _, _, rerun_out = run(publish, env)
+        t_rerun, _, _, rerun_out, _ = run(publish, env)
         assert "Nothing changed" in rerun_out, rerun_out
         t_pass = run([PY, "-c", "pass"], env)[0]
         release = out / "china-local-government-report-indicators" / "1.0.0"
-        _, _, mem_validate, validated = run(
+        _, _, mem_validate, validated, _ = run(
             [PY, "-c", VALIDATE, str(release), str(corpus), str(args.work / f"validation-{n}")], env
         )
         gx_import, t_validate, _passed = validated.split()
@@ -186,7 +218,7 @@ def main() -> None:
         row = (
             f"{n:>6} {mb:>5.0f} {t_prefect:>9.1f} {cpu_prefect:>6.1f} {n / t_prefect:>6.0f} {t_plain:>7.1f} "
             f"{overhead:>8.0%} {t_rerun:>11.2f} {t_pass:>6.2f} {float(t_validate):>10.1f} {float(gx_import):>9.1f} "
-            f"{max(mem_prefect, mem_plain, mem_validate):>7.0f}"
+            f"{max(mem_prefect, mem_plain, mem_validate):>7.0f} {max(tree_prefect, tree_plain):>7.0f}"
         )
         if server:
             t_server = run(
@@ -205,7 +237,8 @@ def main() -> None:
             row += f" {t_server:>8.1f}"
         print(row, flush=True)
         print(
-            f"       (peak MB: prefect run {mem_prefect:.0f}, plain {mem_plain:.0f}, validate {mem_validate:.0f})",
+            f"       (peak MB: prefect run {mem_prefect:.0f}, plain {mem_plain:.0f}, validate {mem_validate:.0f}; "
+            f"process tree, sampled: prefect run {tree_prefect:.0f}, plain {tree_plain:.0f})",
             flush=True,
         )
     few, many = (float(run([PY, "-c", DASK_TASKS, str(k)], env)[3]) for k in (20, 220))
