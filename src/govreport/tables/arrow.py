@@ -160,8 +160,7 @@ def _csv_cells(column: pa.Array, is_text: bool) -> pa.Array:
 def _quoted(cells: pa.Array) -> pa.Array:
     """RFC 4180 quoting of the cells that hold a separator, quote, LF or CR (the csv module's minimal quoting,
     with CR quoted too: a reader would split the row at a bare CR)."""
-    held = cells.buffers()[2]  # every cell's bytes (and perhaps more around a slice's): a scan finds none in most
-    text = held.to_pybytes() if held is not None else b""
+    text = _text_bytes(cells).tobytes()  # one scan of the cells' bytes finds none in most columns
     if not any(c in text for c in (b",", b'"', b"\r", b"\n")):
         return cells
     needs = pc.match_substring_regex(cells, '[,"\r\n]')
@@ -176,10 +175,17 @@ def _csv_text(batch: pa.RecordBatch, table: Table, text_fields: set[str]) -> mem
     string per cell."""
     cells = [_csv_cells(batch.column(name), name in text_fields) for name in table.field_names]
     cells[-1] = pc.binary_join_element_wise(cells[-1], "", "\n")  # the line's end, on the (narrower) last cell
-    lines = pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0]
-    offsets = np.frombuffer(lines.buffers()[1], np.int64 if pa.types.is_large_string(lines.type) else np.int32)
-    first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
-    return memoryview(lines.buffers()[2])[first:last]
+    return _text_bytes(pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0])
+
+
+def _text_bytes(strings: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a string array's values, one after the other: a view of its data buffer, cut to the
+    array's own values (a slice of a larger array shares the larger array's buffer)."""
+    offsets, data = strings.buffers()[1:3]
+    if data is None:
+        return memoryview(b"")
+    at = np.frombuffer(offsets, np.int64 if pa.types.is_large_string(strings.type) else np.int32)
+    return memoryview(data)[at[strings.offset] : at[strings.offset + len(strings)]]
 
 
 def write_csv(table: Table, data: pa.Table | TableFile, out: BinaryIO) -> str:
