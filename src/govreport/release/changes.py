@@ -325,7 +325,12 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 def _is_row(value: Any) -> bool:
     """A dict of text keys and JSON's scalars: what json writes the same with or without indent's recursion
     (a dict holding other values, dates say, is written by the recursion, which gives the same bytes)."""
-    return type(value) is dict and bool(value) and all(type(k) is str and type(v) in _SCALARS for k, v in value.items())
+    return (
+        type(value) is dict
+        and bool(value)
+        and _SCALARS.issuperset(map(type, value.values()))
+        and all(type(k) is str for k in value)
+    )
 
 
 def _dump_rows(fh: TextIO, rows: list[dict], depth: int, first: bool | None = None) -> None:
