@@ -131,3 +131,20 @@ def test_rows_of_any_scalars_are_written_as_json_dump_would_write_them(tmp_path)
     assert (tmp_path / "out.json").read_text(encoding="utf-8") == json.dumps(
         value, ensure_ascii=False, indent=1, default=str
     )
+
+
+def test_runs_of_rows_in_lists_are_written_as_json_dump_would_write_them(tmp_path):
+    # Runs of rows are written by one json.dumps each: rows whose text looks like the joins between rows, runs
+    # longer than a chunk, runs broken by other values, at several depths.
+    tricky = ["}", "{", "},\n  {", '"}, {"', "}\n{", "\\", ": ", ",\n", "", "中文}"]
+    rows = [
+        {"i": i, "text": tricky[i % len(tricky)], "x": None if i % 3 else i / 7} for i in range(changes.CHUNK_ROWS + 25)
+    ]
+    broken = rows[:3] + [{}, 5, rows[3], {"nested": rows[4]}, [], [rows[5], rows[6]], rows[7]] + rows[8:12]
+    value = {"long": rows, "broken": broken, "deep": {"a": [[rows[0], rows[1]], {"b": broken}]}, "alone": rows[2]}
+    for v in (value, rows, broken, [rows[0]], [{}], [[]]):
+        with open(tmp_path / "out.json", "w", encoding="utf-8") as fh:
+            changes._dump(fh, v)
+        assert (tmp_path / "out.json").read_text(encoding="utf-8") == json.dumps(
+            v, ensure_ascii=False, indent=1, default=str
+        )

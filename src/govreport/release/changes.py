@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO, overload
 
@@ -127,15 +128,18 @@ class Changes(Sequence):
         return len(self.rows)
 
     def _made(self, rows: list[int]) -> Iterator[dict]:
-        key, columns = OBSERVATIONS.natural_key, _DIFF_COLUMNS
+        key_of, columns = itemgetter(*OBSERVATIONS.natural_key), _DIFF_COLUMNS
         for start in range(0, len(rows), CHUNK_ROWS):
             taken = self.found.take(pa.array(rows[start : start + CHUNK_ROWS], pa.int64()))
-            for r in taken.to_pylist():
-                a = {c: r[f"o_{c}"] for c in columns} if r["in_old"] else None
-                b = {c: r[f"n_{c}"] for c in columns} if r["in_new"] else None
+            # Each side's rows as dicts of the plain column names, made by Arrow.
+            olds, news = (taken.select([f"{s}_{c}" for c in columns]).rename_columns(columns).to_pylist() for s in "on")
+            for a, b, in_old, in_new in zip(
+                olds, news, taken["in_old"].to_pylist(), taken["in_new"].to_pylist(), strict=True
+            ):
+                a, b = (a if in_old else None), (b if in_new else None)
                 either = b if b is not None else a
                 assert either is not None  # a full join's row has a side
-                yield self.entry(tuple(either[c] for c in key), a, b)
+                yield self.entry(key_of(either), a, b)
 
     def __iter__(self) -> Iterator[dict]:
         return self._made(self.rows)
@@ -288,30 +292,60 @@ def changelog(
 
 def _dump(fh: TextIO, value: Any, depth: int = 0) -> None:
     """json.dump(value, fh, ensure_ascii=False, indent=1, default=str), byte for byte, with Changes written
-    as lists a row at a time."""
-    if isinstance(value, dict) and value and _flat(value):
-        # A row: json's C encoder writes it, its separators giving indent's layout (the Python encoder that
-        # indent= selects costs seconds for a first release's tens of thousands of rows).
-        pad = " " * (depth + 1)
-        inner = json.dumps(value, ensure_ascii=False, default=str, separators=(",\n" + pad, ": "))
-        fh.write("{\n" + pad + inner[1:-1] + "\n" + " " * depth + "}")
+    as lists a chunk of rows at a time."""
+    if _is_row(value):
+        _dump_rows(fh, [value], depth - 1)
     elif isinstance(value, dict) and value:
         for i, (k, v) in enumerate(value.items()):
             fh.write(("," if i else "{") + "\n" + " " * (depth + 1) + json.dumps(str(k), ensure_ascii=False) + ": ")
             _dump(fh, v, depth + 1)
         fh.write("\n" + " " * depth + "}")
     elif isinstance(value, (list, tuple, Changes)):
+        rows: list[dict] = []  # a run of rows, written together
         for i, v in enumerate(value):
-            fh.write(("," if i else "[") + "\n" + " " * (depth + 1))
-            _dump(fh, v, depth + 1)
+            row = _is_row(v)
+            if rows and (not row or len(rows) == CHUNK_ROWS):
+                _dump_rows(fh, rows, depth, first=i == len(rows))
+                rows = []
+            if row:
+                rows.append(v)
+            else:
+                fh.write(("," if i else "[") + "\n" + " " * (depth + 1))
+                _dump(fh, v, depth + 1)
+        if rows:
+            _dump_rows(fh, rows, depth, first=len(rows) == len(value))
         fh.write("\n" + " " * depth + "]" if len(value) else "[]")
     else:  # scalars and {}
         fh.write(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _flat(row: dict) -> bool:
-    """Text keys and scalar values only: what json writes the same with or without indent's recursion."""
-    return all(type(k) is str and not isinstance(v, (dict, list, tuple, Changes)) for k, v in row.items())
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _is_row(value: Any) -> bool:
+    """A dict of text keys and JSON's scalars: what json writes the same with or without indent's recursion
+    (a dict holding other values, dates say, is written by the recursion, which gives the same bytes)."""
+    return (
+        type(value) is dict
+        and bool(value)
+        and _SCALARS.issuperset(map(type, value.values()))
+        and all(type(k) is str for k in value)
+    )
+
+
+def _dump_rows(fh: TextIO, rows: list[dict], depth: int, first: bool | None = None) -> None:
+    """Rows, items of a list at `depth` (first: the list's first items; None: a row alone, not in a list), as
+    json.dump(indent=1) writes them. json's C encoder writes them all, its separators giving indent's layout (the
+    Python encoder that indent= selects costs seconds for a first release's tens of thousands of rows)."""
+    pad, row_pad = " " * (depth + 2), " " * (depth + 1)
+    between_items = ",\n" + pad
+    text = json.dumps(rows, ensure_ascii=False, default=str, separators=(between_items, ": "))[1:-1]
+    # json writes a newline in a string as \n and no row holds a dict, so "}" + between_items + "{" is only ever
+    # where one row ends and the next begins.
+    text = text.replace("}" + between_items + "{", "\n" + row_pad + "},\n" + row_pad + "{\n" + pad)
+    if first is not None:
+        fh.write(("[" if first else ",") + "\n" + row_pad)
+    fh.write("{\n" + pad + text[1:-1] + "\n" + row_pad + "}")
 
 
 def write(stage: Path, changes: dict) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 from govreport.site.templating import render
 from govreport.site.text import KIND_LABEL, with_unit
@@ -26,25 +27,50 @@ def _valid_spans(o: dict, text: str) -> bool:
     return 0 <= qs <= vs < ve <= qe <= len(text) and text[qs:qe] == o.get("quote")
 
 
-def text_segments(text: str, observations: list[dict]) -> list[dict]:
+class Segment(NamedTuple):
+    """A piece of the text between two quote or value boundaries (attributes: what the template reads)."""
+
+    anchors: list[str]  # ids of the observations whose value starts here
+    text: str
+    value: bool  # within a value
+    quote: bool  # within a quote
+
+
+class ObservationRow(NamedTuple):
+    id: str
+    offset: int
+    indicator: str
+    indicator_zh: str | None
+    kind: str
+    period: str
+    value: str
+    value_text: str
+
+
+def text_segments(text: str, observations: list[dict]) -> list[Segment]:
     """The text cut at every quote and value boundary: each piece with the anchors that start there and whether
     it lies in a quote and in a value."""
     bounds = {0, len(text)}
+    anchors = defaultdict(list)
+    # Each span adds one at its start and takes one away at its end: summed along the text, a piece is within
+    # some span while the count is above zero (one pass, not every span tested against every piece).
+    quotes: dict[int, int] = defaultdict(int)
+    values: dict[int, int] = defaultdict(int)
     for o in observations:
         bounds.update((o["quote_start"], o["quote_end"], o["value_start"], o["value_end"]))
-    anchors = defaultdict(list)
-    for o in observations:
         anchors[o["value_start"]].append(o["observation_id"])
+        quotes[o["quote_start"]] += 1
+        quotes[o["quote_end"]] -= 1
+        values[o["value_start"]] += 1
+        values[o["value_end"]] -= 1
     points = sorted(bounds)
-    return [
-        {
-            "anchors": anchors.get(a, []),
-            "text": text[a:b],
-            "value": any(o["value_start"] <= a and b <= o["value_end"] for o in observations),
-            "quote": any(o["quote_start"] <= a and b <= o["quote_end"] for o in observations),
-        }
-        for a, b in zip(points, points[1:], strict=False)
-    ]
+    segments = []
+    in_quotes = in_values = 0
+    for a, b in zip(points, points[1:], strict=False):
+        in_quotes += quotes.get(a, 0)
+        in_values += values.get(a, 0)
+        segments.append(Segment(anchors.get(a, []), text[a:b], in_values > 0, in_quotes > 0))
+    return segments
 
 
 def document_page(doc: dict, text: str, observations: list[dict], release_title: str, names: dict) -> str:
@@ -61,16 +87,16 @@ def document_page(doc: dict, text: str, observations: list[dict], release_title:
         ("SHA-256", doc.get("document_id")),
     ]
     rows = [
-        {
-            "id": o["observation_id"],
-            "offset": o["value_start"],
-            "indicator": o["indicator"],
-            "indicator_zh": names.get(o["indicator"], {}).get("name_zh"),
-            "kind": KIND_LABEL.get(o["kind"], o["kind"]),
-            "period": o["period"],
-            "value": with_unit(o["comparator"], o.get("value_low"), o.get("value_high"), o["value"], o["unit"]),
-            "value_text": o["value_text"],
-        }
+        ObservationRow(
+            id=o["observation_id"],
+            offset=o["value_start"],
+            indicator=o["indicator"],
+            indicator_zh=names.get(o["indicator"], {}).get("name_zh"),
+            kind=KIND_LABEL.get(o["kind"], o["kind"]),
+            period=o["period"],
+            value=with_unit(o["comparator"], o.get("value_low"), o.get("value_high"), o["value"], o["unit"]),
+            value_text=o["value_text"],
+        )
         for o in sorted(observations, key=lambda o: o["value_start"])
     ]
     return render(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
+import functools
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -19,7 +19,7 @@ from govreport.contract.codelist import read_codelist
 from govreport.contract.model import Table
 from govreport.tables.table_file import TableFile
 
-CSV_CHUNK_ROWS = 10_000  # rows turned into Python strings at a time
+CSV_CHUNK_ROWS = 10_000  # rows turned into CSV text at a time
 # Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # UTF-8 with a byte-order mark: Excel (Windows, Chinese locale) opens such a file by double-click as UTF-8
@@ -99,6 +99,8 @@ def _row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterato
 
 
 def _csv_cell(value, is_text: bool) -> str:
+    """One cell as CSV text, before quoting: the rule every column follows, written out for one value. Columns of
+    the contract's types take the vectorised path of _csv_cells, which gives the same text."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -113,77 +115,93 @@ def _csv_cell(value, is_text: bool) -> str:
     return s
 
 
-def _csv_column(column: pa.Array, is_text: bool) -> list[str]:
-    """A column's CSV cells, as _csv_cell writes them, converted a column at a time (one type test per column,
-    not per cell)."""
-    values = column.to_pylist()
+# Python's repr writes a float in positional notation from 1e-4 up to 1e16; there Arrow's shortest round-trip
+# digits are the same, written without the ".0" of a whole number. Arrow writes some of them with an exponent
+# (1e+15), and repr others (1e-05, 1e+16, nan): those few cells are written by repr itself.
+_REPR_FIXED = (1e-4, 1e16)
+
+
+def _float_cells(column: pa.Array) -> pa.Array:
+    """A float column's cells as repr writes them (nulls empty)."""
+    text = pc.cast(column, pa.string())
+    size = pc.abs(column)
+    fixed = pc.or_(
+        pc.equal(column, 0.0), pc.and_(pc.greater_equal(size, _REPR_FIXED[0]), pc.less(size, _REPR_FIXED[1]))
+    )
+    agrees = pc.and_(fixed, pc.invert(pc.match_substring(text, "e"))).fill_null(True)  # nulls: written empty
+    whole = pc.and_(agrees, pc.invert(pc.match_substring(text, ".")))
+    text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    if not pc.all(agrees).as_py():
+        odd = pc.invert(agrees)
+        text = pc.replace_with_mask(text, odd, pa.array([repr(v) for v in column.filter(odd).to_pylist()], pa.string()))
+    return text.fill_null("")
+
+
+def _csv_cells(column: pa.Array, is_text: bool) -> pa.Array:
+    """A column's cells as CSV text (quoted where needed, nulls empty), computed by Arrow a column at a time."""
     kind = column.type
+    if pa.types.is_dictionary(kind):
+        column, kind = column.dictionary_decode(), kind.value_type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        if is_text:
-            return ["" if v is None else "'" + v if v.startswith(FORMULA_START) else v for v in values]
-        return ["" if v is None else v for v in values]
+        cells = column.fill_null("")
+        if is_text:  # a spreadsheet would run it as a formula: the ' makes it text
+            formula = functools.reduce(pc.or_, (pc.starts_with(cells, p) for p in FORMULA_START))
+            if pc.any(formula).as_py():
+                cells = pc.if_else(formula, pc.binary_join_element_wise("'", cells, ""), cells)
+        return _quoted(cells)
     if pa.types.is_floating(kind):
-        return ["" if v is None else repr(v) for v in values]
-    if pa.types.is_integer(kind):
-        return ["" if v is None else str(v) for v in values]
-    return [_csv_cell(v, is_text) for v in values]
+        return _float_cells(column)
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_date32(kind):
+        # Arrow writes these as str(), "true"/"false" and date.isoformat() do: no cell needs quotes.
+        return pc.cast(column, pa.string()).fill_null("")
+    return _quoted(pa.array([_csv_cell(v, is_text) for v in column.to_pylist()], pa.string()))
 
 
-def _has_cr(batch: pa.RecordBatch) -> bool | None:
-    """Whether a text cell of the batch holds a CR (found by Arrow, not cell by cell); None: other columns could
-    (dates, numbers never do), let csv_lines look."""
-    found = False
-    for column in batch.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            found = found or bool(pc.any(pc.match_substring(column, "\r")).as_py())
-        elif not (
-            pa.types.is_integer(column.type)
-            or pa.types.is_floating(column.type)
-            or pa.types.is_boolean(column.type)
-            or pa.types.is_date(column.type)
-            or pa.types.is_null(column.type)
-        ):
-            return None
-    return found
+def _quoted(cells: pa.Array) -> pa.Array:
+    """RFC 4180 quoting of the cells that hold a separator, quote, LF or CR (the csv module's minimal quoting,
+    with CR quoted too: a reader would split the row at a bare CR)."""
+    text = _text_bytes(cells).tobytes()  # one scan of the cells' bytes finds none in most columns
+    if not any(c in text for c in (b",", b'"', b"\r", b"\n")):
+        return cells
+    needs = pc.match_substring_regex(cells, '[,"\r\n]')
+    if not pc.any(needs).as_py():
+        return cells
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, cells)
 
 
-def csv_lines(rows: Sequence[Sequence[str]], has_cr: bool | None = None) -> str:
-    """Rows as RFC 4180 lines ending in LF, with every cell holding a separator, quote, LF or CR quoted.
-
-    Python's csv module quotes only the characters of its line terminator, so with "\n" a bare CR would go
-    out unquoted and readers would split the row there. Rows with a CR (rare) are written with a CRLF
-    terminator, which makes the writer quote CRs too, and the row's own terminator is cut back to LF."""
-    buf = io.StringIO(newline="")
-    plain = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    crlf = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    if has_cr is False or (has_cr is None and not any("\r" in cell for row in rows for cell in row)):
-        plain.writerows(rows)
-        return buf.getvalue()
-    for row in rows:
-        if any("\r" in cell for cell in row):
-            crlf.writerow(row)
-            buf.seek(buf.tell() - 2)
-            buf.write("\n")
-            buf.truncate()
-        else:
-            plain.writerow(row)
-    return buf.getvalue()
+def _csv_text(batch: pa.RecordBatch, table: Table, text_fields: set[str]) -> memoryview:
+    """The batch's rows as CSV lines ending in LF, UTF-8: the bytes of one Arrow string array, never a Python
+    string per cell."""
+    cells = [_csv_cells(batch.column(name), name in text_fields) for name in table.field_names]
+    cells[-1] = pc.binary_join_element_wise(cells[-1], "", "\n")  # the line's end, on the (narrower) last cell
+    return _text_bytes(pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0])
 
 
-def write_csv(table: Table, data: pa.Table, out: BinaryIO) -> str:
+def _text_bytes(strings: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a string array's values, one after the other: a view of its data buffer, cut to the
+    array's own values (a slice of a larger array shares the larger array's buffer)."""
+    offsets, data = strings.buffers()[1:3]
+    if data is None:
+        return memoryview(b"")
+    at = np.frombuffer(offsets, np.int64 if pa.types.is_large_string(strings.type) else np.int32)
+    return memoryview(data)[at[strings.offset] : at[strings.offset + len(strings)]]
+
+
+def write_csv(table: Table, data: pa.Table | TableFile, out: BinaryIO) -> str:
     """Write the table as UTF-8 CSV with a BOM to a binary stream, a chunk of rows at a time; return the sha256
     of the text after the BOM (the data's fingerprint: how the file is marked for Excel is not data)."""
     text_fields = {f.name for f in table.fields if f.type == "string"}
     digest = hashlib.sha256()
     out.write(CSV_BOM)
 
-    def emit(rows: Sequence[Sequence[str]], has_cr: bool | None = None) -> None:
-        data_bytes = csv_lines(rows, has_cr).encode("utf-8")
+    def emit(data_bytes: bytes | memoryview) -> None:
         digest.update(data_bytes)
         out.write(data_bytes)
 
-    emit([table.field_names])
+    header = pa.RecordBatch.from_arrays([pa.array([n], pa.string()) for n in table.field_names], table.field_names)
+    emit(_csv_text(header, table, set()))  # names are never formulas
     for batch in data.to_batches(max_chunksize=CSV_CHUNK_ROWS):
-        columns = [_csv_column(batch.column(name), name in text_fields) for name in table.field_names]
-        emit(list(zip(*columns, strict=True)), _has_cr(batch))
+        if batch.num_rows:
+            emit(_csv_text(batch, table, text_fields))
     return digest.hexdigest()
