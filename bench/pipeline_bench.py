@@ -39,22 +39,20 @@ GOVREPORT = [PY, "-m", "govreport.cli"]
 PLAIN = """
 import sys
 from pathlib import Path
-from govreport.extract.batch import extract_files
+from govreport.extract.batch import extract_batch_to_part
 from govreport.extract.budget import helpers_for_run
 from govreport.extract.pipeline import drop_duplicate_documents
 from govreport.sources.raw_folder import read_inputs
-from govreport.release.publish import extracted_tables, publish
-from govreport.tables.parts import run_parts, write_part
+from govreport.release.publish import publish
+from govreport.tables.parts import run_parts
 raw, out, state = map(Path, sys.argv[1:4])
 files, entries, _ = read_inputs(raw)
 batches = [[str(f) for f in files[i : i + 250]] for i in range(0, len(files), 250)]
 results, parts = [], []
 with helpers_for_run(), run_parts(state) as folder:
     for i, batch in enumerate(batches):
-        done, _ = extract_files(batch, entries, state)
-        parts.append(write_part(folder, i, extracted_tables(done)))
-        for r in done:
-            r.observations, r.quantities = [], []
+        done, part, _ = extract_batch_to_part(batch, entries, state, folder, i)
+        parts.append(part)
         results += done
     print(publish(drop_duplicate_documents(results), out, raw, state, extracted=parts).version)
 import atexit, os

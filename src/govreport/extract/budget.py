@@ -7,7 +7,8 @@ waits, so SIGTERM and Ctrl-C reach it at once, and leaving the `with` block ends
 
 There is one helper per core (GOVREPORT_EXTRACT_PROCESSES to choose), each working on one file at a
 time with its own deadline, so a batch is extracted on every core. A run keeps its helpers for all of
-its batches (`helpers_for_run`): starting one costs about a second of imports.
+its batches (`helpers_for_run`): starting one costs about a second of imports. A helper runs process_file, or
+the work its caller names (the cache's: the document's rows as Arrow, and its cache entry written).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,20 +54,20 @@ class _Lane:
         if self.pool is None:
             # spawn, not fork: the caller may have threads (Prefect's), which fork does not copy safely.
             # The new process imports the extractor (this module's imports) as it starts.
-            self.pool = multiprocessing.get_context("spawn").Pool(1, initializer=_ignore_sigint)
+            self.pool = multiprocessing.get_context("spawn").Pool(1, initializer=_start_helper)
         return self.pool
 
-    def start(self, index: int, path: Path, entry: SourceEntry | None, seconds: float, done: queue.Queue) -> None:
+    def start(self, index: int, work: Callable, args: tuple, seconds: float, done: queue.Queue) -> None:
         pool = self.open()
         self.index, self.deadline = index, time.monotonic() + seconds
 
-        def answered(result: DocumentResult) -> None:
+        def answered(result) -> None:
             done.put((self, index, result, None))
 
         def failed(error: BaseException) -> None:
             done.put((self, index, None, error))
 
-        pool.apply_async(process_file, (Path(path), entry), callback=answered, error_callback=failed)
+        pool.apply_async(work, args, callback=answered, error_callback=failed)
 
     def end(self) -> None:
         if self.pool is not None:
@@ -102,11 +103,13 @@ class BudgetedProcessor:
     def process(self, path: Path, entry: SourceEntry | None) -> DocumentResult:
         return self.process_many([(Path(path), entry)])[0]
 
-    def process_many(self, items: Sequence[tuple[Path, SourceEntry | None]]) -> list[DocumentResult]:
-        """Each file's result, in the order given; the files are shared out among the helpers."""
+    def process_many(self, items: Sequence[tuple], work: Callable = process_file) -> list:
+        """work(path, entry, ...) for each item (path, entry, ...), in the order given; the files are shared out among
+        the helpers. work must be a module-level function (it is sent to them by name). A file over its budget is
+        answered with a DocumentResult naming the problem, whatever work returns."""
         if multiprocessing.current_process().daemon:  # a Dask worker, say: it may not start processes
-            return [process_file(Path(p), e) for p, e in items]
-        results: list[DocumentResult | None] = [None] * len(items)
+            return [work(Path(item[0]), *item[1:]) for item in items]
+        results: list = [None] * len(items)
         done: queue.Queue = queue.Queue()
         waiting = iter(range(len(items)))
         idle = list(self._lanes[: len(items)])
@@ -115,7 +118,7 @@ class BudgetedProcessor:
             while True:
                 while idle and (i := next(waiting, None)) is not None:
                     lane = idle.pop()
-                    lane.start(i, *items[i], self.seconds, done)
+                    lane.start(i, work, (Path(items[i][0]), *items[i][1:]), self.seconds, done)
                     busy.add(lane)
                 if not busy:
                     break
@@ -136,7 +139,7 @@ class BudgetedProcessor:
             self.close()  # a stop or an error: no helper outlives it, nor finishes a file nobody awaits
             raise
         assert all(r is not None for r in results)
-        return results  # type: ignore[return-value]
+        return results
 
     def _finished(self, done: queue.Queue, busy: set[_Lane]) -> Iterator[tuple]:
         """What the busy helpers finished within one wait slice. Waited for in short slices: this may be a
@@ -201,9 +204,12 @@ def helpers() -> Iterator[BudgetedProcessor]:
         yield processor
 
 
-def _ignore_sigint() -> None:
+def _start_helper() -> None:
     # Ctrl-C goes to the whole process group: the parent decides, and ends the helper itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The work a run's batches give their helpers (extract/cache.py, with pyarrow): imported as the helper starts,
+    # while the caller does other work, rather than with its first file.
+    import govreport.extract.cache  # noqa: F401
 
 
 @contextmanager

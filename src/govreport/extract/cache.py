@@ -3,7 +3,9 @@
 The key is the raw file's bytes, its name, its manifest entry, and a checksum of
 the extraction code and codelist: change any of them and the document is
 extracted again. Entries live under state/cache/; deleting the folder is always
-safe (the next run extracts everything once more).
+safe (the next run extracts everything once more). An entry holds the document
+without its rows and the rows as Arrow (extract/arrow_rows.py), written by the
+helper process that extracted the document.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from govreport.contract import codelist
 from govreport.contract import model as contract
 from govreport.contract.files import DATA_DIR
+from govreport.extract.arrow_rows import ExtractedDocument, split_rows, with_rows
 from govreport.extract.pipeline import DocumentResult, process_file
 from govreport.fingerprint import code_checksum
 from govreport.sources.confine import outside_problem
@@ -49,9 +52,14 @@ class ExtractionCache:
         return self.process_many([(Path(path), entry)])[0]
 
     def process_many(self, items: list[tuple[Path, SourceEntry | None]], processor=None) -> list[DocumentResult]:
-        """Each file's stored result, or a new one; the misses go to processor.process_many together (a
-        BudgetedProcessor shares them out among its helpers), else to process_file in this process."""
-        results: list[DocumentResult | None] = []
+        """Each file's result with its rows, stored or new (see extract_many)."""
+        return [with_rows(d) for d in self.extract_many(items, processor)]
+
+    def extract_many(self, items: list[tuple[Path, SourceEntry | None]], processor=None) -> list[ExtractedDocument]:
+        """Each file's stored document and rows, or new ones; the misses go to processor.process_many together (a
+        BudgetedProcessor shares them out among its helpers, which write their entries), else are extracted in
+        this process."""
+        results: list[ExtractedDocument | None] = []
         misses: list[tuple[int, Path, SourceEntry | None, Path]] = []
         for path, entry in items:
             path = Path(path)
@@ -59,19 +67,21 @@ class ExtractionCache:
             if found is None and stored is not None:
                 misses.append((len(results), path, entry, stored))
             elif found is None:
-                found = process_file(path, entry)  # refused without reading: nothing worth caching
+                found = extract_and_store(path, entry, None)  # refused without reading: nothing worth caching
             results.append(found)
-        work = [(path, entry) for _, path, entry, _ in misses]
-        made = processor.process_many(work) if processor is not None else [process_file(p, e) for p, e in work]
+        work = [(path, entry, stored) for _, path, entry, stored in misses]
+        if processor is not None:
+            made = processor.process_many(work, extract_and_store)
+        else:
+            made = [extract_and_store(*w) for w in work]
         self.misses += len(misses)
-        for (i, _, _, stored), result in zip(misses, made, strict=True):
-            results[i] = result
-            if result.document is not None:  # failures are cheap to find again; an overrun may not recur
-                self._store(stored, result)
+        for (i, _, _, _), answer in zip(misses, made, strict=True):
+            # A file over its time budget is answered with a DocumentResult naming the problem, and no rows.
+            results[i] = answer if isinstance(answer, ExtractedDocument) else ExtractedDocument(answer)
         return results  # type: ignore[return-value]
 
-    def _lookup(self, path: Path, entry: SourceEntry | None) -> tuple[DocumentResult | None, Path | None]:
-        """(the stored result, its place): (None, place) on a miss; (None, None) for a file process_file
+    def _lookup(self, path: Path, entry: SourceEntry | None) -> tuple[ExtractedDocument | None, Path | None]:
+        """(the stored document, its place): (None, place) on a miss; (None, None) for a file process_file
         refuses without reading, which is not worth caching."""
         if outside_problem(path):
             return None, None
@@ -84,15 +94,23 @@ class ExtractionCache:
         stored = self.dir / f"{self.key(path, data, entry)}.pickle"
         if stored.exists():
             try:
-                result = pickle.loads(stored.read_bytes())
+                found = pickle.loads(stored.read_bytes())
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                found = None  # a damaged entry is a miss
+            if isinstance(found, ExtractedDocument):  # not an entry of another format
                 self.hits += 1
-                return result, stored
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-                pass  # a damaged entry is a miss
+                return found, stored
         return None, stored
 
-    def _store(self, stored: Path, result: DocumentResult) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+
+def extract_and_store(path: Path, entry: SourceEntry | None, stored: Path | None) -> ExtractedDocument:
+    """process_file, its rows as Arrow, and the cache entry written at `stored` (None: not to be cached). Run in a
+    helper process, so the parent gets the rows as Arrow and pickles nothing again."""
+    document = split_rows(process_file(Path(path), entry))
+    # Failures are cheap to find again; a file over its budget is never stored (its helper ends first).
+    if stored is not None and document.result.document is not None:
+        stored.parent.mkdir(parents=True, exist_ok=True)
         tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, stored)
+    return document

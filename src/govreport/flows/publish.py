@@ -18,16 +18,16 @@ from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
 from govreport.errors import retry_if_transient
-from govreport.extract.batch import extract_files
+from govreport.extract.batch import extract_batch_to_part
 from govreport.extract.budget import helpers_for_run
 from govreport.extract.pipeline import DocumentResult, RunSummary, drop_duplicate_documents, refuse_unusable_manifest
 from govreport.fingerprint import folder_fingerprint, inputs_fingerprint
-from govreport.release.publish import PublishOutcome, extracted_tables
+from govreport.release.publish import PublishOutcome
 from govreport.release.storage import latest_descriptor, publish_to, recover_target
 from govreport.release.unchanged import RawFolder, known_inputs, remember_inputs
 from govreport.sources.fetch import fetch_to_raw
 from govreport.sources.raw_folder import read_inputs
-from govreport.tables.parts import run_parts, write_part
+from govreport.tables.parts import run_parts
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
@@ -60,11 +60,7 @@ def extract_batch(
     """Extract a batch of documents. Returns the documents (without their rows), the paths of the batch's rows
     as parts in parts_dir (a task's result lives until the run ends: a large run's rows stay on disk),
     and how many documents came from the cache."""
-    results, hits = extract_files(files, entries, Path(state_dir))
-    parts = write_part(Path(parts_dir), index, extracted_tables(results))
-    for r in results:
-        r.observations, r.quantities = [], []
-    return results, parts, hits
+    return extract_batch_to_part(files, entries, Path(state_dir), Path(parts_dir), index)
 
 
 @task(retries=1, retry_delay_seconds=2, retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
