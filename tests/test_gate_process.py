@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +17,8 @@ import pytest
 from govreport.checks.gate import validate_package
 from govreport.checks.gate_process import ChecksProcess, ChecksProcessDied
 from govreport.extract.budget import STOP
+
+from conftest import tree_bytes
 
 REPORTS = ("report.json", "frictionless.json", "great_expectations.json")
 
@@ -110,3 +114,36 @@ def test_a_release_with_nothing_to_check_ends_the_checks_process(tmp_path):
     assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+PUBLISH_HERE = """
+import sys
+from pathlib import Path
+from govreport.extract.pipeline import process_all
+from govreport.release.publish import publish
+from govreport.sources.raw_folder import read_inputs
+raw, out = Path(sys.argv[1]), Path(sys.argv[2])
+files, entries, _ = read_inputs(raw)
+outcome = publish(process_all(files, entries), out, raw, out.parent / "state")
+print(outcome.version, outcome.report.passed, "great_expectations" in sys.modules)
+"""
+
+
+def test_a_fresh_publisher_checks_in_the_checks_process_and_publishes_the_same_release(release, tmp_path):
+    """publish() in a process without GX (a script, a served flow run) checks in the checks' process; what it
+    publishes is what a process that checks in itself publishes (the session's release)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(_raw_of(release), raw)
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", PUBLISH_HERE, str(raw), str(tmp_path / "published")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["1.0.0", "True", "False"]  # published, checks passed, GX never imported here
+    assert tree_bytes(tmp_path / "published" / release.relative_to(release.parents[2] / "published")) == tree_bytes(
+        release
+    )

@@ -6,7 +6,8 @@ release as soon as its files are there. The verdict comes back as the same Valid
 reports written under the release: what is checked, and how, does not change.
 
 Where no process may be started (a Dask worker is a daemon process), or GX is imported already, the checks run
-in the caller's process.
+in the caller's process. `govreport publish` is such a caller: it imports GX while it waits for Prefect's API
+server to boot, which costs it nothing, so only library callers (scripts, the benchmark's plain path) use this.
 """
 
 from __future__ import annotations
