@@ -90,6 +90,7 @@ class ChecksProcess:
         try:
             passed, value = self._conn.recv()
         except (EOFError, OSError):  # it ended before it answered, or as it did
+            self._process.join(EXIT_WAIT)  # its end seen through the pipe before the process was reaped
             raise ChecksProcessDied(self._process.exitcode) from None
         self._answered = True
         if not passed:
