@@ -14,7 +14,7 @@ from datetime import date
 import pyarrow as pa
 
 from govreport.contract.model import OBSERVATIONS, TARGETS_VS_ACTUALS
-from govreport.tables.arrow import CSV_BOM, CSV_CHUNK_ROWS, FORMULA_START, to_arrow, write_csv
+from govreport.tables.arrow import CSV_BOM, CSV_CHUNK_ROWS, _csv_cell, to_arrow, write_csv
 
 TEXTS = [
     "",
@@ -71,25 +71,13 @@ def ordinary_float(rng: random.Random) -> float:
     return round(rng.uniform(-1e5, 1e5), rng.randrange(4))
 
 
-def reference_cell(value, is_text: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if is_text and text.startswith(FORMULA_START) else text
-
-
 def reference_csv(table, rows: list[dict]) -> bytes:
-    """The file as the csv module writes it: with a CRLF terminator it quotes every cell holding a separator,
+    """The file as the per-value rule (_csv_cell, the writer's rule written out for one value) and the csv module
+    write it: with a CRLF terminator it quotes every cell holding a separator,
     quote, CR or LF; each row's own terminator is then LF."""
     text_fields = {f.name for f in table.fields if f.type == "string"}
     lines = [list(table.field_names)]
-    lines += [[reference_cell(row[n], n in text_fields) for n in table.field_names] for row in rows]
+    lines += [[_csv_cell(row[n], n in text_fields) for n in table.field_names] for row in rows]
     out = []
     for cells in lines:
         buf = io.StringIO(newline="")
