@@ -76,8 +76,7 @@ class ChecksProcess:
         try:
             self._conn.send((release_dir, raw_dir, out_dir, previous_dir, expected_counts))
         except OSError:  # it is gone already
-            self._process.join()
-            raise ChecksProcessDied(self._process.exitcode) from None
+            raise self._died() from None
 
     def report(self) -> ValidationReport:
         """The submitted validation's report, or the exception it raised."""
@@ -86,16 +85,21 @@ class ChecksProcess:
             if STOP.is_set():
                 raise KeyboardInterrupt("run stopped")
             if not self._process.is_alive() and not self._conn.poll():
-                raise ChecksProcessDied(self._process.exitcode)
+                raise self._died()
         try:
             passed, value = self._conn.recv()
         except (EOFError, OSError):  # it ended before it answered, or as it did
-            self._process.join(EXIT_WAIT)  # its end seen through the pipe before the process was reaped
-            raise ChecksProcessDied(self._process.exitcode) from None
+            raise self._died() from None
         self._answered = True
         if not passed:
             raise value
         return value
+
+    def _died(self) -> ChecksProcessDied:
+        """The error for a process that ended without answering, with its exit code: its end can be seen through
+        the pipe before the process is reaped, so it is waited for first."""
+        self._process.join(EXIT_WAIT)
+        return ChecksProcessDied(self._process.exitcode)
 
 
 @contextmanager
