@@ -40,7 +40,7 @@ PLAIN = """
 import sys
 from pathlib import Path
 from govreport.extract.batch import extract_batch_to_part
-from govreport.extract.budget import helpers_for_run
+from govreport.extract.budget import end_run_helpers, helpers_for_run
 from govreport.extract.pipeline import drop_duplicate_documents
 from govreport.sources.raw_folder import read_inputs
 from govreport.release.publish import publish
@@ -54,6 +54,7 @@ with helpers_for_run(), run_parts(state) as folder:
         done, part, _ = extract_batch_to_part(batch, entries, state, folder, i)
         parts.append(part)
         results += done
+    end_run_helpers()  # as the flow does once its last batch is in
     print(publish(drop_duplicate_documents(results), out, raw, state, extracted=parts).version)
 import atexit, os
 atexit._run_exitfuncs()  # and ends as the govreport command does: exit handlers, no interpreter teardown

@@ -155,3 +155,27 @@ def test_helpers_started_before_the_run_are_the_ones_its_batches_use(tmp_path):
         assert all(r.observations for r in results)
         assert {p.pid for p in helpers(psutil.Process(), before)} == started
     assert helpers(psutil.Process(), before) == []
+
+
+def test_a_runs_helpers_end_once_its_extraction_is_over_and_start_again_if_it_extracts_more(tmp_path):
+    """The flow ends its helpers after the last batch, so their memory is free while the release is written and
+    checked (the command line's block would otherwise keep them to the end of the run)."""
+    from govreport.extract.batch import extract_files
+    from govreport.extract.budget import end_run_helpers, helpers_for_run
+
+    seeds = [str(s) for s in sorted(RAW.glob("*.txt"))]
+    before = frozenset(p.pid for p in psutil.Process().children(recursive=True))
+    with helpers_for_run() as run:
+        run.start_helpers()
+        first = helpers(psutil.Process(), before)
+        assert len(first) == len(run._lanes)
+        extract_files(seeds[:2], {}, tmp_path / "state")
+        end_run_helpers()
+        gone, alive = psutil.wait_procs(first, timeout=10)
+        assert alive == [] and helpers(psutil.Process(), before) == []  # ended inside the run's block
+        results, hits = extract_files(seeds[2:], {}, tmp_path / "state")  # more work: new helpers do it
+        assert hits == 0 and len(results) == len(seeds[2:]) and all(r.observations for r in results)
+        again = {p.pid for p in helpers(psutil.Process(), before)}
+        assert again and again.isdisjoint(p.pid for p in first)
+    assert helpers(psutil.Process(), before) == []
+    end_run_helpers()  # outside a run: nothing to end, no error

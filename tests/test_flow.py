@@ -5,11 +5,22 @@ import os
 import subprocess
 import sys
 
+import psutil
 import pytest
 
+from govreport.extract.budget import helpers_for_run
 from govreport.release.publish import PACKAGE_NAME
 
 from conftest import tree_bytes
+
+
+def is_helper(process: psutil.Process) -> bool:
+    """An extraction helper (a spawned multiprocessing child), not multiprocessing's shared resource tracker."""
+    try:
+        command = " ".join(process.cmdline())
+    except psutil.NoSuchProcess:  # ended while being looked at
+        return False
+    return "multiprocessing" in command and "resource_tracker" not in command
 
 
 @pytest.mark.slow
@@ -18,7 +29,12 @@ def test_flow_runs_end_to_end_and_publishes_once(raw_copy, tmp_path):
     from govreport.flows.publish import publish_flow  # Prefect: imported by the tests that run a flow only
 
     out = tmp_path / "published"
-    outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"), batch_size=2)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with helpers_for_run() as early:  # as the command line runs it: helpers started before the flow
+        early.start_helpers()
+        outcome = publish_flow(raw_dir=str(raw_copy), out_dir=str(out), state_dir=str(tmp_path / "state"), batch_size=2)
+        # The flow ended the helpers after its last batch, not at the end of the command's block.
+        assert [p for p in psutil.Process().children(recursive=True) if p.pid not in before and is_helper(p)] == []
     assert outcome.version == "1.0.0"
     assert outcome.row_counts["documents"] == 5 and outcome.row_counts["observations"] >= 70
     # The three batches' rows went to part files, removed once published.

@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 
 from govreport.errors import retry_if_transient
 from govreport.extract.batch import extract_batch_to_part
-from govreport.extract.budget import helpers_for_run
+from govreport.extract.budget import end_run_helpers, helpers_for_run
 from govreport.extract.pipeline import DocumentResult, RunSummary, drop_duplicate_documents, refuse_unusable_manifest
 from govreport.fingerprint import folder_fingerprint, inputs_fingerprint
 from govreport.release.publish import PublishOutcome
@@ -146,6 +146,7 @@ def publish_flow(
             cached += hits
             rate = done / max(time.monotonic() - started, 1e-9)
             log.info("extracted %d/%d documents (%d unchanged, %.0f documents/s)", done, len(files), cached, rate)
+        end_run_helpers()  # their memory is free while the release is written and checked
         # Results in the order of the files, whatever order the batches finished in.
         results = drop_duplicate_documents([r for f in futures for r in by_future[f.task_run_id]])
         for r in results:
