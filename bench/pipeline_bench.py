@@ -39,7 +39,7 @@ GOVREPORT = [PY, "-m", "govreport.cli"]
 PLAIN = """
 import sys
 from pathlib import Path
-from govreport.extract.batch import extract_batch_to_part
+from govreport.tables.batch_part import extract_batch_to_part
 from govreport.extract.budget import end_run_helpers, helpers_for_run
 from govreport.extract.pipeline import drop_duplicate_documents
 from govreport.sources.raw_folder import read_inputs

@@ -15,12 +15,13 @@ import pyarrow as pa
 import pytest
 
 from govreport.extract.arrow_rows import ExtractedDocument, batch_tables
-from govreport.extract.batch import extract_batch_to_part, extract_files
+from govreport.extract.batch import extract_files
 from govreport.extract.budget import helpers_for_run
 from govreport.extract.cache import ExtractionCache
 from govreport.extract.pipeline import DocumentResult, process_file
 from govreport.release.publish import extracted_tables
 from govreport.sources.raw_folder import read_inputs
+from govreport.tables.batch_part import extract_batch_to_part
 from govreport.tables.parts import write_part
 
 from conftest import RAW

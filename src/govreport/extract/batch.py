@@ -1,16 +1,15 @@
-"""Extract a batch of raw files: stored results for unchanged files, the rest on helper processes under a
-per-file time budget. The one library call a run makes per batch, with or without an orchestrator."""
+"""Extract a list of raw files: stored results for unchanged files, the rest on helper processes under a
+per-file time budget, with their rows (for `govreport extract` and callers that want rows; a run's batches go
+to their parts through tables/batch_part.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from govreport.extract.arrow_rows import batch_tables
 from govreport.extract.budget import helpers
 from govreport.extract.cache import ExtractionCache
 from govreport.extract.pipeline import DocumentResult
 from govreport.sources.manifest import SourceEntry
-from govreport.tables.parts import write_part
 
 
 def extract_files(
@@ -21,16 +20,3 @@ def extract_files(
     with helpers() as budgeted:  # a file over its time budget is reported and skipped
         results = cache.process_many([(Path(f), entries.get(Path(f).name)) for f in files], budgeted)
     return results, cache.hits
-
-
-def extract_batch_to_part(
-    files: list[str], entries: dict[str, SourceEntry], state_dir: Path, folder: Path, index: int
-) -> tuple[list[DocumentResult], dict[str, Path], int]:
-    """A run's batch: the files' results without their rows, in their order; the paths of the part (batch `index`
-    in folder, tables/parts.py) holding the rows, as extract_files' rows would make them; how many came from the
-    cache. The rows come from the helpers (or the cache) as Arrow and go to the part without becoming dicts."""
-    cache = ExtractionCache(Path(state_dir))
-    with helpers() as budgeted:
-        documents = cache.extract_many([(Path(f), entries.get(Path(f).name)) for f in files], budgeted)
-    part = write_part(Path(folder), index, batch_tables(documents))
-    return [d.result for d in documents], part, cache.hits

@@ -18,7 +18,6 @@ from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
 from govreport.errors import retry_if_transient
-from govreport.extract.batch import extract_batch_to_part
 from govreport.extract.budget import end_run_helpers, helpers_for_run
 from govreport.extract.pipeline import DocumentResult, RunSummary, drop_duplicate_documents, refuse_unusable_manifest
 from govreport.fingerprint import folder_fingerprint, inputs_fingerprint
@@ -27,6 +26,7 @@ from govreport.release.storage import latest_descriptor, publish_to, recover_tar
 from govreport.release.unchanged import RawFolder, known_inputs, remember_inputs
 from govreport.sources.fetch import fetch_to_raw
 from govreport.sources.raw_folder import read_inputs
+from govreport.tables.batch_part import extract_batch_to_part
 from govreport.tables.parts import run_parts
 
 
