@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -65,6 +66,22 @@ def test_a_first_cli_publish_in_a_new_prefect_home_is_quiet(raw_copy, tmp_path):
     assert latest["version"] == "1.0.0"
     again = subprocess.run(cli + ["--quiet"] + args, capture_output=True, text=True, env=env)
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+
+
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_a_cli_runs_log_reaches_the_api_to_its_last_line_before_the_server_stops(raw_copy, tmp_path):
+    """The temporary server's database stays in the Prefect home (a later `prefect server start` shows the run):
+    the log workers send what they hold before this run's server is stopped, not at a shutdown it never sees."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PYTHONWARNINGS", "DASK_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"))
+    args = ["-v", "publish", "--raw", str(raw_copy), "--out", str(tmp_path / "out"), "--state", str(tmp_path / "st")]
+    done = subprocess.run([sys.executable, "-m", "govreport.cli", *args], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with sqlite3.connect(tmp_path / "prefect-home" / "prefect.db") as db:
+        logged = [message for (message,) in db.execute("SELECT message FROM log ORDER BY timestamp")]
+    assert any(message.startswith("run summary") for message in logged), logged
+    assert logged[-1] == "Finished in state Completed()"
 
 
 @pytest.mark.slow  # starts the CLI in a new process

@@ -179,12 +179,22 @@ class ApiServer:
 
     def stop(self) -> None:
         if self.process.poll() is None:
+            send_prefect_backlog()  # while the server still answers
             self.process.terminate()
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def send_prefect_backlog(timeout: float = 5.0) -> None:
+    """Let Prefect's log and event workers send what they still hold to the API. They are drained at interpreter
+    shutdown, which comes after the exit handlers (this run's server already stopped) or not at all (the command
+    line skips it): logging's exit handler would then wait its full 5 s for logs no server can take."""
+    for module, worker in (("prefect.logging.handlers", "APILogWorker"), ("prefect.events.worker", "EventsWorker")):
+        if module in sys.modules:  # never imported: nothing was queued
+            getattr(sys.modules[module], worker).drain_all(timeout=timeout)
 
 
 def launch_api_server() -> ApiServer | None:
