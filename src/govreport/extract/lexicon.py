@@ -109,7 +109,23 @@ def prefiltered(regex: str) -> str:
     chars, can_be_empty = _first_chars(parsed)
     if chars is None or can_be_empty or not chars:
         return regex
-    return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])" + regex
+    return _lookahead(chars) + regex
+
+
+def _lookahead(chars: set[str]) -> str:
+    return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])"
+
+
+def optional_tail(regex: str) -> str:
+    """(?:regex)? for a regex of optional parts, behind a lookahead of the characters its non-empty matches start
+    with: where none of them follows, the whole tail is passed over at once, not each optional part in turn. The
+    matches are the same: where no part can start, each part matches the empty string."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    chars, _ = _first_chars(list(_parser.parse(regex)))
+    if chars is None:
+        raise ValueError(f"not every match of {regex!r} starts with a known character")
+    return f"(?:{_lookahead(chars)}{regex})?"
 
 
 def _alternatives(items: list[str] | str) -> str:
