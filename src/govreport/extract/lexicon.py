@@ -206,9 +206,13 @@ class LineScan:
 
 
 FILLERS = words("fillers")
-FILLER_RUN = re.compile(r"(?:" + alternation(FILLERS) + r"|\([^()]{1,12}\)|[::\s])*")
-# The longest run of fillers ending a phrase: search() finds where it starts, in one pass of the regex engine.
-FILLER_TAIL = re.compile(FILLER_RUN.pattern + r"\Z")
+_FILLER = r"(?:" + alternation(FILLERS) + r"|\([^()]{1,12}\)|[::\s])"  # a filler word, a gloss, a colon or space
+FILLER_RUN = re.compile(_FILLER + "*")
+# The longest run of fillers ending a phrase: search() finds where it starts (no match: the phrase ends without
+# one), in one pass of the regex engine. Tried only where a filler can start, behind a look at the character,
+# where a run that may be empty was tried at every position of the phrase.
+_FILLER_FIRST = "".join(sorted({re.escape(word[0]) for word in FILLERS})) + r"(:\s"
+FILLER_TAIL = re.compile(f"(?=[{_FILLER_FIRST}])" + _FILLER + r"+\Z")
 
 # Units as reports write them: word -> (dimension, size in the dimension's base unit, as a decimal string).
 UNIT_WORDS: dict[str, tuple[str, str]] = {
