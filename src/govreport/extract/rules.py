@@ -752,32 +752,21 @@ class DocumentExtraction:
             subject = _trim_subject(after.group(0))  # 新建5所高科技预制学校: the noun follows the classifier
         if not subject:
             return None
-        gap = text[max(clause_start, v.start - 6) : v.start]
-        direction = _measure_words(gap)
-        low, high, comparator = v.low, v.high, v.comparator
-        unit, factor = _quantity_unit(v)
-        if v.dimension == "points":
-            measure = "change"
-        elif v.dimension == "percent" and direction:
-            measure = "growth"
-        else:
-            measure = "level"
-        if factor is not None:
-            low = low / factor if low is not None else None
-            high = high / factor if high is not None else None
-        if direction == "down" and measure != "level":
-            low, high, comparator = _fall(low, high, comparator)
+        direction = _measure_words(text[max(clause_start, v.start - 6) : v.start])
+        coded = _QUANTITY_NUMBERS.get((v.text, direction))
+        if coded is None:
+            coded = _quantity_numbers(v, direction)
+        measure, unit, comparator, low, high, value = coded
         kind, period, _ = self._kind_period(s, v, clause_start, v.start, "", measure)
-        low_f, high_f = _bounds_to_float(low, high)
         return Quantity(
             subject=subject,
             measure=measure,
             kind=kind,
             period=period,
             comparator=comparator,
-            value_low=low_f,
-            value_high=high_f,
-            value=_plotted(low_f, high_f),
+            value_low=low,
+            value_high=high,
+            value=value,
             unit=unit,
             value_start=v.start,
             value_end=v.end,
@@ -808,6 +797,35 @@ def _trim_subject(phrase: str) -> str:
     phrase = phrase[head.end() :] if head else phrase
     phrase = phrase[: _filler_tail_start(phrase)]
     return phrase[-20:].strip()
+
+
+# A quantity's measure, unit and numbers by its value's text and the direction of the words before it: they
+# depend on nothing else (the value's fields come from its text alone, see numbers.find_values), and values recur
+# (5%, 1个), where coding one takes Decimal arithmetic and rounding. Bounded, so that a long run does not grow it.
+_QUANTITY_NUMBERS: dict[tuple[str, str | None], tuple[str, str, str, float | None, float | None, float]] = {}
+
+
+def _quantity_numbers(v: Value, direction: str | None) -> tuple[str, str, str, float | None, float | None, float]:
+    """(measure, unit, comparator, low, high, value) of a quantity of the value v, kept in _QUANTITY_NUMBERS."""
+    low, high, comparator = v.low, v.high, v.comparator
+    unit, factor = _quantity_unit(v)
+    if v.dimension == "points":
+        measure = "change"
+    elif v.dimension == "percent" and direction:
+        measure = "growth"
+    else:
+        measure = "level"
+    if factor is not None:
+        low = low / factor if low is not None else None
+        high = high / factor if high is not None else None
+    if direction == "down" and measure != "level":
+        low, high, comparator = _fall(low, high, comparator)
+    low_f, high_f = _bounds_to_float(low, high)
+    coded = (measure, unit, comparator, low_f, high_f, _plotted(low_f, high_f))
+    if len(_QUANTITY_NUMBERS) >= 100_000:
+        _QUANTITY_NUMBERS.clear()
+    _QUANTITY_NUMBERS[v.text, direction] = coded
+    return coded
 
 
 def _quantity_unit(v: Value) -> tuple[str, Decimal | None]:
