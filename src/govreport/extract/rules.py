@@ -414,6 +414,21 @@ class Extractor:
 
 def _measure_words(gap: str) -> str | None:
     """'up' or 'down' when the words say the number is a change, else None."""
+    direction = _DIRECTIONS.get(gap, "")
+    if direction == "":
+        direction = _direction(gap)
+        if len(_DIRECTIONS) >= 100_000:
+            _DIRECTIONS.clear()
+        _DIRECTIONS[gap] = direction
+    return direction
+
+
+# _measure_words by the words: the few words before a number recur (增长, 下降, 新增), where finding the change
+# words in them took two regex passes. Bounded, so that a long run does not grow it for ever.
+_DIRECTIONS: dict[str, str | None] = {}
+
+
+def _direction(gap: str) -> str | None:
     if lx.LEVEL_AFTER_CHANGE.search(gap):
         return None
     found = CHANGE_WORDS.findall(gap)  # the last of them decides; findall lists them without a match object each
@@ -560,9 +575,6 @@ class DocumentExtraction:
         # Only the paragraph's first sentence can set a period for the sentences after it.
         return _interim(self.text, para) if para < s else None
 
-    def _sentence_start(self, pos: int) -> int:
-        return _after_last(self.text, "。!?;\n", max(0, pos - LOOKBACK), pos)
-
     def _sentence_context(self, s: int) -> tuple[re.Match | None, tuple[list[int], list[int]]]:
         """What a sentence says of every number in it, worked out once: its interim period, and the years it
         names as a topic ("2025年,"): where each ends, and the year."""
@@ -685,7 +697,7 @@ class DocumentExtraction:
         if coded is None:
             return None
         measure, unit, comparator, low, high = coded
-        if self._not_a_statement(att, measure, unit, e):
+        if self._not_a_statement(s, e, att, measure, unit):
             return None
         kind, period, basis = self.code_kind_period(s, att, measure)
         if basis != "annual" and "/" not in period:
@@ -709,12 +721,14 @@ class DocumentExtraction:
             basis=basis,
         )
 
-    def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
+    def _not_a_statement(self, s: int, e: int, att: Attachment, measure: str, unit: str) -> bool:
         """Someone else's figure ("专家预计…增长6%"), a figure of the year so far ("今年以来…"), a number qualifying
         a noun ("超千亿元的县域"), or a threshold crossed in a year not named ("迈上4000亿元台阶"; "突破3万元" in a
         review of five years, where in a review of one year it is that year's level)."""
         v, text = att.value, self.text
-        sentence_start = self._sentence_start(v.start)
+        # Of the sentence text[s:e], what stands within LOOKBACK of the number: no sentence mark stands between s
+        # and the number, and one stands just before s.
+        sentence_start = max(s, v.start - LOOKBACK)
         if lx.OUTSIDE_VOICE.search(text, sentence_start, v.start):
             return True  # an expert's or an institution's figure quoted in a news article
         if lx.YEAR_TO_DATE.search(text, sentence_start, v.start):
