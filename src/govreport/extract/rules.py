@@ -106,8 +106,14 @@ def _topic_years(sentence: str) -> list[re.Match]:
     return [first, *after] if first else list(after)
 
 
+# The topic years of a sentence that names none (most): shared, and never changed.
+_NO_YEARS: tuple[list[int], list[int]] = ([], [])
+
+
 def _basis(words: str) -> str:
     """annual, average (年均增长) or cumulative (累计下降) as the words before a number say."""
+    if not lx.MULTI_YEAR_CUE.search(words):  # most numbers: one pass looks for both cues
+        return "annual"
     if lx.AVERAGE_CUE.search(words):
         return "average"
     if lx.CUMULATIVE_CUE.search(words):
@@ -581,8 +587,8 @@ class DocumentExtraction:
         if self._context_of[0] != s:
             end = SENTENCE_END.search(self.text, s)
             sentence = self.text[s : end.start() if end else len(self.text)]
-            found = _topic_years(sentence) if "年" in sentence else []  # `in` is faster
-            years = ([s + m.end() for m in found], [int(m.group(1)) for m in found])
+            found = _topic_years(sentence) if "年" in sentence else None  # `in` is faster
+            years = ([s + m.end() for m in found], [int(m.group(1)) for m in found]) if found else _NO_YEARS
             self._context_of = (s, (self.interim_at(s), years))
         return self._context_of[1]
 
@@ -601,7 +607,7 @@ class DocumentExtraction:
         sentence_head = text[head_start : v.start]
         frame: Frame = self.frames.at(v.start)
         interim, years = self._sentence_context(s)
-        i = bisect_right(years[0], v.start)
+        i = bisect_right(years[0], v.start) if years is not _NO_YEARS else 0
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
