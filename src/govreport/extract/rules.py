@@ -684,12 +684,9 @@ class DocumentExtraction:
                 if fact is not None:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
-            subject_starts: list[int] | None = None
-            for v in values:
+            for i, v in enumerate(values):
                 if v.dimension is not None and v.start not in used:
-                    if subject_starts is None:  # only for a sentence with a quantity to code
-                        subject_starts = self._subject_starts(s, e, values)
-                    q = self._quantity(s, e, v, subject_starts)
+                    q = self._quantity(s, e, values, i)
                     if q is not None:
                         quantities.setdefault(q.key, q)
         return list(facts.values()), list(quantities.values())
@@ -746,25 +743,27 @@ class DocumentExtraction:
             return lx.MILESTONE_BEFORE.search(text[max(0, v.start - 8) : v.start] + v.text[:2]) is not None
         return False
 
-    def _subject_starts(self, s: int, e: int, values: list[Value]) -> list[int]:
-        """Where the subject of a quantity of the sentence text[s:e] can start, sorted: after punctuation, or after
-        a number (not 5G, U13): web pages lose punctuation. Found once for all the sentence's quantities."""
-        text = self.text
-        breaks = [
-            w.end
-            for w in values
-            if text[w.end : w.end + 1] not in LATIN_LETTERS and text[w.start - 1 : w.start] not in LATIN_LETTERS
-        ]
-        return sorted(breaks + [m.end() for m in SUBJECT_BREAK.finditer(text, s, e)])
+    def _subject_start(self, s: int, values: list[Value], i: int) -> int:
+        """Where the subject of the quantity values[i] of the sentence starting at s can start: after the last
+        punctuation before it or the last number (not 5G, U13: web pages lose punctuation), within LOOKBACK.
+        One look back from the number, where a list of every start in the sentence cost more than the few
+        quantities of a sentence look up in it."""
+        text, v = self.text, values[i]
+        start = _after_last(text, SUBJECT_BREAKS, max(s, v.start - LOOKBACK), v.start)
+        for j in range(i - 1, -1, -1):  # the numbers before v, latest (and so latest ending) first
+            w = values[j]
+            if w.end <= start:
+                break
+            if text[w.end : w.end + 1] not in LATIN_LETTERS and text[w.start - 1 : w.start] not in LATIN_LETTERS:
+                return w.end
+        return start
 
-    def _quantity(self, s: int, e: int, v: Value, subject_starts: list[int]) -> Quantity | None:
-        text = self.text
+    def _quantity(self, s: int, e: int, values: list[Value], i: int) -> Quantity | None:
+        """The quantity values[i] of the sentence text[s:e] states, if it is one."""
+        text, v = self.text, values[i]
         if (v.start > s and text[v.start - 1] == "第") or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
             return None  # ordinals (第一名) and names or slogans (惠企十条, 三个明确)
-        # The subject starts at the last subject start before the number, within LOOKBACK.
-        lo = max(s, v.start - LOOKBACK)
-        i = bisect_right(subject_starts, v.start)
-        clause_start = max(lo, subject_starts[i - 1]) if i else lo
+        clause_start = self._subject_start(s, values, i)
         subject = _trim_subject(text[clause_start : v.start])
         if (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)) and (
             after := QUANTITY_NOUN_AFTER.match(text, v.end, e)
@@ -795,7 +794,7 @@ class DocumentExtraction:
         )
 
 
-SUBJECT_BREAK = re.compile(r"[,;:、。!?]")  # a quantity's subject starts after one of these
+SUBJECT_BREAKS = ",;:、。!?"  # a quantity's subject starts after one of these
 SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
 # The classifiers among the unit words: 个, 所, 家, 套 ...
 CLASSIFIERS = {word for word, unit in UNIT_WORDS.items() if unit.dimension in ("count", "dwellings")}
