@@ -581,32 +581,32 @@ class DocumentExtraction:
         # Only the paragraph's first sentence can set a period for the sentences after it.
         return _interim(self.text, para) if para < s else None
 
-    def _sentence_context(self, s: int) -> tuple[re.Match | None, tuple[list[int], list[int]]]:
-        """What a sentence says of every number in it, worked out once: its interim period, and the years it
-        names as a topic ("2025年,"): where each ends, and the year."""
+    def _sentence_context(self, s: int, e: int) -> tuple[re.Match | None, tuple[list[int], list[int]]]:
+        """What the sentence text[s:e] says of every number in it, worked out once: its interim period, and the
+        years it names as a topic ("2025年,"): where each ends, and the year."""
         if self._context_of[0] != s:
-            end = SENTENCE_END.search(self.text, s)
-            sentence = self.text[s : end.start() if end else len(self.text)]
+            sentence = self.text[s:e]  # its closing mark, if any, changes no topic year
             found = _topic_years(sentence) if "年" in sentence else None  # `in` is faster
             years = ([s + m.end() for m in found], [int(m.group(1)) for m in found]) if found else _NO_YEARS
             self._context_of = (s, (self.interim_at(s), years))
         return self._context_of[1]
 
-    def code_kind_period(self, s: int, att: Attachment, measure: str = "level") -> tuple[str, str, str]:
-        """(kind, period, basis) of a number: from the part of the report it sits in, then local cues."""
+    def code_kind_period(self, s: int, e: int, att: Attachment, measure: str = "level") -> tuple[str, str, str]:
+        """(kind, period, basis) of a number of the sentence text[s:e]: from the part of the report it sits in,
+        then local cues."""
         if att.period is not None:  # "从2002年的12万亿元增加到2007年的24.66万亿元"
             return "actual", att.period, "annual"
-        return self._kind_period(s, att.value, att.mention.start, att.mention.end, att.code, measure)
+        return self._kind_period(s, e, att.value, att.mention.start, att.mention.end, att.code, measure)
 
     def _kind_period(
-        self, s: int, v: Value, name_start: int, name_end: int, code: str, measure: str
+        self, s: int, e: int, v: Value, name_start: int, name_end: int, code: str, measure: str
     ) -> tuple[str, str, str]:
-        """code_kind_period of the value v of sentence s, named at text[name_start:name_end] as code."""
+        """code_kind_period of the value v of the sentence text[s:e], named at text[name_start:name_end] as code."""
         text = self.text
         head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
         sentence_head = text[head_start : v.start]
         frame: Frame = self.frames.at(v.start)
-        interim, years = self._sentence_context(s)
+        interim, years = self._sentence_context(s, e)
         i = bisect_right(years[0], v.start) if years is not _NO_YEARS else 0
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
@@ -702,7 +702,7 @@ class DocumentExtraction:
         measure, unit, comparator, low, high = coded
         if self._not_a_statement(s, e, att, measure, unit):
             return None
-        kind, period, basis = self.code_kind_period(s, att, measure)
+        kind, period, basis = self.code_kind_period(s, e, att, measure)
         if basis != "annual" and "/" not in period:
             return None  # a yearly average or a total over years not named: no period can be given
         value = _plotted(low, high)
@@ -776,7 +776,7 @@ class DocumentExtraction:
         if coded is None:
             coded = _quantity_numbers(v, direction)
         measure, unit, comparator, low, high, value = coded
-        kind, period, _ = self._kind_period(s, v, clause_start, v.start, "", measure)
+        kind, period, _ = self._kind_period(s, e, v, clause_start, v.start, "", measure)
         return Quantity(
             subject=subject,
             measure=measure,
