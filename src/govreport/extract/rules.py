@@ -200,28 +200,31 @@ class Extractor:
     def mentions(self, text: str, s: int, e: int) -> list[Mention]:
         out: list[Mention] = []
         for m in self.mentions_re.finditer(text, s, e):
-            code = self.name_to_code[m.group(0)]
-            before = text[max(s, m.start() - 12) : m.start()]
-            lo = max(s, m.start() - 40)
-            wide_start = _after_last(text, ",;:", lo, m.start())
-            clause_before = text[max(wide_start, text.rfind("、", lo, m.start()) + 1) : m.start()]  # also cut at 、
-            if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
+            start, end, name = m.start(), m.end(), m.group(0)
+            code = self.name_to_code[name]
+            before = text[max(s, start - 12) : start]
+            lo = max(s, start - 40)
+            wide_start = _after_last(text, ",;:", lo, start)
+            clause_before = text[max(wide_start, text.rfind("、", lo, start) + 1) : start]  # also cut at 、
+            if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not name.startswith("每")):
                 continue
-            wide_clause = text[wide_start : m.start()]
+            wide_clause = text[wide_start:start]
             if lx.PARTIAL_SCOPE.search(clause_before) or lx.PARTIAL_SCOPE.search(wide_clause):
                 continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
             exclude = lx.EXCLUDE_BEFORE.get(code)
             if exclude and exclude.search(before):
                 continue
-            if out and out[-1].end == m.start() - 1 and text[m.start() - 1] == "(" and out[-1].code == code:
+            if out and out[-1].end == start - 1 and text[start - 1] == "(" and out[-1].code == code:
                 continue  # 地区生产总值(GDP): one name, glossed
             for topic, other in lx.TOPIC_RECODING.get(code, ()):
-                if topic.search(text, s, m.start()):
+                if topic.search(text, s, start):
                     code = other
                     break
-            out.append(Mention(m.start(), m.end(), code, m.group(0)))
+            out.append(Mention(start, end, code, name))
         named = len(out)  # the names came in order; head nouns are put among them below
         for noun, (context, code) in lx.HEAD_NOUNS.items():
+            if text.find(noun, s, e) < 0:
+                continue  # most sentences: str.find rules the noun out faster than a regex pass finds nothing
             exclude = lx.EXCLUDE_BEFORE.get(code)
             for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
                 start = m.start()
