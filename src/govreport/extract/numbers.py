@@ -133,13 +133,12 @@ _TAIL = (
     rf"(?P<more>多|余)?(?P<mult>{_MULT})?(?P<more2>多|余)?(?P<unit>{_UNIT})?(?P<more3>多|余)?"
     rf"(?P<post>{_SUFFIX})?"
 )
+# The tail goes behind a look at its first character: half the numbers (一是, 2019年) have none, and the engine
+# tried its ten optional groups one by one before it found that out.
 VALUE = re.compile(
     rf"(?=[{_FIRST}])"  # fail fast where no number or qualifier starts
     rf"(?P<pre>{_PREFIX})?"
-    rf"(?P<num>{_NUM_AR}|{_NUM_CN})"
-    # The tail behind a look at its first character: half the numbers (一是, 2019年) have none, and the engine
-    # tries its ten optional groups one by one before it finds that out.
-    + lx.optional_tail(_TAIL)
+    rf"(?P<num>{_NUM_AR}|{_NUM_CN})" + lx.optional_tail(_TAIL)
 )
 
 
