@@ -63,11 +63,12 @@ REGION_PATTERNS = (
     re.compile(r"([\u4e00-\u9fff]{2,10}?(?:省|市|区|县|旗))(?:省长|市长|区长|县长|旗长)"),
 )
 # What ends every match of each of them (no two occurrences of it overlap), and how far after the match's start
-# it starts at most (the name's 12 or 10 characters and its suffix): see anchored_finditer.
+# it starts at most (the name's 12 or 10 characters, its suffix, and the 省 of 省长): see anchored_finditer. Each
+# starts with a fixed character, which the engine skips to fast (长, then a look back at the one before it).
 REGION_ANCHORS = (
     (re.compile("人民政府"), 12 + 3),
     (re.compile("第[一二三四五六七八九十]+届人民代表大会"), 12 + 3),
-    (re.compile("[省市区县旗]长"), 10 + 1),
+    (re.compile("长(?<=[省市区县旗]长)"), 10 + 1 + 1),
 )
 
 
