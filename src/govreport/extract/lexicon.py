@@ -109,18 +109,38 @@ def prefiltered(regex: str) -> str:
     chars, can_be_empty = _first_chars(parsed)
     if chars is None or can_be_empty or not chars:
         return regex
-    return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])" + regex
+    return _lookahead(chars) + regex
+
+
+def _lookahead(chars: set[str]) -> str:
+    return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])"
+
+
+def optional_tail(regex: str) -> str:
+    """(?:regex)? for a regex of optional parts, behind a lookahead of the characters its non-empty matches start
+    with: where none of them follows, the whole tail is passed over at once, not each optional part in turn. The
+    matches are the same: where no part can start, each part matches the empty string."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    chars, _ = _first_chars(list(_parser.parse(regex)))
+    if chars is None:
+        raise ValueError(f"not every match of {regex!r} starts with a known character")
+    return f"(?:{_lookahead(chars)}{regex})?"
+
+
+def _alternative_list(items: list[str] | str) -> list[str]:
+    """The regexes of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
+    alternatives (year, plan): each becomes name_<i>, so readers look for the first group named name_*."""
+    alternatives = items.split() if isinstance(items, str) else items
+    return [
+        "(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR).replace("{PLAN}", PLAN)) + ")"
+        for i, a in enumerate(alternatives)
+    ]
 
 
 def _alternatives(items: list[str] | str) -> str:
-    """The regex of a pattern list ({YEAR} filled in), or of a word list. A named group may recur in several
-    alternatives (year, plan): each becomes name_<i>, so readers look for the first group named name_*."""
-    alternatives = items.split() if isinstance(items, str) else items
-    body = "|".join(
-        "(?:" + _NAMED_GROUP.sub(rf"(?P<\1_{i}>", a.replace("{YEAR}", YEAR).replace("{PLAN}", PLAN)) + ")"
-        for i, a in enumerate(alternatives)
-    )
-    return f"(?:{body})"
+    """The regex of a pattern list or a word list: any of _alternative_list(items)."""
+    return "(?:" + "|".join(_alternative_list(items)) + ")"
 
 
 def pattern(items: list[str] | str, anchor: str = "") -> re.Pattern:
@@ -134,28 +154,30 @@ class SectionScan:
     pass of the text.
 
     Behind a lookahead of its first characters (prefiltered), a pattern is tried at every position, and the
-    text is passed over once per kind. Here one regex starts with the class of every kind's first characters,
-    which the engine skips to fast; it takes one and tries all the kinds' patterns in a lookahead from it
-    (look-behind one character). At the rare positions where one matches, each kind's pattern is matched
-    there. So every position where a kind matches is visited; of its matches, the ones that overlap the last
-    one kept are dropped, as finditer never finds them. A match's start and named groups are the pattern's;
-    its span is group "all".
+    text is passed over once per kind. Here one regex is an alternation of the kinds' first characters, which the
+    engine skips to fast; it takes one and tries, in a lookahead from it (look-behind one character), the
+    alternatives of every kind that can start with that character (a digit: only those that start with a year).
+    At the rare positions where one matches, each kind's pattern is matched there. So every position where a
+    kind matches is visited; of its matches, the ones that overlap the last one kept are dropped, as finditer
+    never finds them. A match's start and named groups are the pattern's; its span is group "all".
     """
 
-    def __init__(self, regexes: dict[str, str]):
+    def __init__(self, alternatives: dict[str, list[str]]):
         from re import _parser  # type: ignore[attr-defined]
 
-        first: set[str] = set()
-        for regex in regexes.values():
-            chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
-            if not chars or can_be_empty:
-                raise ValueError(f"not every match of {regex!r} starts with a known character")
-            first |= chars
-        self._kinds = {kind: re.compile(f"(?P<all>{regex})") for kind, regex in regexes.items()}
-        # The group names recur from kind to kind: in the one lookahead they are plain groups.
-        any_kind = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', regex)})" for regex in regexes.values())
-        first_class = "".join(re.escape(ch) for ch in sorted(first))
-        self._candidates = re.compile(f"[{first_class}](?<=(?=(?:{any_kind}))(?s:.))")
+        # The group names recur from kind to kind: in the lookaheads they are plain groups.
+        by_first: dict[str, list[str]] = {}
+        for regexes in alternatives.values():
+            for regex in regexes:
+                chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
+                if not chars or can_be_empty:
+                    raise ValueError(f"not every match of {regex!r} starts with a known character")
+                for ch in chars:
+                    by_first.setdefault(ch, []).append(_NAMED_GROUP.sub("(?:", regex))
+        self._kinds = {kind: re.compile(f"(?P<all>(?:{'|'.join(regexes)}))") for kind, regexes in alternatives.items()}
+        self._candidates = re.compile(
+            "|".join(f"{re.escape(ch)}(?<=(?=(?:{'|'.join(alts)}))(?s:.))" for ch, alts in sorted(by_first.items()))
+        )
 
     def finditer(self, text: str) -> Iterator[tuple[str, re.Match]]:
         """(kind, match) by position, and by kind at one position."""
@@ -190,9 +212,13 @@ class LineScan:
 
 
 FILLERS = words("fillers")
-FILLER_RUN = re.compile(r"(?:" + alternation(FILLERS) + r"|\([^()]{1,12}\)|[::\s])*")
-# The longest run of fillers ending a phrase: search() finds where it starts, in one pass of the regex engine.
-FILLER_TAIL = re.compile(FILLER_RUN.pattern + r"\Z")
+_FILLER = r"(?:" + alternation(FILLERS) + r"|\([^()]{1,12}\)|[::\s])"  # a filler word, a gloss, a colon or space
+FILLER_RUN = re.compile(_FILLER + "*")
+# The longest run of fillers ending a phrase: search() finds where it starts (no match: the phrase ends without
+# one), in one pass of the regex engine. Tried only where a filler can start, behind a look at the character,
+# where a run that may be empty was tried at every position of the phrase.
+_FILLER_FIRST = "".join(sorted({re.escape(word[0]) for word in FILLERS})) + r"(:\s"
+FILLER_TAIL = re.compile(f"(?=[{_FILLER_FIRST}])" + _FILLER + r"+\Z")
 
 # Units as reports write them: word -> (dimension, size in the dimension's base unit, as a decimal string).
 UNIT_WORDS: dict[str, tuple[str, str]] = {
@@ -233,7 +259,7 @@ def group(m: re.Match, name: str) -> str | None:
 SECTION_KINDS = ("review_year", "review_span", "plan_year", "plan_span")
 SECTION_PATTERNS = {kind: pattern(_DATA["sections"][kind]) for kind in SECTION_KINDS}
 # The same, to find every section marker of a report fast.
-SECTION_SCAN = SectionScan({kind: _alternatives(_DATA["sections"][kind]) for kind in SECTION_KINDS})
+SECTION_SCAN = SectionScan({kind: _alternative_list(_DATA["sections"][kind]) for kind in SECTION_KINDS})
 
 # Periods stated at the head of a sentence or paragraph.
 CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"

@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from govreport.contract.model import EXTRACTOR_VERSION
@@ -33,6 +34,7 @@ class DocumentResult:
     error: str | None = None
 
 
+@lru_cache(maxsize=4096)  # once per period code, not per row: a report's rows share a few
 def period_bounds(period: str) -> tuple[date, date]:
     """First and last day of a period code: 2020, 2017-S1, 2017-Q1, 2017-03, 2017-01/2017-07, 2021/2025."""
     first, _, last = period.partition("/")
@@ -116,9 +118,15 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
     }
     result.document = document
 
+    quotes: dict[tuple[int, int], tuple[int, int, str]] = {}  # by sentence: its rows share one quote
+
     def located(item, key: tuple) -> dict:
         """The columns every extracted row shares: ids, document, period, value and provenance in raw offsets."""
-        quote_start, quote_end = doc.to_raw(item.quote_start, item.quote_end)
+        quote = quotes.get((item.quote_start, item.quote_end))
+        if quote is None:
+            raw_start, raw_end = doc.to_raw(item.quote_start, item.quote_end)
+            quote = quotes[item.quote_start, item.quote_end] = (raw_start, raw_end, decoded.text[raw_start:raw_end])
+        quote_start, quote_end, quote_text = quote
         value_start, value_end = doc.to_raw(item.value_start, item.value_end)
         start, end = period_bounds(item.period)
         return {
@@ -137,7 +145,7 @@ def process_file(path: Path, entry: SourceEntry | None, extractor: Extractor | N
             "value": item.value,
             "unit": item.unit,
             "value_text": decoded.text[value_start:value_end],
-            "quote": decoded.text[quote_start:quote_end],
+            "quote": quote_text,
             "quote_start": quote_start,
             "quote_end": quote_end,
             "value_start": value_start,

@@ -106,8 +106,14 @@ def _topic_years(sentence: str) -> list[re.Match]:
     return [first, *after] if first else list(after)
 
 
+# The topic years of a sentence that names none (most): shared, and never changed.
+_NO_YEARS: tuple[list[int], list[int]] = ([], [])
+
+
 def _basis(words: str) -> str:
     """annual, average (年均增长) or cumulative (累计下降) as the words before a number say."""
+    if not lx.MULTI_YEAR_CUE.search(words):  # most numbers: one pass looks for both cues
+        return "annual"
     if lx.AVERAGE_CUE.search(words):
         return "average"
     if lx.CUMULATIVE_CUE.search(words):
@@ -194,28 +200,31 @@ class Extractor:
     def mentions(self, text: str, s: int, e: int) -> list[Mention]:
         out: list[Mention] = []
         for m in self.mentions_re.finditer(text, s, e):
-            code = self.name_to_code[m.group(0)]
-            before = text[max(s, m.start() - 12) : m.start()]
-            lo = max(s, m.start() - 40)
-            wide_start = _after_last(text, ",;:", lo, m.start())
-            clause_before = text[max(wide_start, text.rfind("、", lo, m.start()) + 1) : m.start()]  # also cut at 、
-            if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not m.group(0).startswith("每")):
+            start, end, name = m.start(), m.end(), m.group(0)
+            code = self.name_to_code[name]
+            before = text[max(s, start - 12) : start]
+            lo = max(s, start - 40)
+            wide_start = _after_last(text, ",;:", lo, start)
+            clause_before = text[max(wide_start, text.rfind("、", lo, start) + 1) : start]  # also cut at 、
+            if lx.NARROWING_PREFIXES.search(before) or ("每" in clause_before and not name.startswith("每")):
                 continue
-            wide_clause = text[wide_start : m.start()]
+            wide_clause = text[wide_start:start]
             if lx.PARTIAL_SCOPE.search(clause_before) or lx.PARTIAL_SCOPE.search(wide_clause):
                 continue  # a part of the region or of its partners: 泸州经济总量, 对东盟进出口
             exclude = lx.EXCLUDE_BEFORE.get(code)
             if exclude and exclude.search(before):
                 continue
-            if out and out[-1].end == m.start() - 1 and text[m.start() - 1] == "(" and out[-1].code == code:
+            if out and out[-1].end == start - 1 and text[start - 1] == "(" and out[-1].code == code:
                 continue  # 地区生产总值(GDP): one name, glossed
             for topic, other in lx.TOPIC_RECODING.get(code, ()):
-                if topic.search(text, s, m.start()):
+                if topic.search(text, s, start):
                     code = other
                     break
-            out.append(Mention(m.start(), m.end(), code, m.group(0)))
+            out.append(Mention(start, end, code, name))
         named = len(out)  # the names came in order; head nouns are put among them below
         for noun, (context, code) in lx.HEAD_NOUNS.items():
+            if text.find(noun, s, e) < 0:
+                continue  # most sentences: str.find rules the noun out faster than a regex pass finds nothing
             exclude = lx.EXCLUDE_BEFORE.get(code)
             for m in HEAD_NOUN_PATTERNS[noun].finditer(text, s, e):
                 start = m.start()
@@ -414,6 +423,21 @@ class Extractor:
 
 def _measure_words(gap: str) -> str | None:
     """'up' or 'down' when the words say the number is a change, else None."""
+    direction = _DIRECTIONS.get(gap, "")
+    if direction == "":
+        direction = _direction(gap)
+        if len(_DIRECTIONS) >= 100_000:
+            _DIRECTIONS.clear()
+        _DIRECTIONS[gap] = direction
+    return direction
+
+
+# _measure_words by the words: the few words before a number recur (增长, 下降, 新增), where finding the change
+# words in them took two regex passes. Bounded, so that a long run does not grow it for ever.
+_DIRECTIONS: dict[str, str | None] = {}
+
+
+def _direction(gap: str) -> str | None:
     if lx.LEVEL_AFTER_CHANGE.search(gap):
         return None
     found = CHANGE_WORDS.findall(gap)  # the last of them decides; findall lists them without a match object each
@@ -560,36 +584,33 @@ class DocumentExtraction:
         # Only the paragraph's first sentence can set a period for the sentences after it.
         return _interim(self.text, para) if para < s else None
 
-    def _sentence_start(self, pos: int) -> int:
-        return _after_last(self.text, "。!?;\n", max(0, pos - LOOKBACK), pos)
-
-    def _sentence_context(self, s: int) -> tuple[re.Match | None, tuple[list[int], list[int]]]:
-        """What a sentence says of every number in it, worked out once: its interim period, and the years it
-        names as a topic ("2025年,"): where each ends, and the year."""
+    def _sentence_context(self, s: int, e: int) -> tuple[re.Match | None, tuple[list[int], list[int]]]:
+        """What the sentence text[s:e] says of every number in it, worked out once: its interim period, and the
+        years it names as a topic ("2025年,"): where each ends, and the year."""
         if self._context_of[0] != s:
-            end = SENTENCE_END.search(self.text, s)
-            sentence = self.text[s : end.start() if end else len(self.text)]
-            found = _topic_years(sentence) if "年" in sentence else []  # `in` is faster
-            years = ([s + m.end() for m in found], [int(m.group(1)) for m in found])
+            sentence = self.text[s:e]  # its closing mark, if any, changes no topic year
+            found = _topic_years(sentence) if "年" in sentence else None  # `in` is faster
+            years = ([s + m.end() for m in found], [int(m.group(1)) for m in found]) if found else _NO_YEARS
             self._context_of = (s, (self.interim_at(s), years))
         return self._context_of[1]
 
-    def code_kind_period(self, s: int, att: Attachment, measure: str = "level") -> tuple[str, str, str]:
-        """(kind, period, basis) of a number: from the part of the report it sits in, then local cues."""
+    def code_kind_period(self, s: int, e: int, att: Attachment, measure: str = "level") -> tuple[str, str, str]:
+        """(kind, period, basis) of a number of the sentence text[s:e]: from the part of the report it sits in,
+        then local cues."""
         if att.period is not None:  # "从2002年的12万亿元增加到2007年的24.66万亿元"
             return "actual", att.period, "annual"
-        return self._kind_period(s, att.value, att.mention.start, att.mention.end, att.code, measure)
+        return self._kind_period(s, e, att.value, att.mention.start, att.mention.end, att.code, measure)
 
     def _kind_period(
-        self, s: int, v: Value, name_start: int, name_end: int, code: str, measure: str
+        self, s: int, e: int, v: Value, name_start: int, name_end: int, code: str, measure: str
     ) -> tuple[str, str, str]:
-        """code_kind_period of the value v of sentence s, named at text[name_start:name_end] as code."""
+        """code_kind_period of the value v of the sentence text[s:e], named at text[name_start:name_end] as code."""
         text = self.text
         head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
         sentence_head = text[head_start : v.start]
         frame: Frame = self.frames.at(v.start)
-        interim, years = self._sentence_context(s)
-        i = bisect_right(years[0], v.start)
+        interim, years = self._sentence_context(s, e)
+        i = bisect_right(years[0], v.start) if years is not _NO_YEARS else 0
         topic_year = years[1][i - 1] if i else None
         kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
@@ -666,12 +687,9 @@ class DocumentExtraction:
                 if fact is not None:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
-            subject_starts: list[int] | None = None
-            for v in values:
+            for i, v in enumerate(values):
                 if v.dimension is not None and v.start not in used:
-                    if subject_starts is None:  # only for a sentence with a quantity to code
-                        subject_starts = self._subject_starts(s, e, values)
-                    q = self._quantity(s, e, v, subject_starts)
+                    q = self._quantity(s, e, values, i)
                     if q is not None:
                         quantities.setdefault(q.key, q)
         return list(facts.values()), list(quantities.values())
@@ -685,9 +703,9 @@ class DocumentExtraction:
         if coded is None:
             return None
         measure, unit, comparator, low, high = coded
-        if self._not_a_statement(att, measure, unit, e):
+        if self._not_a_statement(s, e, att, measure, unit):
             return None
-        kind, period, basis = self.code_kind_period(s, att, measure)
+        kind, period, basis = self.code_kind_period(s, e, att, measure)
         if basis != "annual" and "/" not in period:
             return None  # a yearly average or a total over years not named: no period can be given
         value = _plotted(low, high)
@@ -709,12 +727,14 @@ class DocumentExtraction:
             basis=basis,
         )
 
-    def _not_a_statement(self, att: Attachment, measure: str, unit: str, e: int) -> bool:
+    def _not_a_statement(self, s: int, e: int, att: Attachment, measure: str, unit: str) -> bool:
         """Someone else's figure ("专家预计…增长6%"), a figure of the year so far ("今年以来…"), a number qualifying
         a noun ("超千亿元的县域"), or a threshold crossed in a year not named ("迈上4000亿元台阶"; "突破3万元" in a
         review of five years, where in a review of one year it is that year's level)."""
         v, text = att.value, self.text
-        sentence_start = self._sentence_start(v.start)
+        # Of the sentence text[s:e], what stands within LOOKBACK of the number: no sentence mark stands between s
+        # and the number, and one stands just before s.
+        sentence_start = max(s, v.start - LOOKBACK)
         if lx.OUTSIDE_VOICE.search(text, sentence_start, v.start):
             return True  # an expert's or an institution's figure quoted in a news article
         if lx.YEAR_TO_DATE.search(text, sentence_start, v.start):
@@ -726,25 +746,27 @@ class DocumentExtraction:
             return lx.MILESTONE_BEFORE.search(text[max(0, v.start - 8) : v.start] + v.text[:2]) is not None
         return False
 
-    def _subject_starts(self, s: int, e: int, values: list[Value]) -> list[int]:
-        """Where the subject of a quantity of the sentence text[s:e] can start, sorted: after punctuation, or after
-        a number (not 5G, U13): web pages lose punctuation. Found once for all the sentence's quantities."""
-        text = self.text
-        breaks = [
-            w.end
-            for w in values
-            if text[w.end : w.end + 1] not in LATIN_LETTERS and text[w.start - 1 : w.start] not in LATIN_LETTERS
-        ]
-        return sorted(breaks + [m.end() for m in SUBJECT_BREAK.finditer(text, s, e)])
+    def _subject_start(self, s: int, values: list[Value], i: int) -> int:
+        """Where the subject of the quantity values[i] of the sentence starting at s can start: after the last
+        punctuation before it or the last number (not 5G, U13: web pages lose punctuation), within LOOKBACK.
+        One look back from the number, where a list of every start in the sentence cost more than the few
+        quantities of a sentence look up in it."""
+        text, v = self.text, values[i]
+        start = _after_last(text, SUBJECT_BREAKS, max(s, v.start - LOOKBACK), v.start)
+        for j in range(i - 1, -1, -1):  # the numbers before v, latest (and so latest ending) first
+            w = values[j]
+            if w.end <= start:
+                break
+            if text[w.end : w.end + 1] not in LATIN_LETTERS and text[w.start - 1 : w.start] not in LATIN_LETTERS:
+                return w.end
+        return start
 
-    def _quantity(self, s: int, e: int, v: Value, subject_starts: list[int]) -> Quantity | None:
-        text = self.text
+    def _quantity(self, s: int, e: int, values: list[Value], i: int) -> Quantity | None:
+        """The quantity values[i] of the sentence text[s:e] states, if it is one."""
+        text, v = self.text, values[i]
         if (v.start > s and text[v.start - 1] == "第") or (v.chinese_numeral and v.dimension in COUNT_DIMENSIONS):
             return None  # ordinals (第一名) and names or slogans (惠企十条, 三个明确)
-        # The subject starts at the last subject start before the number, within LOOKBACK.
-        lo = max(s, v.start - LOOKBACK)
-        i = bisect_right(subject_starts, v.start)
-        clause_start = max(lo, subject_starts[i - 1]) if i else lo
+        clause_start = self._subject_start(s, values, i)
         subject = _trim_subject(text[clause_start : v.start])
         if (not subject or (v.unit_word in CLASSIFIERS and len(subject) <= 4)) and (
             after := QUANTITY_NOUN_AFTER.match(text, v.end, e)
@@ -752,32 +774,21 @@ class DocumentExtraction:
             subject = _trim_subject(after.group(0))  # 新建5所高科技预制学校: the noun follows the classifier
         if not subject:
             return None
-        gap = text[max(clause_start, v.start - 6) : v.start]
-        direction = _measure_words(gap)
-        low, high, comparator = v.low, v.high, v.comparator
-        unit, factor = _quantity_unit(v)
-        if v.dimension == "points":
-            measure = "change"
-        elif v.dimension == "percent" and direction:
-            measure = "growth"
-        else:
-            measure = "level"
-        if factor is not None:
-            low = low / factor if low is not None else None
-            high = high / factor if high is not None else None
-        if direction == "down" and measure != "level":
-            low, high, comparator = _fall(low, high, comparator)
-        kind, period, _ = self._kind_period(s, v, clause_start, v.start, "", measure)
-        low_f, high_f = _bounds_to_float(low, high)
+        direction = _measure_words(text[max(clause_start, v.start - 6) : v.start])
+        coded = _QUANTITY_NUMBERS.get((v.text, direction))
+        if coded is None:
+            coded = _quantity_numbers(v, direction)
+        measure, unit, comparator, low, high, value = coded
+        kind, period, _ = self._kind_period(s, e, v, clause_start, v.start, "", measure)
         return Quantity(
             subject=subject,
             measure=measure,
             kind=kind,
             period=period,
             comparator=comparator,
-            value_low=low_f,
-            value_high=high_f,
-            value=_plotted(low_f, high_f),
+            value_low=low,
+            value_high=high,
+            value=value,
             unit=unit,
             value_start=v.start,
             value_end=v.end,
@@ -786,7 +797,7 @@ class DocumentExtraction:
         )
 
 
-SUBJECT_BREAK = re.compile(r"[,;:、。!?]")  # a quantity's subject starts after one of these
+SUBJECT_BREAKS = ",;:、。!?"  # a quantity's subject starts after one of these
 SUBJECT_QUOTES = " “”\"'()()"  # characters trimmed from both ends of a subject
 # The classifiers among the unit words: 个, 所, 家, 套 ...
 CLASSIFIERS = {word for word, unit in UNIT_WORDS.items() if unit.dimension in ("count", "dwellings")}
@@ -808,6 +819,35 @@ def _trim_subject(phrase: str) -> str:
     phrase = phrase[head.end() :] if head else phrase
     phrase = phrase[: _filler_tail_start(phrase)]
     return phrase[-20:].strip()
+
+
+# A quantity's measure, unit and numbers by its value's text and the direction of the words before it: they
+# depend on nothing else (the value's fields come from its text alone, see numbers.find_values), and values recur
+# (5%, 1个), where coding one takes Decimal arithmetic and rounding. Bounded, so that a long run does not grow it.
+_QUANTITY_NUMBERS: dict[tuple[str, str | None], tuple[str, str, str, float | None, float | None, float]] = {}
+
+
+def _quantity_numbers(v: Value, direction: str | None) -> tuple[str, str, str, float | None, float | None, float]:
+    """(measure, unit, comparator, low, high, value) of a quantity of the value v, kept in _QUANTITY_NUMBERS."""
+    low, high, comparator = v.low, v.high, v.comparator
+    unit, factor = _quantity_unit(v)
+    if v.dimension == "points":
+        measure = "change"
+    elif v.dimension == "percent" and direction:
+        measure = "growth"
+    else:
+        measure = "level"
+    if factor is not None:
+        low = low / factor if low is not None else None
+        high = high / factor if high is not None else None
+    if direction == "down" and measure != "level":
+        low, high, comparator = _fall(low, high, comparator)
+    low_f, high_f = _bounds_to_float(low, high)
+    coded = (measure, unit, comparator, low_f, high_f, _plotted(low_f, high_f))
+    if len(_QUANTITY_NUMBERS) >= 100_000:
+        _QUANTITY_NUMBERS.clear()
+    _QUANTITY_NUMBERS[v.text, direction] = coded
+    return coded
 
 
 def _quantity_unit(v: Value) -> tuple[str, Decimal | None]:
