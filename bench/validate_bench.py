@@ -82,7 +82,7 @@ print(json.dumps({"imports": imported, "seconds": time.perf_counter() - t, "cpu"
 
 def measure(release: Path, raw: Path) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        _, _, peak_mb, stdout = run([sys.executable, "-c", CHILD, str(release), str(raw), out], dict(os.environ))
+        _, _, peak_mb, stdout, _ = run([sys.executable, "-c", CHILD, str(release), str(raw), out], dict(os.environ))
     return {**json.loads(stdout.strip().splitlines()[-1]), "peak_mb": peak_mb}
 
 
