@@ -195,3 +195,36 @@ def test_a_unique_field_missing_in_several_rows_is_judged_as_frictionless_judges
     errors, _ = check_package(descriptor)
     assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
     assert expected == {("t", "unique-error"): [4, 5], ("t", "primary-key"): [4]}
+
+
+def test_rows_are_named_in_the_files_order_when_duckdb_reads_it_in_parallel(tmp_path):
+    """A file DuckDB reads in parallel chunks, with an enum of more than six values (which DuckDB's optimiser
+    turns into a join, and the flags' table then lost the file's order): every error names its own row, and a
+    bad cell far into the file is still read again and reported."""
+    kinds = ["eq", "approx", "ge", "gt", "le", "lt", "range"]
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer", "constraints": {"required": True, "unique": True}},
+            {"name": "kind", "type": "string", "constraints": {"required": True, "enum": kinds}},
+            {"name": "note", "type": "string"},
+        ],
+        "primaryKey": ["id"],
+    }
+    n = 300_000
+    rows = [["id", "kind", "note"], *([str(i), kinds[i % 7], "x" * 80] for i in range(n))]  # 26 MB
+    rows[250_001][1] = "speed"  # enum: row 250 002 of the file (the header is row 1)
+    rows[260_001][0] = "260001x"  # type: integer
+    rows[270_001][0] = "5"  # primary key and unique: 5 is row 7's
+    with open(tmp_path / "t.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    descriptor = tmp_path / "datapackage.json"
+    descriptor.write_text(
+        json.dumps({"name": "p", "resources": [{"name": "t", "path": "t.csv", "schema": schema}]}), encoding="utf-8"
+    )
+    errors, _ = check_package(descriptor)
+    found = {e.type: e for e in errors}
+    assert found["constraint-error"].rows == [250_002]
+    assert found["constraint-error"].message.startswith('The cell "speed" in row "250002" and field "kind"')
+    assert found["type-error"].rows == [260_002]
+    assert found["unique-error"].rows == [270_002]
+    assert found["primary-key"].rows == [260_002, 270_002]  # a key Frictionless cannot read is a missing key

@@ -50,6 +50,10 @@ def check_package(descriptor: Path) -> tuple[list[RowErrors], int]:
     spec = json.loads(descriptor.read_text(encoding="utf-8"))
     base = descriptor.parent
     con = duckdb_connect()
+    # A table's rowid is its file's row order only while DuckDB keeps the scan's order: an IN list of more than
+    # six values (an enum, a boolean's spellings) is rewritten into a join, after which a file read in parallel
+    # chunks landed in the flags' table out of order (wrong row numbers, and cell_errors reading other rows).
+    con.execute("SET disabled_optimizers = 'in_clause'")
     resources = {}
     for r in spec.get("resources", []):
         schema = r.get("schema")
