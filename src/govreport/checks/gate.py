@@ -280,7 +280,7 @@ def run_sql_expectations(con, table: str, configs: list, keys: list[str], parame
     from govreport.checks import sql_expectations as sx
 
     compiled = {
-        i: c
+        i: c if c.shown[:1] == keys else sx.by_distinct_value(con, table, c)  # a key's values are all distinct
         for i, cfg in enumerate(configs)
         if cfg.type not in GX_TABLE_LEVEL and (c := sx.compile_expectation(cfg.type, cfg.kwargs, parameters))
     }
