@@ -228,3 +228,39 @@ def test_rows_are_named_in_the_files_order_when_duckdb_reads_it_in_parallel(tmp_
     assert found["type-error"].rows == [260_002]
     assert found["unique-error"].rows == [270_002]
     assert found["primary-key"].rows == [260_002, 270_002]  # a key Frictionless cannot read is a missing key
+
+
+@pytest.mark.parametrize("most_values_listed", [1000, 1], ids=["values listed", "too many: tested on every row"])
+def test_a_repeated_key_value_judged_once_still_fails_the_one_bad_row_among_many_good_ones(
+    most_values_listed, monkeypatch, tmp_path
+):
+    """A foreign key's cells (kept in the flags' table, their values repeating) are judged once per distinct
+    value: among many rows with the same good value, the one bad cell and the one missing cell are reported
+    in their rows, as Frictionless reports them reading every row."""
+    from govreport.checks import csv_schema
+
+    monkeypatch.setattr(csv_schema, "MAX_SUSPECT_VALUES", most_values_listed)
+    doc = {"name": "doc", "type": "string", "constraints": {"required": True, "pattern": "^[0-9a-f]{4}$"}}
+    schemas = {
+        "docs": {"fields": [{"name": "id", "type": "string"}], "primaryKey": ["id"]},
+        "rows": {
+            "fields": [{"name": "n", "type": "integer"}, doc],
+            "primaryKey": ["n"],
+            "foreignKeys": [{"fields": ["doc"], "reference": {"resource": "docs", "fields": ["id"]}}],
+        },
+    }
+    rows = [["n", "doc"], *([str(i), "beef" if i % 2 else "cafe"] for i in range(500))]
+    rows[101][1] = "BEEF"  # pattern
+    rows[201][1] = ""  # required
+    rows[301][1] = "beef0"  # pattern
+    tables = {"docs": [["id"], ["beef"], ["cafe"], ["BEEF"]], "rows": rows}
+    for name, content in tables.items():
+        with open(tmp_path / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(content)
+    descriptor = tmp_path / "datapackage.json"
+    resources = [{"name": n, "path": f"{n}.csv", "schema": s} for n, s in schemas.items()]
+    descriptor.write_text(json.dumps({"name": "p", "resources": resources}), encoding="utf-8")
+    expected = frictionless_row_errors(descriptor, tmp_path)
+    errors, _ = check_package(descriptor)
+    assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
+    assert expected[("rows", "constraint-error")] == [102, 202, 302]
