@@ -62,7 +62,9 @@ if hasattr(gate, "raw_matches"):  # an older gate compares them inside the deriv
 # an older gate read the whole tables and appended the derived columns; this one reads the columns they need
 if hasattr(gate, "read_columns"):
     gate.read_columns = timed("tables", gate.read_columns)
-    if hasattr(gate, "observations_columns"):  # those of the other tables are computed before the quotes
+    if hasattr(gate, "observations_beside_quotes"):  # in a thread beside the quotes (its reads show in "tables")
+        gate.observations_beside_quotes = timed("derived", gate.observations_beside_quotes)
+    elif hasattr(gate, "observations_columns"):  # those of the other tables are computed before the quotes
         gate.observations_columns = timed("derived", gate.observations_columns)
     else:
         gate.derived_columns = timed("derived", gate.derived_columns)

@@ -30,9 +30,10 @@ from govreport.checks.derived import (
     DERIVED_INPUTS,
     RAW_MATCH_COLUMNS,
     as_arrow,
-    observations_columns,
+    observations_columns_but_quotes,
     other_tables_columns,
     raw_matches,
+    with_quote_columns,
 )
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
@@ -696,6 +697,15 @@ def read_columns(files: dict[str, ParquetTable], wanted: dict[str, tuple]) -> di
     }
 
 
+def observations_beside_quotes(files: dict[str, ParquetTable], previous_files: dict | None) -> dict[str, pa.Array]:
+    """derived.observations_columns_but_quotes, from the columns it reads of the release's (and the previous
+    release's) Parquet files, read here and let go."""
+    return observations_columns_but_quotes(
+        read_columns(files, {n: DERIVED_INPUTS[n] for n in ("observations", "documents")}),
+        read_columns(previous_files, {"observations": PREVIOUS_INPUTS}) if previous_files else None,
+    )
+
+
 def validate_package(
     release_dir: Path,
     raw_dir: Path,
@@ -727,23 +737,20 @@ def validate_package(
         read_expected_counts() if expected_counts is None else expected_counts,
     )
     beside = {n: ParquetTable(t.path, others.get(n)) for n, t in files.items() if n != "observations"}
-    # Every row of the CSV files (DuckDB), the files' hashes (hashlib) and the SQL of the suites of the tables
-    # that need no raw text (DuckDB) release the GIL: they run in threads from the start, beside the Python work
-    # here (the quotes against the raw files, Frictionless' sample, GX), so the checks use both cores. The quotes
-    # go first, in this thread: reading 10 000 raw files in a thread of their own, each read waited for the GIL
-    # behind the Python work (12 s of wall for 2.5 CPU s, against 7).
+    # Every row of the CSV files (DuckDB), the files' hashes (hashlib), the observations' derived columns but the
+    # quotes' and the SQL of the suites of the tables that need no raw text (DuckDB, Arrow) release the GIL: they
+    # run in threads from the start, beside the Python work here (the quotes against the raw files, Frictionless'
+    # sample, GX), so the checks use both cores. The quotes go first, in this thread: reading 10 000 raw files in a
+    # thread of their own, each read waited for the GIL behind the Python work (12 s of wall for 2.5 CPU s, against
+    # 7). This thread's work is the checks' longest path: what needs no raw text is not done here.
     with ThreadPoolExecutor(2, thread_name_prefix="gate") as pool:
         every_row = pool.submit(check_package, descriptor)
         integrity = pool.submit(integrity_failures, descriptor)
+        but_quotes = pool.submit(observations_beside_quotes, files, previous_files)
         parts = pool.submit(sql_parts, beside, suites_dir, parameters)
         raw_matched = quotes_against_raw(release_dir, raw_dir)
         sample = frictionless_sample(descriptor)
-        observations = observations_columns(
-            read_columns(files, {n: DERIVED_INPUTS[n] for n in ("observations", "documents")}),
-            None,  # the raw texts are read once, for the quotes
-            read_columns(previous_files, {"observations": PREVIOUS_INPUTS}) if previous_files else None,
-            raw_matched,
-        )
+        observations = with_quote_columns(but_quotes.result(), raw_matched)
         frames = {**beside, "observations": ParquetTable(files["observations"].path, observations)}
         gx_report = run_expectations(frames, out_dir, suites_dir, parameters, parts=parts.result())
         report = frictionless_report(sample, every_row.result(), integrity.result(), out_dir / "frictionless.json")
