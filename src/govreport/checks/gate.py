@@ -706,6 +706,20 @@ def observations_beside_quotes(files: dict[str, ParquetTable], previous_files: d
     )
 
 
+def other_tables_parts(
+    files: dict[str, ParquetTable], expected_counts: dict, suites_dir: Path, parameters: dict
+) -> tuple[dict[str, ParquetTable], dict[str, SqlPart]]:
+    """The tables other than observations with their derived columns beside them, and their suites' SQL parts.
+    The suites read the Parquet files in DuckDB (ParquetTable); only the columns the derived ones are computed
+    from are read here, and let go: the 455 000 quantities' ids held through the quotes (while the every-row
+    check peaks) cost 60 MB of peak memory."""
+    others = other_tables_columns(
+        read_columns(files, {n: c for n, c in DERIVED_INPUTS.items() if n != "observations"}), expected_counts
+    )
+    beside = {n: ParquetTable(t.path, others.get(n)) for n, t in files.items() if n != "observations"}
+    return beside, sql_parts(beside, suites_dir, parameters)
+
+
 def validate_package(
     release_dir: Path,
     raw_dir: Path,
@@ -729,14 +743,7 @@ def validate_package(
     previous_files = release_files(previous_dir) if previous_dir else None
     previous_counts = {n: len(t) for n, t in previous_files.items()} if previous_files else None
     parameters = suite_parameters(files, row_count_floors(previous_counts))
-    # The suites read the Parquet files in DuckDB (ParquetTable); only the columns the derived ones are computed
-    # from are read here, when needed, and let go: the 455 000 quantities' ids held through the quotes (while
-    # the every-row check peaks) cost 60 MB of peak memory.
-    others = other_tables_columns(
-        read_columns(files, {n: c for n, c in DERIVED_INPUTS.items() if n != "observations"}),
-        read_expected_counts() if expected_counts is None else expected_counts,
-    )
-    beside = {n: ParquetTable(t.path, others.get(n)) for n, t in files.items() if n != "observations"}
+    expected_counts = read_expected_counts() if expected_counts is None else expected_counts
     # Every row of the CSV files (DuckDB), the files' hashes (hashlib), the observations' derived columns but the
     # quotes' and the SQL of the suites of the tables that need no raw text (DuckDB, Arrow) release the GIL: they
     # run in threads from the start, beside the Python work here (the quotes against the raw files, Frictionless'
@@ -747,12 +754,13 @@ def validate_package(
         every_row = pool.submit(check_package, descriptor)
         integrity = pool.submit(integrity_failures, descriptor)
         but_quotes = pool.submit(observations_beside_quotes, files, previous_files)
-        parts = pool.submit(sql_parts, beside, suites_dir, parameters)
+        others = pool.submit(other_tables_parts, files, expected_counts, suites_dir, parameters)
         raw_matched = quotes_against_raw(release_dir, raw_dir)
         sample = frictionless_sample(descriptor)
         observations = with_quote_columns(but_quotes.result(), raw_matched)
+        beside, parts = others.result()
         frames = {**beside, "observations": ParquetTable(files["observations"].path, observations)}
-        gx_report = run_expectations(frames, out_dir, suites_dir, parameters, parts=parts.result())
+        gx_report = run_expectations(frames, out_dir, suites_dir, parameters, parts=parts)
         report = frictionless_report(sample, every_row.result(), integrity.result(), out_dir / "frictionless.json")
     report.failures += gx_report.failures
     report.checks_run += gx_report.checks_run
