@@ -42,14 +42,15 @@ class RowErrors:
     message: str = ""
 
 
-def check_package(descriptor: Path) -> tuple[list[RowErrors], int]:
-    """Every resource's rows against its schema; the errors found and the number of checks run."""
+def check_package(descriptor: Path, threads: int | None = None) -> tuple[list[RowErrors], int]:
+    """Every resource's rows against its schema; the errors found and the number of checks run. threads: DuckDB's
+    (its default: one per core)."""
     from frictionless import Schema
 
     descriptor = Path(descriptor)
     spec = json.loads(descriptor.read_text(encoding="utf-8"))
     base = descriptor.parent
-    con = duckdb_connect()
+    con = duckdb_connect(threads=threads) if threads else duckdb_connect()
     # A table's rowid is its file's row order only while DuckDB keeps the scan's order: an IN list of more than
     # six values (an enum, a boolean's spellings) is rewritten into a join, after which a file read in parallel
     # chunks landed in the flags' table out of order (wrong row numbers, and cell_errors reading other rows).
