@@ -62,7 +62,9 @@ if hasattr(gate, "raw_matches"):  # an older gate compares them inside the deriv
 # an older gate read the whole tables and appended the derived columns; this one reads the columns they need
 if hasattr(gate, "read_columns"):
     gate.read_columns = timed("tables", gate.read_columns)
-    if hasattr(gate, "observations_columns"):  # those of the other tables are computed before the quotes
+    if hasattr(gate, "observations_beside_quotes"):  # in a thread beside the quotes (its reads show in "tables")
+        gate.observations_beside_quotes = timed("derived", gate.observations_beside_quotes)
+    elif hasattr(gate, "observations_columns"):  # those of the other tables are computed before the quotes
         gate.observations_columns = timed("derived", gate.observations_columns)
     else:
         gate.derived_columns = timed("derived", gate.derived_columns)
@@ -82,7 +84,7 @@ print(json.dumps({"imports": imported, "seconds": time.perf_counter() - t, "cpu"
 
 def measure(release: Path, raw: Path) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        _, _, peak_mb, stdout = run([sys.executable, "-c", CHILD, str(release), str(raw), out], dict(os.environ))
+        _, _, peak_mb, stdout, _ = run([sys.executable, "-c", CHILD, str(release), str(raw), out], dict(os.environ))
     return {**json.loads(stdout.strip().splitlines()[-1]), "peak_mb": peak_mb}
 
 

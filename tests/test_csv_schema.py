@@ -195,3 +195,72 @@ def test_a_unique_field_missing_in_several_rows_is_judged_as_frictionless_judges
     errors, _ = check_package(descriptor)
     assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
     assert expected == {("t", "unique-error"): [4, 5], ("t", "primary-key"): [4]}
+
+
+def test_rows_are_named_in_the_files_order_when_duckdb_reads_it_in_parallel(tmp_path):
+    """A file DuckDB reads in parallel chunks, with an enum of more than six values (which DuckDB's optimiser
+    turns into a join, and the flags' table then lost the file's order): every error names its own row, and a
+    bad cell far into the file is still read again and reported."""
+    kinds = ["eq", "approx", "ge", "gt", "le", "lt", "range"]
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer", "constraints": {"required": True, "unique": True}},
+            {"name": "kind", "type": "string", "constraints": {"required": True, "enum": kinds}},
+            {"name": "note", "type": "string"},
+        ],
+        "primaryKey": ["id"],
+    }
+    n = 300_000
+    rows = [["id", "kind", "note"], *([str(i), kinds[i % 7], "x" * 80] for i in range(n))]  # 26 MB
+    rows[250_001][1] = "speed"  # enum: row 250 002 of the file (the header is row 1)
+    rows[260_001][0] = "260001x"  # type: integer
+    rows[270_001][0] = "5"  # primary key and unique: 5 is row 7's
+    with open(tmp_path / "t.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    descriptor = tmp_path / "datapackage.json"
+    descriptor.write_text(
+        json.dumps({"name": "p", "resources": [{"name": "t", "path": "t.csv", "schema": schema}]}), encoding="utf-8"
+    )
+    errors, _ = check_package(descriptor)
+    found = {e.type: e for e in errors}
+    assert found["constraint-error"].rows == [250_002]
+    assert found["constraint-error"].message.startswith('The cell "speed" in row "250002" and field "kind"')
+    assert found["type-error"].rows == [260_002]
+    assert found["unique-error"].rows == [270_002]
+    assert found["primary-key"].rows == [260_002, 270_002]  # a key Frictionless cannot read is a missing key
+
+
+@pytest.mark.parametrize("most_values_listed", [1000, 1], ids=["values listed", "too many: tested on every row"])
+def test_a_repeated_key_value_judged_once_still_fails_the_one_bad_row_among_many_good_ones(
+    most_values_listed, monkeypatch, tmp_path
+):
+    """A foreign key's cells (kept in the flags' table, their values repeating) are judged once per distinct
+    value: among many rows with the same good value, the one bad cell and the one missing cell are reported
+    in their rows, as Frictionless reports them reading every row."""
+    from govreport.checks import csv_schema
+
+    monkeypatch.setattr(csv_schema, "MAX_SUSPECT_VALUES", most_values_listed)
+    doc = {"name": "doc", "type": "string", "constraints": {"required": True, "pattern": "^[0-9a-f]{4}$"}}
+    schemas = {
+        "docs": {"fields": [{"name": "id", "type": "string"}], "primaryKey": ["id"]},
+        "rows": {
+            "fields": [{"name": "n", "type": "integer"}, doc],
+            "primaryKey": ["n"],
+            "foreignKeys": [{"fields": ["doc"], "reference": {"resource": "docs", "fields": ["id"]}}],
+        },
+    }
+    rows = [["n", "doc"], *([str(i), "beef" if i % 2 else "cafe"] for i in range(500))]
+    rows[101][1] = "BEEF"  # pattern
+    rows[201][1] = ""  # required
+    rows[301][1] = "beef0"  # pattern
+    tables = {"docs": [["id"], ["beef"], ["cafe"], ["BEEF"]], "rows": rows}
+    for name, content in tables.items():
+        with open(tmp_path / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(content)
+    descriptor = tmp_path / "datapackage.json"
+    resources = [{"name": n, "path": f"{n}.csv", "schema": s} for n, s in schemas.items()]
+    descriptor.write_text(json.dumps({"name": "p", "resources": resources}), encoding="utf-8")
+    expected = frictionless_row_errors(descriptor, tmp_path)
+    errors, _ = check_package(descriptor)
+    assert by_type((e.resource, e.type, e.rows) for e in errors) == expected
+    assert expected[("rows", "constraint-error")] == [102, 202, 302]

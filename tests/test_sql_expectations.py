@@ -320,3 +320,45 @@ def test_the_derived_columns_stand_beside_their_own_rows_of_the_parquet_file(tmp
     short = pa.table({"twice": pa.array(range(0, 2 * (n - 1), 2), pa.int64())})
     ParquetTable(tmp_path / "t.parquet", short).register(con, "s")
     assert con.execute(together.format("s")).fetchall() == [(n - 1, n - 1)]
+
+
+@pytest.mark.parametrize("most_values_listed", [1000, 1], ids=["values listed", "too many: regex per row"])
+def test_a_regex_decided_once_per_value_still_fails_the_one_bad_row_among_many_good_ones(
+    most_values_listed, monkeypatch, tmp_path
+):
+    """The SQL tests a regex once per distinct value of its column (by_distinct_value): thousands of rows with
+    the same good value and one bad row fail that row alone, as GX fails it row by row; with more bad values
+    than the IN list takes, the regex runs on every row, with the same result."""
+    from govreport.tables.engine import duckdb_connect
+
+    monkeypatch.setattr(sx, "MAX_UNEXPECTED_VALUES", most_values_listed)
+    n = 5_000
+    region = ["110000"] * n
+    region[1234] = "11000"  # too short
+    region[4321] = "110000x"
+    region[17] = None  # missing: not judged
+    region[18] = "１１００００"  # \d is any Unicode digit: matches
+    table = pa.table({"code": [f"k{i}" for i in range(n)], "region_code": region})
+    expectation = {
+        "type": "expect_column_values_to_match_regex",
+        "kwargs": {"column": "region_code", "regex": r"^\d{6}$"},
+    }
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "indicators.json").write_text(
+        json.dumps({"name": "indicators", "expectations": [expectation]}), encoding="utf-8"
+    )
+    sql, gx, by_sql, by_gx = both_engines({"indicators": table}, suites, tmp_path)
+    assert by_sql == by_gx
+    assert [(f.check, f.rows) for f in sql.failures] == [("expect_column_values_to_match_regex", ["k1234", "k4321"])]
+    assert engines(tmp_path / "sql") == {("expect_column_values_to_match_regex", "duckdb")}
+    con = duckdb_connect()
+    con.register("t", table)
+    compiled = sx.compile_expectation(expectation["type"], expectation["kwargs"])
+    decided = sx.by_distinct_value(con, "t", compiled)
+    if most_values_listed >= 2:
+        assert decided.unexpected == """"region_code" IN ('11000', '110000x')"""
+    else:
+        assert decided.unexpected == compiled.unexpected  # two bad values: more than the list takes
+    all_good = sx.by_distinct_value(con.register("good", table.slice(0, 1000)), "good", compiled)
+    assert all_good.unexpected == "FALSE"

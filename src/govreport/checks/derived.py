@@ -77,6 +77,13 @@ def observations_columns(
     raw_matched: tuple[pa.Array, pa.Array] | None = None,
 ) -> pa.Table:
     """derived_columns of observations."""
+    quotes = raw_matched or raw_matches(tables["observations"], raw_reader)
+    return with_quote_columns(observations_columns_but_quotes(tables, previous), quotes)
+
+
+def observations_columns_but_quotes(tables: dict[str, pa.Table], previous: dict | None = None) -> dict[str, pa.Array]:
+    """observations_columns but the two that compare the quotes with the raw files: DuckDB and Arrow work,
+    which the gate runs in a thread while the raw files are read."""
     from govreport.checks.cross_table import changed_since, conflicts
     from govreport.contract.codelist import load_codelist
 
@@ -89,7 +96,6 @@ def observations_columns(
     con.register("obs", obs.append_column("__row", pa.array(range(len(obs)), pa.int64())))
     con.register("docs", documents.append_column("__row", pa.array(range(len(documents)), pa.int64())))
     con.register("codes", pa.table({"code": list(codes), "unit": list(codes.values())}, schema=_CODES))
-    quote_ok, value_ok = raw_matched or raw_matches(obs, raw_reader)
     rows = con.sql(
         """
         -- a document listed twice keeps its last report year, as a Python dict built from the rows would
@@ -103,15 +109,28 @@ def observations_columns(
         ORDER BY o.__row
         """
     ).to_arrow_table()
-    derived = {
+    return {
         "document_known": pc.is_in(obs["document_id"], doc_ids),
         "indicator_known": pc.is_in(obs["indicator"], known_codes),
         "unit_fits": rows["unit_fits"],
         "years_from_report": rows["years_from_report"],
-        "quote_matches_raw": quote_ok,
-        "value_in_quote": value_ok,
         "conflicts_other_document": conflicts(obs),
         "changed_for_unchanged_document": changed_since(obs, (previous or {}).get("observations")),
+    }
+
+
+def with_quote_columns(columns: dict[str, pa.Array], quotes: tuple[pa.Array, pa.Array]) -> pa.Table:
+    """derived_columns of observations: observations_columns_but_quotes' columns with raw_matches' two."""
+    quote_ok, value_ok = quotes
+    derived = {
+        "document_known": columns["document_known"],
+        "indicator_known": columns["indicator_known"],
+        "unit_fits": columns["unit_fits"],
+        "years_from_report": columns["years_from_report"],
+        "quote_matches_raw": quote_ok,
+        "value_in_quote": value_ok,
+        "conflicts_other_document": columns["conflicts_other_document"],
+        "changed_for_unchanged_document": columns["changed_for_unchanged_document"],
     }
     return _columns(derived, "observations")
 

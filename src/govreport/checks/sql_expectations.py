@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # kwargs that do not change which rows an expectation judges or fails
 NEUTRAL_KWARGS = {"result_format", "catch_exceptions", "include_config", "meta", "batch_id", "condition_parser"}
@@ -34,6 +34,9 @@ class Compiled:
     shown: list[str]  # the columns whose values are listed as unexpected
     mostly: float
     nulls_ignored: bool  # whether missing values are left out of the judged rows (GX's missing_count)
+    # the regex whose mismatch is `unexpected`, a test of one column's value alone (the column is shown[0]):
+    # by_distinct_value decides it once per distinct value instead of once per row
+    regex: str | None = None
 
 
 def compile_expectation(kind: str, kwargs: dict, parameters: dict | None = None) -> Compiled | None:
@@ -84,7 +87,8 @@ def _compile(kind: str, kw: dict) -> Compiled:
         pattern = re2_pattern(kw["regex"])
         # no cast: GX matches str() of pandas' values (2020.0 for a year with gaps), so SQL fails on a
         # non-text column and the gate hands the expectation to GX
-        return column_map({"regex"}, f"NOT regexp_matches({ident(kw['column'])}, {literal(pattern)})")
+        found = column_map({"regex"}, f"NOT regexp_matches({ident(kw['column'])}, {literal(pattern)})")
+        return replace(found, regex=pattern)
     if kind == "expect_column_values_to_be_unique":
         return column_map(set(), None, [kw["column"]])
     if kind in ("expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal"):
@@ -119,6 +123,38 @@ def _compile(kind: str, kw: dict) -> Compiled:
         # pandas' duplicated() treats missing values as equal, as SQL's grouping does
         return Compiled(domain, f"NOT ({skip})", None, columns, columns, mostly, False)
     raise Unsupported(kind)
+
+
+# Distinct values by_distinct_value names in an IN list at most; past that the regex runs on every row.
+MAX_UNEXPECTED_VALUES = 1000
+
+
+def by_distinct_value(con, table: str, c: Compiled) -> Compiled:
+    """c with its regex run once per distinct value of its column, not once per row: the unexpected rows are
+    those holding a value that does not match (none: FALSE; a few: an IN list). Values repeat (10 000 document
+    ids over 455 000 quantities, read from the Parquet dictionary), and RE2 over every row cost 0.27 of the
+    0.30 CPU s of the quantities' suite. A column the regex cannot read (not text) raises here as it would in
+    count_rows: c is returned as it is, to fail there and go to GX as before."""
+    import duckdb
+
+    if c.regex is None:
+        return c
+    column = ident(c.shown[0])
+    # The test in aggregates' filters: as a WHERE clause, the optimiser pushes it below the DISTINCT, onto every row.
+    unexpected_value = f"NOT regexp_matches(v, {literal(c.regex)})"
+    sql = (
+        f"SELECT count(*) FILTER (WHERE {unexpected_value}), list(v) FILTER (WHERE {unexpected_value}) "
+        f"FROM (SELECT DISTINCT {column} AS v FROM {ident(table)} WHERE {column} IS NOT NULL)"
+    )
+    try:
+        n, values = con.execute(sql).fetchall()[0]
+    except duckdb.Error:
+        return c
+    unexpected = values or []
+    if n > MAX_UNEXPECTED_VALUES or not all(isinstance(v, str) and "\x00" not in v for v in unexpected):
+        return c
+    listed = ", ".join(literal(v) for v in sorted(unexpected))
+    return replace(c, unexpected=f"{column} IN ({listed})" if listed else "FALSE")
 
 
 def success(considered: int, unexpected: int, mostly: float) -> bool:
