@@ -19,6 +19,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
@@ -28,6 +29,8 @@ from govreport.extract.document import frames as document_frames
 from govreport.extract.normalize import NormalizedText
 from govreport.extract.numbers import COUNT_DIMENSIONS, UNIT_WORDS, Value, chinese_to_decimal, find_values
 
+# Entries a memo of the extractor holds at most (values, the words before them): a long run does not grow it.
+MEMO_SIZE = 100_000
 SENTENCE_END = re.compile(r"[。!?;\n]")
 CLAUSE_BREAK = re.compile(r"[,;:]")
 SCOPE_BREAK = re.compile(r"[,;:、]")
@@ -421,23 +424,11 @@ class Extractor:
         return codes
 
 
+# By the words: the few words before a number recur (增长, 下降, 新增), where finding the change words in them takes
+# two regex passes.
+@lru_cache(maxsize=MEMO_SIZE)
 def _measure_words(gap: str) -> str | None:
     """'up' or 'down' when the words say the number is a change, else None."""
-    direction = _DIRECTIONS.get(gap, "")
-    if direction == "":
-        direction = _direction(gap)
-        if len(_DIRECTIONS) >= 100_000:
-            _DIRECTIONS.clear()
-        _DIRECTIONS[gap] = direction
-    return direction
-
-
-# _measure_words by the words: the few words before a number recur (增长, 下降, 新增), where finding the change
-# words in them took two regex passes. Bounded, so that a long run does not grow it for ever.
-_DIRECTIONS: dict[str, str | None] = {}
-
-
-def _direction(gap: str) -> str | None:
     if lx.LEVEL_AFTER_CHANGE.search(gap):
         return None
     found = CHANGE_WORDS.findall(gap)  # the last of them decides; findall lists them without a match object each
@@ -447,7 +438,7 @@ def _direction(gap: str) -> str | None:
 
 
 # Rounded values by the value: rounding a Decimal takes ten times a look-up, and values recur. Not zeros: 0 and -0
-# are equal keys but print apart. Bounded, so that a long run does not grow it for ever.
+# are equal keys but print apart.
 _FLOATS: dict[Decimal, float] = {}
 
 
@@ -458,10 +449,15 @@ def _to_float(x: Decimal | None) -> float | None:
     if f is None:
         f = float(round(x, 6))
         if x:
-            if len(_FLOATS) >= 100_000:
-                _FLOATS.clear()
-            _FLOATS[x] = f
+            _keep(_FLOATS, x, f)
     return f
+
+
+def _keep(memo: dict, key, value) -> None:
+    """value kept in memo under key, a memo never holding more than MEMO_SIZE entries (emptied when full)."""
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
 
 
 def _bounds_to_float(low: Decimal | None, high: Decimal | None) -> tuple[float | None, float | None]:
@@ -823,7 +819,7 @@ def _trim_subject(phrase: str) -> str:
 
 # A quantity's measure, unit and numbers by its value's text and the direction of the words before it: they
 # depend on nothing else (the value's fields come from its text alone, see numbers.find_values), and values recur
-# (5%, 1个), where coding one takes Decimal arithmetic and rounding. Bounded, so that a long run does not grow it.
+# (5%, 1个), where coding one takes Decimal arithmetic and rounding.
 _QUANTITY_NUMBERS: dict[tuple[str, str | None], tuple[str, str, str, float | None, float | None, float]] = {}
 
 
@@ -844,9 +840,7 @@ def _quantity_numbers(v: Value, direction: str | None) -> tuple[str, str, str, f
         low, high, comparator = _fall(low, high, comparator)
     low_f, high_f = _bounds_to_float(low, high)
     coded = (measure, unit, comparator, low_f, high_f, _plotted(low_f, high_f))
-    if len(_QUANTITY_NUMBERS) >= 100_000:
-        _QUANTITY_NUMBERS.clear()
-    _QUANTITY_NUMBERS[v.text, direction] = coded
+    _keep(_QUANTITY_NUMBERS, (v.text, direction), coded)
     return coded
 
 
