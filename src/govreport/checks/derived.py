@@ -122,17 +122,10 @@ def observations_columns_but_quotes(tables: dict[str, pa.Table], previous: dict 
 def with_quote_columns(columns: dict[str, pa.Array], quotes: tuple[pa.Array, pa.Array]) -> pa.Table:
     """derived_columns of observations: observations_columns_but_quotes' columns with raw_matches' two."""
     quote_ok, value_ok = quotes
-    derived = {
-        "document_known": columns["document_known"],
-        "indicator_known": columns["indicator_known"],
-        "unit_fits": columns["unit_fits"],
-        "years_from_report": columns["years_from_report"],
-        "quote_matches_raw": quote_ok,
-        "value_in_quote": value_ok,
-        "conflicts_other_document": columns["conflicts_other_document"],
-        "changed_for_unchanged_document": columns["changed_for_unchanged_document"],
-    }
-    return _columns(derived, "observations")
+    derived = {**columns, "quote_matches_raw": quote_ok, "value_in_quote": value_ok}
+    # In the contract's order; a column missing or left over still fails _columns' check.
+    in_order = {name: derived[name] for name in DERIVED_COLUMNS["observations"] if name in derived}
+    return _columns(in_order | derived, "observations")
 
 
 def other_tables_columns(tables: dict[str, pa.Table], expected_counts: dict[str, dict] | None = None) -> dict:
