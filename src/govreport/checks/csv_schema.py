@@ -50,7 +50,7 @@ def check_package(descriptor: Path, threads: int | None = None) -> tuple[list[Ro
     descriptor = Path(descriptor)
     spec = json.loads(descriptor.read_text(encoding="utf-8"))
     base = descriptor.parent
-    con = duckdb_connect(threads=threads) if threads else duckdb_connect()
+    con = duckdb_connect(threads=threads)
     # A table's rowid is its file's row order only while DuckDB keeps the scan's order: an IN list of more than
     # six values (an enum, a boolean's spellings) is rewritten into a join, after which a file read in parallel
     # chunks landed in the flags' table out of order (wrong row numbers, and cell_errors reading other rows).

@@ -254,7 +254,7 @@ def sql_parts(
     runs it in a thread beside the quotes."""
     from govreport.tables.engine import duckdb_connect
 
-    con = duckdb_connect(threads=threads) if threads else duckdb_connect()
+    con = duckdb_connect(threads=threads)
     parts = {}
     for table in TABLES:
         if table.name not in tables:

@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 
 def duckdb_connect(database: str = ":memory:", **config: Any) -> duckdb.DuckDBPyConnection:
-    """A connection to database (in memory by default) with config's settings, without the progress bar."""
+    """A connection to database (in memory by default) with config's settings (one given as None keeps DuckDB's
+    default), without the progress bar."""
     import duckdb
 
-    con = duckdb.connect(database, config=config)
+    con = duckdb.connect(database, config={name: value for name, value in config.items() if value is not None})
     con.execute("SET enable_progress_bar = false")  # a setting of the connection, not of the database
     return con
