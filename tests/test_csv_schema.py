@@ -237,9 +237,9 @@ def test_a_repeated_key_value_judged_once_still_fails_the_one_bad_row_among_many
     """A foreign key's cells (kept in the flags' table, their values repeating) are judged once per distinct
     value: among many rows with the same good value, the one bad cell and the one missing cell are reported
     in their rows, as Frictionless reports them reading every row."""
-    from govreport.checks import csv_schema
+    from govreport.checks import sql_expectations
 
-    monkeypatch.setattr(csv_schema, "MAX_SUSPECT_VALUES", most_values_listed)
+    monkeypatch.setattr(sql_expectations, "MAX_LISTED_VALUES", most_values_listed)
     doc = {"name": "doc", "type": "string", "constraints": {"required": True, "pattern": "^[0-9a-f]{4}$"}}
     schemas = {
         "docs": {"fields": [{"name": "id", "type": "string"}], "primaryKey": ["id"]},

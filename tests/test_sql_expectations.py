@@ -331,7 +331,7 @@ def test_a_regex_decided_once_per_value_still_fails_the_one_bad_row_among_many_g
     than the IN list takes, the regex runs on every row, with the same result."""
     from govreport.tables.engine import duckdb_connect
 
-    monkeypatch.setattr(sx, "MAX_UNEXPECTED_VALUES", most_values_listed)
+    monkeypatch.setattr(sx, "MAX_LISTED_VALUES", most_values_listed)
     n = 5_000
     region = ["110000"] * n
     region[1234] = "11000"  # too short

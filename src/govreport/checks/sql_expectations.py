@@ -125,8 +125,24 @@ def _compile(kind: str, kw: dict) -> Compiled:
     raise Unsupported(kind)
 
 
-# Distinct values by_distinct_value names in an IN list at most; past that the regex runs on every row.
-MAX_UNEXPECTED_VALUES = 1000
+# Distinct values a test decided once per value names in an IN list at most; past that it runs on every row.
+MAX_LISTED_VALUES = 1000
+
+
+def failing_distinct_values(con, table: str, column: str, test: str) -> tuple[list[str], bool] | None:
+    """The distinct values of column (SQL over table) for which test (SQL naming column) holds, the test run once
+    per distinct value, not once per row: those other than NULL, and whether NULL is one. None where they cannot
+    stand in an IN list (more than MAX_LISTED_VALUES of them, or not text without NUL): the test then runs on every
+    row. The test sits in aggregates' filters: as a WHERE clause, the optimiser pushes it below the DISTINCT, back
+    onto every row."""
+    values, null_fails = con.execute(
+        f"SELECT list({column}) FILTER (WHERE ({test}) AND {column} IS NOT NULL), "
+        f"coalesce(bool_or(({test}) AND {column} IS NULL), FALSE) FROM (SELECT DISTINCT {column} FROM {table})"
+    ).fetchall()[0]
+    values = values or []
+    if len(values) > MAX_LISTED_VALUES or not all(isinstance(v, str) and "\x00" not in v for v in values):
+        return None
+    return values, null_fails
 
 
 def by_distinct_value(con, table: str, c: Compiled) -> Compiled:
@@ -140,20 +156,16 @@ def by_distinct_value(con, table: str, c: Compiled) -> Compiled:
     if c.regex is None:
         return c
     column = ident(c.shown[0])
-    # The test in aggregates' filters: as a WHERE clause, the optimiser pushes it below the DISTINCT, onto every row.
-    unexpected_value = f"NOT regexp_matches(v, {literal(c.regex)})"
-    sql = (
-        f"SELECT count(*) FILTER (WHERE {unexpected_value}), list(v) FILTER (WHERE {unexpected_value}) "
-        f"FROM (SELECT DISTINCT {column} AS v FROM {ident(table)} WHERE {column} IS NOT NULL)"
-    )
     try:
-        n, values = con.execute(sql).fetchall()[0]
+        # A missing value never fails: regexp_matches gives NULL, and GX leaves missing values out.
+        failing = failing_distinct_values(
+            con, ident(table), column, f"NOT regexp_matches({column}, {literal(c.regex)})"
+        )
     except duckdb.Error:
         return c
-    unexpected = values or []
-    if n > MAX_UNEXPECTED_VALUES or not all(isinstance(v, str) and "\x00" not in v for v in unexpected):
+    if failing is None:
         return c
-    listed = ", ".join(literal(v) for v in sorted(unexpected))
+    listed = ", ".join(literal(v) for v in sorted(failing[0]))
     return replace(c, unexpected=f"{column} IN ({listed})" if listed else "FALSE")
 
 
