@@ -120,16 +120,21 @@ def publish(
 def _import_publishing_libraries() -> None:
     """GX, which the checks import only when they run (seconds of CPU), imported while the API server boots
     instead. (DuckDB and Frictionless come with the publishing code, already imported.)"""
-    import great_expectations  # noqa: F401
+    from govreport.checks.gate import import_gx
+
+    import_gx()
 
 
 def _run_publish_flow(started, raw: Path, out_dir: str, state: Path, workers: int | None, scheduler: str | None):
     """The publish flow's outcome; every way it can fail becomes a few lines and an exit status."""
-    from govreport.extract.pipeline import ManifestUnusable
-    from govreport.flows.publish import run  # imports Prefect: seconds, overlapped with the API's start
-    from govreport.release.commit import ReleaseDamaged
-    from govreport.release.lock import PublishLocked
-    from govreport.release.publish import InputChanged, PublishBlocked
+    from govreport.collector import collector_paused
+
+    with collector_paused():  # seconds of imports, overlapped with the API's start
+        from govreport.extract.pipeline import ManifestUnusable
+        from govreport.flows.publish import run  # imports Prefect
+        from govreport.release.commit import ReleaseDamaged
+        from govreport.release.lock import PublishLocked
+        from govreport.release.publish import InputChanged, PublishBlocked
 
     if not Settings.debug:
         hide_failure_logs()  # a failed run is told below in a few lines; Prefect's would repeat it at length

@@ -35,6 +35,7 @@ from govreport.checks.derived import (
     raw_matches,
     with_quote_columns,
 )
+from govreport.collector import collector_paused
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import TABLES
 from govreport.contract.render import DERIVED_COLUMNS
@@ -340,7 +341,8 @@ PARTIAL_UNEXPECTED = 20
 def import_gx():
     """great_expectations, imported without its analytics (the import takes seconds: once, in one thread)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    with collector_paused():
+        import great_expectations as gx
 
     return gx
 

@@ -28,6 +28,7 @@ from govreport import __version__
 from govreport.checks.gate import ValidationReport
 from govreport.checks.gate_process import ChecksProcess, checks_beside, start_validation
 from govreport.checks.row_checks import quarantine
+from govreport.collector import collecting_only_new_objects
 from govreport.contract.files import EXPECTATIONS_DIR
 from govreport.contract.model import (
     DOCUMENTS,
@@ -54,7 +55,6 @@ from govreport.extract.pipeline import DocumentResult
 from govreport.release import changes
 from govreport.release.catalog import catalog_of, json_bytes
 from govreport.release.commit import ReleaseDamaged, atomic_write, fsync_path, fsync_tree, step, verify_release
-from govreport.release.frozen_heap import collecting_only_new_objects
 from govreport.release.latest import point_latest
 from govreport.release.lock import publish_lock
 from govreport.release.recover import read_latest

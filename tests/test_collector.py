@@ -1,11 +1,11 @@
-"""A publish step's collections skip the objects alive before it, and still free the cycles it makes."""
+"""The collector paused for imports; a publish step's collections skip the objects alive before it, and still free the cycles it makes."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-from govreport.release.frozen_heap import collecting_only_new_objects
+from govreport.collector import collecting_only_new_objects, collector_paused
 
 
 class Node:
@@ -48,3 +48,26 @@ def test_a_step_inside_a_step_leaves_the_freezing_to_the_outer_one():
     during, after_inner = outer()
     assert during > 0 and after_inner > 0  # the inner step did not unfreeze the outer one's heap
     assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_is_paused_inside_the_block_and_given_back_after_it_even_on_an_error():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            raise KeyError("an import failed")
+    except KeyError:
+        pass
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
