@@ -239,3 +239,20 @@ def test_a_prefect_profile_with_a_server_of_its_own_is_used_as_it_is(tmp_path, m
     assert launch_api_server() is None
     assert "PREFECT_API_URL" not in os.environ
     assert servers_of(home) == []
+
+
+def test_the_api_server_boots_in_a_folder_whose_packages_shadow_prefects(tmp_path, monkeypatch):
+    """A run started in a project folder with its own `prefect` or `uvicorn` package still gets Prefect's server:
+    the server process does not put the working folder on its import path."""
+    from govreport.server_watch import ApiServer
+
+    for shadow in ("prefect", "uvicorn"):
+        (tmp_path / shadow).mkdir()
+        (tmp_path / shadow / "__init__.py").write_text("raise ImportError('the working folder was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    server = ApiServer(tmp_path / "home")
+    try:
+        server.wait(timeout=600)  # raises, naming what the server said, if it ended
+    finally:
+        server.stop()
+    assert server.process.poll() is not None
