@@ -116,6 +116,17 @@ def _lookahead(chars: set[str]) -> str:
     return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])"
 
 
+def start_finder(regex: re.Pattern) -> re.Pattern:
+    """A pattern whose search() finds a match where regex.search() does, starting at the same position, for a test
+    or that start: a character of the class regex's matches start with, behind which a look-behind of it tries
+    regex. The engine skips to a class fast, where regex's lookahead of it (prefiltered) is still tried at every
+    position: about three times the time on a sentence. The match itself (one character) is not regex's."""
+    lookahead = re.match(r"\(\?=(\[(?:\\.|[^\]\\])*\])\)", regex.pattern)
+    if lookahead is None:
+        raise ValueError(f"{regex.pattern!r} does not start with a lookahead of its first characters (prefiltered)")
+    return re.compile(f"{lookahead.group(1)}(?<=(?={regex.pattern[lookahead.end() :]})(?s:.))", regex.flags)
+
+
 def optional_tail(regex: str) -> str:
     """(?:regex)? for a regex of optional parts, behind a lookahead of the characters its non-empty matches start
     with: where none of them follows, the whole tail is passed over at once, not each optional part in turn. The
@@ -234,7 +245,9 @@ LEVEL_AFTER_CHANGE = re.compile(r"(?:增|升|降|提高|提升|下降|降低|增
 
 AVERAGE_CUE = pattern(_DATA["average_cue"])
 CUMULATIVE_CUE = pattern(_DATA["cumulative_cue"])
-MULTI_YEAR_CUE = re.compile(f"{AVERAGE_CUE.pattern}|{CUMULATIVE_CUE.pattern}")
+# One alternation of both lists: the engine skips to their first characters, where "AVERAGE|CUMULATIVE" (an
+# alternation of two alternations) was tried at every position.
+MULTI_YEAR_CUE = pattern(_DATA["average_cue"] + _DATA["cumulative_cue"])
 
 NARROWING_PREFIXES = pattern(_DATA["narrowing_prefixes"], "$")
 PARTIAL_SCOPE = pattern(_DATA["partial_scope"])

@@ -57,7 +57,10 @@ CHANGE_WORDS = re.compile("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN))
 PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
 # In a review, a target is named as such ("年初确定的预期目标"); in a plan, an outcome is marked as one.
 REVIEW_TARGET_CUE = re.compile(r"预期目标|目标(?:是|为)|计划(?:为|是)?$")
-PLAN_ACTUAL_CUE = re.compile(r"预计完成|(?:^|[,:])\s*(?:去年|上年)(?:全年|全市|全区|全省|全县)?")
+# (预计完成, or 去年/上年 heading a clause.) The head's start is matched apart, so that the search is of a pattern whose
+# every branch starts with a character, which the engine skips to, where "(?:^|[,:])" had it tried at every position.
+PLAN_ACTUAL_CUE = re.compile(r"预计完成|,\s*(?:去年|上年)|:\s*(?:去年|上年)")
+PLAN_ACTUAL_AT_START = re.compile(r"\s*(?:去年|上年)")
 
 
 def _plotted(low: float | None, high: float | None) -> float:
@@ -69,9 +72,13 @@ def _plotted(low: float | None, high: float | None) -> float:
     return round((low + high) / 2, 6)
 
 
+# Where FILLER_TAIL.search finds its match, found faster (see lexicon.start_finder).
+_FILLER_TAIL_START = lx.start_finder(lx.FILLER_TAIL)
+
+
 def _filler_tail_start(phrase: str) -> int:
     """Where the run of filler words that ends phrase starts (len(phrase) when there is none)."""
-    tail = lx.FILLER_TAIL.search(phrase)
+    tail = _FILLER_TAIL_START.search(phrase)
     return tail.start() if tail else len(phrase)
 
 
@@ -535,6 +542,10 @@ def _period_of_interim(m: re.Match, year: int) -> str:
     return f"{year}-{_month(m.group('m1')):02d}/{year}-{_month(m.group('m2')):02d}"
 
 
+# Whether lx.YEAR_TO_DATE.search finds a match, found faster (see lexicon.start_finder).
+_YEAR_TO_DATE_START = lx.start_finder(lx.YEAR_TO_DATE)
+
+
 class DocumentExtraction:
     """Extraction of one normalized document."""
 
@@ -664,7 +675,8 @@ class DocumentExtraction:
         if frame.kind == "actual":
             return "target" if REVIEW_TARGET_CUE.search(self._clause(head_start, end)) else "actual"
         if frame.kind == "target":
-            return "actual" if PLAN_ACTUAL_CUE.search(sentence_head) else "target"
+            cue = PLAN_ACTUAL_AT_START.match(sentence_head) or PLAN_ACTUAL_CUE.search(sentence_head)
+            return "actual" if cue else "target"
         if lx.TARGET_CUES.search(sentence_head):
             return "target"
         if PAST_COMPARISON.search(sentence_head):
@@ -733,7 +745,7 @@ class DocumentExtraction:
         sentence_start = max(s, v.start - LOOKBACK)
         if lx.OUTSIDE_VOICE.search(text, sentence_start, v.start):
             return True  # an expert's or an institution's figure quoted in a news article
-        if lx.YEAR_TO_DATE.search(text, sentence_start, v.start):
+        if _YEAR_TO_DATE_START.search(text, sentence_start, v.start):
             return True  # the year so far ("今年以来"): a period without an end
         after = text[v.end : min(e, v.end + 6)]
         if lx.ATTRIBUTIVE_AFTER.search(after) or lx.MILESTONE_AFTER.search(after):
