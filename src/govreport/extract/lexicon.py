@@ -119,12 +119,21 @@ def _lookahead(chars: set[str]) -> str:
 def start_finder(regex: re.Pattern) -> re.Pattern:
     """A pattern whose search() finds a match where regex.search() does, starting at the same position, for a test
     or that start: a character of the class regex's matches start with, behind which a look-behind of it tries
-    regex. The engine skips to a class fast, where regex's lookahead of it (prefiltered) is still tried at every
-    position: about three times the time on a sentence. The match itself (one character) is not regex's."""
-    lookahead = re.match(r"\(\?=(\[(?:\\.|[^\]\\])*\])\)", regex.pattern)
-    if lookahead is None:
-        raise ValueError(f"{regex.pattern!r} does not start with a lookahead of its first characters (prefiltered)")
-    return re.compile(f"{lookahead.group(1)}(?<=(?={regex.pattern[lookahead.end() :]})(?s:.))", regex.flags)
+    regex. The engine skips to a class fast, where a lookahead of it (prefiltered), or a pattern that starts with
+    an optional part or a group, is tried at every position: about three times the time on a sentence. The match
+    itself (one character) is not regex's."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    body = regex.pattern
+    lookahead = re.match(r"\(\?=(\[(?:\\.|[^\]\\])*\])\)", body)
+    if lookahead is not None:
+        first, body = lookahead.group(1), body[lookahead.end() :]
+    else:
+        chars, can_be_empty = _first_chars(list(_parser.parse(body, regex.flags)))
+        if not chars or can_be_empty:
+            raise ValueError(f"not every match of {body!r} starts with a known character")
+        first = _lookahead(chars)[3:-1]
+    return re.compile(f"{first}(?<=(?={body})(?s:.))", regex.flags)
 
 
 def optional_tail(regex: str) -> str:

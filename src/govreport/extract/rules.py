@@ -100,6 +100,10 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
 _LAST_MARK: dict[str, re.Pattern] = {}
 
 
+# The last sentence mark of a span (see _after_last): for every sentence, so compiled once here.
+_SENTENCE_END_BEFORE = re.compile(r".*[。!?;\n]", re.S)
+
+
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
     last = _LAST_MARK.get(marks)
@@ -542,8 +546,27 @@ def _period_of_interim(m: re.Match, year: int) -> str:
     return f"{year}-{_month(m.group('m1')):02d}/{year}-{_month(m.group('m2')):02d}"
 
 
-# Whether lx.YEAR_TO_DATE.search finds a match, found faster (see lexicon.start_finder).
+# Where these patterns' searches find their matches, found faster (see lexicon.start_finder).
 _YEAR_TO_DATE_START = lx.start_finder(lx.YEAR_TO_DATE)
+_BY_YEAR_START = lx.start_finder(lx.BY_YEAR)
+_FIVE_YEAR_PLAN_START = lx.start_finder(lx.FIVE_YEAR_PLAN)
+
+
+def _first_match(regex: re.Pattern, finder: re.Pattern, text: str) -> re.Match | None:
+    """regex.search(text), where finder (lexicon.start_finder(regex)) finds the match's start."""
+    at = finder.search(text)
+    return regex.match(text, at.start()) if at is not None else None
+
+
+def _last_match(regex: re.Pattern, finder: re.Pattern, text: str) -> re.Match | None:
+    """The last match of regex.finditer(text) (regex matches no empty string), each found from where finder
+    (lexicon.start_finder(regex)) finds its start."""
+    last, pos = None, 0
+    while (at := finder.search(text, pos)) is not None:
+        last = regex.match(text, at.start())
+        assert last is not None and last.end() > pos, "the finder finds where regex matches, not empty"
+        pos = last.end()
+    return last
 
 
 class DocumentExtraction:
@@ -555,6 +578,8 @@ class DocumentExtraction:
         self.report_year = report_year
         self.extractor = extractor or Extractor()
         self.frames: DocumentFrames = document_frames(self.text, report_year)
+        # The frames' lists, for frames.at without a call (self._kind_period); the first starts at 0
+        self._frame_starts, self._frames = self.frames.starts, self.frames.frames
         self._context_of: tuple[int, tuple] = (-1, (None, ([], [])))
         ahead = len(lx.TARGET_CUES.findall(self.text))
         behind = len(lx.ACTUAL_CUES.findall(self.text)) + self.text.count("了")
@@ -573,9 +598,12 @@ class DocumentExtraction:
         """The sentences of sentences() that may state a number (NUMBER_HINT), found by jumping from one hint to
         the next: most sentences state none, and are not worth cutting out one by one."""
         text, pos = self.text, 0  # pos: where a sentence starts
-        while (hint := NUMBER_HINT.search(text, pos)) is not None:
-            start = _after_last(text, "。!?;\n", pos, hint.start())
-            end = SENTENCE_END.search(text, hint.start())
+        hint_search, end_search, last_end = NUMBER_HINT.search, SENTENCE_END.search, _SENTENCE_END_BEFORE.match
+        while (hint := hint_search(text, pos)) is not None:
+            at = hint.start()
+            last = last_end(text, pos, at)  # _after_last(text, "。!?;\n", pos, at)
+            start = last.end() if last else pos
+            end = end_search(text, at)
             if end is None:
                 yield start, len(text)
                 return
@@ -612,23 +640,26 @@ class DocumentExtraction:
         self, s: int, e: int, v: Value, name_start: int, name_end: int, code: str, measure: str
     ) -> tuple[str, str, str]:
         """code_kind_period of the value v of the sentence text[s:e], named at text[name_start:name_end] as code."""
-        text = self.text
-        head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
-        sentence_head = text[head_start : v.start]
-        frame: Frame = self.frames.at(v.start)
-        interim, years = self._sentence_context(s, e)
-        i = bisect_right(years[0], v.start) if years is not _NO_YEARS else 0
+        text, pos = self.text, v.start
+        head_start = max(s, pos - LOOKBACK)  # of a sentence of any length, what stands near the number
+        sentence_head = text[head_start:pos]
+        # self.frames.at(pos) and self._sentence_context(s, e), without the calls (this runs for every number)
+        frame: Frame = self._frames[bisect_right(self._frame_starts, pos) - 1]
+        interim, years = self._context_of[1] if self._context_of[0] == s else self._sentence_context(s, e)
+        i = bisect_right(years[0], pos) if years is not _NO_YEARS else 0
         topic_year = years[1][i - 1] if i else None
-        kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
+        kind = self._kind(sentence_head, head_start, pos, frame, interim, topic_year)
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
-        basis = _basis(
-            text[max(head_start, name_start - 4) : name_start] + "|" + text[max(name_end, head_start) : v.start]
-        )
+        basis = _basis(text[max(head_start, name_start - 4) : name_start] + "|" + text[max(name_end, head_start) : pos])
         # BY_YEAR names a year (年), a five-year plan has its 五: str's `in` rules most sentences out faster
-        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" and "年" in sentence_head else None
+        by_year = (
+            _last_match(lx.BY_YEAR, _BY_YEAR_START, sentence_head)
+            if kind == "target" and "年" in sentence_head
+            else None
+        )
         if by_year:
-            return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
-        plan = lx.FIVE_YEAR_PLAN.search(sentence_head) if "五" in sentence_head else None
+            return kind, by_year.group(1) or by_year.group(2), basis
+        plan = _first_match(lx.FIVE_YEAR_PLAN, _FIVE_YEAR_PLAN_START, sentence_head) if "五" in sentence_head else None
         span: tuple[int, int] | None = None
         stated = lx.FROM_TO_YEARS.search(sentence_head) if basis != "annual" else None
         if stated:  # "由2015年的500亿元增加到2020年的800亿元,年均增长7%": the years of the from-to
@@ -687,17 +718,18 @@ class DocumentExtraction:
         """Codelist observations and the other quantities, each stated fact once."""
         facts: dict[tuple, Fact] = {}
         quantities: dict[tuple, Quantity] = {}
+        text, attach, fact_of, quantity_of = self.text, self.extractor.attach, self._fact, self._quantity
         for s, e in self.numbered_sentences():
-            attachments, values = self.extractor.attach(self.text, s, e)
+            attachments, values = attach(text, s, e)
             used = set()
             for att in attachments:
-                fact = self._fact(s, e, att)
+                fact = fact_of(s, e, att)
                 if fact is not None:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
             for i, v in enumerate(values):
                 if v.dimension is not None and v.start not in used:
-                    q = self._quantity(s, e, values, i)
+                    q = quantity_of(s, e, values, i)
                     if q is not None:
                         quantities.setdefault(q.key, q)
         return list(facts.values()), list(quantities.values())
