@@ -187,14 +187,21 @@ class SectionScan:
 
         # The group names recur from kind to kind: in the lookaheads they are plain groups.
         by_first: dict[str, list[str]] = {}
-        for regexes in alternatives.values():
+        kinds_by_first: dict[str, set[str]] = {}
+        for kind, regexes in alternatives.items():
             for regex in regexes:
                 chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
                 if not chars or can_be_empty:
                     raise ValueError(f"not every match of {regex!r} starts with a known character")
                 for ch in chars:
                     by_first.setdefault(ch, []).append(_NAMED_GROUP.sub("(?:", regex))
+                    kinds_by_first.setdefault(ch, set()).add(kind)
         self._kinds = {kind: re.compile(f"(?P<all>(?:{'|'.join(regexes)}))") for kind, regexes in alternatives.items()}
+        # At a candidate, only the kinds with an alternative that starts with its character can match (in kind order)
+        self._kinds_by_first = {
+            ch: [(kind, regex) for kind, regex in self._kinds.items() if kind in kinds]
+            for ch, kinds in kinds_by_first.items()
+        }
         self._candidates = re.compile(
             "|".join(f"{re.escape(ch)}(?<=(?=(?:{'|'.join(alts)}))(?s:.))" for ch, alts in sorted(by_first.items()))
         )
@@ -204,7 +211,7 @@ class SectionScan:
         ends = dict.fromkeys(self._kinds, 0)
         for candidate in self._candidates.finditer(text):
             pos = candidate.start()
-            for kind, regex in self._kinds.items():
+            for kind, regex in self._kinds_by_first[candidate.group(0)]:
                 if pos >= ends[kind] and (m := regex.match(text, pos)):
                     ends[kind] = m.end()
                     yield kind, m
@@ -275,7 +282,16 @@ FROM_TO_YEARS = pattern(_DATA["from_to_years"])
 
 def group(m: re.Match, name: str) -> str | None:
     """The first group of a pattern() match named name (or name_<i>) that matched."""
-    return next((v for k, v in m.groupdict().items() if v and (k == name or k.startswith(name + "_"))), None)
+    numbers = _GROUPS_NAMED.get((m.re, name))
+    if numbers is None:  # once per pattern and name, where a groupdict() was built for every match
+        numbers = _GROUPS_NAMED[m.re, name] = tuple(
+            i for k, i in m.re.groupindex.items() if k == name or k.startswith(name + "_")
+        )
+    return next((v for i in numbers if (v := m.group(i))), None)
+
+
+# The numbers of the groups group() reads, by pattern and name, in the order of the pattern's groups.
+_GROUPS_NAMED: dict[tuple[re.Pattern, str], tuple[int, ...]] = {}
 
 
 SECTION_KINDS = ("review_year", "review_span", "plan_year", "plan_span")

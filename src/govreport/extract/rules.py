@@ -188,6 +188,10 @@ class Quantity(Statement):
         )
 
 
+# A marker for "not coded yet" in Extractor._coded (where None is "not a fact"), compared by identity.
+_UNCODED: tuple = ()
+
+
 # Mentions and attachments are named tuples, like numbers.Value: one or more per number, so cheap to build.
 class Mention(NamedTuple):
     start: int
@@ -209,6 +213,23 @@ class Extractor:
     def __init__(self, codelist: dict[str, Indicator] | None = None):
         self.codelist = codelist or load_codelist()
         self.mentions_re, self.name_to_code = mention_regex()
+        # code_value's answers and the value to plot, by indicator, value text and direction: they depend on nothing
+        # else (a value's fields come from its text alone, see numbers.find_values), and values recur (5%, 3个).
+        self._coded: dict[tuple[str, str, str | None], tuple | None] = {}
+
+    def coded(self, att: Attachment) -> tuple[str, str, str, float | None, float | None, float] | None:
+        """(measure, unit, comparator, low, high, value to plot) of the attachment, or None (see code_value)."""
+        ind = self.codelist.get(att.code)
+        if ind is None:
+            return None
+        direction = _measure_words(att.gap) or _measure_words(att.mention.name[-2:])
+        key = (att.code, att.value.text, direction)
+        coded = self._coded.get(key, _UNCODED)
+        if coded is _UNCODED:
+            fields = code_value(ind, att.value, direction)
+            coded = None if fields is None else (*fields, _plotted(fields[3], fields[4]))
+            _keep(self._coded, key, coded)
+        return coded
 
     # --- finding names ---------------------------------------------------------
     def mentions(self, text: str, s: int, e: int) -> list[Mention]:
@@ -486,10 +507,11 @@ def _fall(low, high, comparator: str):
     )
 
 
-def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | None, float | None] | None:
-    """(measure, unit, comparator, low, high) in the codelist's terms, or None if they do not fit."""
-    v = att.value
-    direction = _measure_words(att.gap) or _measure_words(att.mention.name[-2:])
+def code_value(
+    ind: Indicator, v: Value, direction: str | None
+) -> tuple[str, str, str, float | None, float | None] | None:
+    """(measure, unit, comparator, low, high) in the codelist's terms of the value v of the indicator ind, the words
+    before it saying it changes up, down or (None) neither; or None if they do not fit."""
     if ind.category == "prices" and v.dimension == "percent" and direction is None:
         direction = "up"  # 居民消费价格涨幅3%左右 / 控制在3%左右 is a price rise
     low, high, comparator = v.low, v.high, v.comparator
@@ -738,17 +760,15 @@ class DocumentExtraction:
         return self.run()[0]
 
     def _fact(self, s: int, e: int, att: Attachment) -> Fact | None:
-        ind = self.extractor.codelist.get(att.code)
-        coded = code_value(ind, att) if ind is not None else None
+        coded = self.extractor.coded(att)
         if coded is None:
             return None
-        measure, unit, comparator, low, high = coded
+        measure, unit, comparator, low, high, value = coded
         if self._not_a_statement(s, e, att, measure, unit):
             return None
         kind, period, basis = self.code_kind_period(s, e, att, measure)
         if basis != "annual" and "/" not in period:
             return None  # a yearly average or a total over years not named: no period can be given
-        value = _plotted(low, high)
         return Fact(
             indicator=att.code,
             measure=measure,
