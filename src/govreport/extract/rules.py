@@ -124,6 +124,8 @@ def _topic_years(sentence: str) -> list[re.Match]:
 _NO_YEARS: tuple[list[int], list[int]] = ([], [])
 
 
+# By the words, as _measure_words: the words around a name and before its number recur (a third of them in a report).
+@lru_cache(maxsize=MEMO_SIZE)
 def _basis(words: str) -> str:
     """annual, average (年均增长) or cumulative (累计下降) as the words before a number say."""
     if not lx.MULTI_YEAR_CUE.search(words):  # most numbers: one pass looks for both cues
@@ -870,6 +872,9 @@ QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
 LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
+# By the phrase: subjects recur within and across reports (a quarter of a report's), where trimming one takes three
+# regex passes.
+@lru_cache(maxsize=MEMO_SIZE)
 def _trim_subject(phrase: str) -> str:
     """The subject phrase before a number: without its region words and the filler verbs around it."""
     phrase = phrase.strip(SUBJECT_QUOTES)
