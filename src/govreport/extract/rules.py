@@ -19,7 +19,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
@@ -605,9 +605,14 @@ class DocumentExtraction:
         # The frames' lists, for frames.at without a call (self._kind_period); the first starts at 0
         self._frame_starts, self._frames = self.frames.starts, self.frames.frames
         self._context_of: tuple[int, tuple] = (-1, (None, ([], [])))
+
+    @cached_property
+    def default_kind(self) -> str:
+        """The kind of a number nothing else decides (see _kind): whichever the report's cues lean to. Counted where
+        a number first needs it, and few do (most stand in a part of the report), as it takes two passes of the text."""
         ahead = len(lx.TARGET_CUES.findall(self.text))
         behind = len(lx.ACTUAL_CUES.findall(self.text)) + self.text.count("了")
-        self.default_kind = "target" if ahead > behind else "actual"
+        return "target" if ahead > behind else "actual"
 
     def sentences(self):
         start = 0
