@@ -733,9 +733,15 @@ class DocumentExtraction:
         ):
             return "actual"
         if frame.kind == "actual":
+            # Every review target cue names 目标 or 计划: str's `in` rules most heads out before the clause is cut out
+            if "目标" not in sentence_head and "计划" not in sentence_head:
+                return "actual"
             return "target" if REVIEW_TARGET_CUE.search(self._clause(head_start, end)) else "actual"
         if frame.kind == "target":
-            cue = PLAN_ACTUAL_AT_START.match(sentence_head) or PLAN_ACTUAL_CUE.search(sentence_head)
+            # 预计完成 is ruled out above; the other plan actual cues name 去年 or 上年
+            cue = ("去年" in sentence_head or "上年" in sentence_head) and (
+                PLAN_ACTUAL_AT_START.match(sentence_head) or PLAN_ACTUAL_CUE.search(sentence_head)
+            )
             return "actual" if cue else "target"
         if lx.TARGET_CUES.search(sentence_head):
             return "target"
