@@ -114,7 +114,7 @@ def _capturing(pattern: re.Pattern) -> re.Pattern:
 def _delete_split(grouped: re.Pattern, text: str) -> tuple[str, OffsetMap | None]:
     """delete_matches of the pattern grouped wraps in one group: its split() alternates kept and deleted parts."""
     parts = grouped.split(text)
-    if len(parts) == 1:
+    if not any(parts[1::2]):  # nothing deleted (empty matches delete nothing)
         return text, None
     lengths = list(map(len, parts))
     ends = list(accumulate(lengths))  # where each part ends in text
