@@ -389,3 +389,15 @@ def test_a_level_after_the_growth_chains_to_its_name():
         ("gdp", "growth", "actual", "2024", "eq", 5.1, 5.1),
         ("gdp", "level", "actual", "2024", "eq", 63600.0, 63600.0),
     }
+
+
+@pytest.mark.parametrize(
+    "lead, kind, period",
+    [
+        ("我们将力争确保实现计划,要坚持争取。", "target", "2024"),
+        ("去年完成了任务,比上年增长了,同比提高了。", "actual", "2023"),
+    ],
+)
+def test_a_number_no_part_or_cue_decides_takes_the_kind_the_report_leans_to(lead, kind, period):
+    # No section marker, and no cue in the number's own sentence: the report's cues as a whole decide.
+    assert facts(lead + "地区生产总值2000亿元。", 2024) == {("gdp", "level", kind, period, "eq", 2000.0, 2000.0)}

@@ -114,3 +114,45 @@ def test_a_line_scan_finds_what_finditer_finds(pieces):
     for scan in (_HEADINGS, _PAGE_NUMBER):
         expected = [(m.span(), m.groups()) for m in scan.pattern.finditer(text)]
         assert [(m.span(), m.groups()) for m in scan.finditer(text)] == expected
+
+
+FINDER_PIECES = [
+    "今年以来",
+    "今年",
+    "年初",
+    "以来",
+    "本年",
+    "迄今",
+    "到",
+    "至",
+    "截至",
+    "2025",
+    "1999",
+    "年",
+    "底",
+    "前",
+    "“",
+    "”",
+    "十四五",
+    "十五",
+    "九五",
+    "时期",
+    "按可比价格计算",
+    "增长",
+    "比上年",
+    "的",
+    "(说明)",
+    ":",
+    " ",
+    "。",
+    "a",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FINDER_PIECES), max_size=20), st.integers(0, 30), st.integers(0, 60))
+def test_a_start_finder_finds_a_match_where_the_patterns_search_finds_one(pieces, pos, endpos):
+    text = "".join(pieces)
+    for regex in (lexicon.YEAR_TO_DATE, lexicon.FILLER_TAIL, lexicon.BY_YEAR, lexicon.FIVE_YEAR_PLAN):
+        found, expected = lexicon.start_finder(regex).search(text, pos, endpos), regex.search(text, pos, endpos)
+        assert (found is None, found and found.start()) == (expected is None, expected and expected.start())

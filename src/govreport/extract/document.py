@@ -15,6 +15,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from govreport.extract import lexicon as lx
 
@@ -151,7 +152,14 @@ _HEADINGS = lx.LineScan(_HEADING)
 
 def _section_frame(section: str, m: re.Match, report_year: int) -> Frame:
     """The frame a section marker opens."""
-    year_text, plan = lx.group(m, "year"), lx.group(m, "plan")
+    return _frame(section, lx.group(m, "year"), lx.group(m, "plan"), report_year)
+
+
+# By the marker's kind, year and plan: a report's markers repeat a few of them, and a frozen Frame takes a microsecond
+# to build (frames are never changed, so one may stand for several markers).
+@lru_cache(maxsize=1024)
+def _frame(section: str, year_text: str | None, plan: str | None, report_year: int) -> Frame:
+    """The frame a section marker of the kind section, naming year_text and plan (if any), opens."""
     year = int(year_text) if year_text else None
     if section == "review_year":
         if year is not None and year >= report_year:  # "2026年是“十五五”开局之年" speaks of this year

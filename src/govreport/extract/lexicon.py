@@ -116,6 +116,26 @@ def _lookahead(chars: set[str]) -> str:
     return "(?=[" + "".join(re.escape(ch) for ch in sorted(chars)) + "])"
 
 
+def start_finder(regex: re.Pattern) -> re.Pattern:
+    """A pattern whose search() finds a match where regex.search() does, starting at the same position, for a test
+    or that start: a character of the class regex's matches start with, behind which a look-behind of it tries
+    regex. The engine skips to a class fast, where a lookahead of it (prefiltered), or a pattern that starts with
+    an optional part or a group, is tried at every position: about three times the time on a sentence. The match
+    itself (one character) is not regex's."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    body = regex.pattern
+    lookahead = re.match(r"\(\?=(\[(?:\\.|[^\]\\])*\])\)", body)
+    if lookahead is not None:
+        first, body = lookahead.group(1), body[lookahead.end() :]
+    else:
+        chars, can_be_empty = _first_chars(list(_parser.parse(body, regex.flags)))
+        if not chars or can_be_empty:
+            raise ValueError(f"not every match of {body!r} starts with a known character")
+        first = _lookahead(chars)[3:-1]
+    return re.compile(f"{first}(?<=(?={body})(?s:.))", regex.flags)
+
+
 def optional_tail(regex: str) -> str:
     """(?:regex)? for a regex of optional parts, behind a lookahead of the characters its non-empty matches start
     with: where none of them follows, the whole tail is passed over at once, not each optional part in turn. The
@@ -167,14 +187,21 @@ class SectionScan:
 
         # The group names recur from kind to kind: in the lookaheads they are plain groups.
         by_first: dict[str, list[str]] = {}
-        for regexes in alternatives.values():
+        kinds_by_first: dict[str, set[str]] = {}
+        for kind, regexes in alternatives.items():
             for regex in regexes:
                 chars, can_be_empty = _first_chars(list(_parser.parse(regex)))
                 if not chars or can_be_empty:
                     raise ValueError(f"not every match of {regex!r} starts with a known character")
                 for ch in chars:
                     by_first.setdefault(ch, []).append(_NAMED_GROUP.sub("(?:", regex))
+                    kinds_by_first.setdefault(ch, set()).add(kind)
         self._kinds = {kind: re.compile(f"(?P<all>(?:{'|'.join(regexes)}))") for kind, regexes in alternatives.items()}
+        # At a candidate, only the kinds with an alternative that starts with its character can match (in kind order)
+        self._kinds_by_first = {
+            ch: [(kind, regex) for kind, regex in self._kinds.items() if kind in kinds]
+            for ch, kinds in kinds_by_first.items()
+        }
         self._candidates = re.compile(
             "|".join(f"{re.escape(ch)}(?<=(?=(?:{'|'.join(alts)}))(?s:.))" for ch, alts in sorted(by_first.items()))
         )
@@ -184,7 +211,7 @@ class SectionScan:
         ends = dict.fromkeys(self._kinds, 0)
         for candidate in self._candidates.finditer(text):
             pos = candidate.start()
-            for kind, regex in self._kinds.items():
+            for kind, regex in self._kinds_by_first[candidate.group(0)]:
                 if pos >= ends[kind] and (m := regex.match(text, pos)):
                     ends[kind] = m.end()
                     yield kind, m
@@ -234,7 +261,9 @@ LEVEL_AFTER_CHANGE = re.compile(r"(?:增|升|降|提高|提升|下降|降低|增
 
 AVERAGE_CUE = pattern(_DATA["average_cue"])
 CUMULATIVE_CUE = pattern(_DATA["cumulative_cue"])
-MULTI_YEAR_CUE = re.compile(f"{AVERAGE_CUE.pattern}|{CUMULATIVE_CUE.pattern}")
+# One alternation of both lists: the engine skips to their first characters, where "AVERAGE|CUMULATIVE" (an
+# alternation of two alternations) was tried at every position.
+MULTI_YEAR_CUE = pattern(_DATA["average_cue"] + _DATA["cumulative_cue"])
 
 NARROWING_PREFIXES = pattern(_DATA["narrowing_prefixes"], "$")
 PARTIAL_SCOPE = pattern(_DATA["partial_scope"])
@@ -253,7 +282,16 @@ FROM_TO_YEARS = pattern(_DATA["from_to_years"])
 
 def group(m: re.Match, name: str) -> str | None:
     """The first group of a pattern() match named name (or name_<i>) that matched."""
-    return next((v for k, v in m.groupdict().items() if v and (k == name or k.startswith(name + "_"))), None)
+    numbers = _GROUPS_NAMED.get((m.re, name))
+    if numbers is None:  # once per pattern and name, where a groupdict() was built for every match
+        numbers = _GROUPS_NAMED[m.re, name] = tuple(
+            i for k, i in m.re.groupindex.items() if k == name or k.startswith(name + "_")
+        )
+    return next((v for i in numbers if (v := m.group(i))), None)
+
+
+# The numbers of the groups group() reads, by pattern and name, in the order of the pattern's groups.
+_GROUPS_NAMED: dict[tuple[re.Pattern, str], tuple[int, ...]] = {}
 
 
 SECTION_KINDS = ("review_year", "review_span", "plan_year", "plan_span")

@@ -90,7 +90,10 @@ def rewrite(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMa
 
 def delete_matches(pattern: re.Pattern | LineScan, text: str) -> tuple[str, OffsetMap | None]:
     """rewrite(text, regex_edits(pattern, text, "")), built in comprehensions rather than a loop over the edits:
-    PDF spacing alone deletes thousands of spaces in a document."""
+    PDF spacing alone deletes thousands of spaces in a document. A regex without groups of its own cuts the text
+    with split(), which lists the kept and the deleted parts without a match object for each deletion."""
+    if isinstance(pattern, re.Pattern) and not pattern.groups:
+        return _delete_split(_capturing(pattern), text)
     spans = [span for m in pattern.finditer(text) if (span := m.span())[1] > span[0]]
     if not spans:
         return text, None
@@ -99,6 +102,29 @@ def delete_matches(pattern: re.Pattern | LineScan, text: str) -> tuple[str, Offs
     deleted = accumulate((end - start for start, end in spans), initial=0)
     segments = [(a - d, b - d, a, b, True) for (a, b), d in zip(kept, deleted, strict=True) if b > a]
     new_text = "".join([text[a:b] for a, b in kept])
+    return new_text, OffsetMap(segments, len(new_text))
+
+
+@lru_cache(maxsize=32)
+def _capturing(pattern: re.Pattern) -> re.Pattern:
+    """pattern as one group, so that split() keeps what it deletes."""
+    return re.compile(f"({pattern.pattern})", pattern.flags)
+
+
+def _delete_split(grouped: re.Pattern, text: str) -> tuple[str, OffsetMap | None]:
+    """delete_matches of the pattern grouped wraps in one group: its split() alternates kept and deleted parts."""
+    parts = grouped.split(text)
+    if not any(parts[1::2]):  # nothing deleted (empty matches delete nothing)
+        return text, None
+    lengths = list(map(len, parts))
+    ends = list(accumulate(lengths))  # where each part ends in text
+    deleted = accumulate(lengths[1::2], initial=0)  # how much was deleted before each kept part
+    segments = [
+        (end - n - d, end - d, end - n, end, True)
+        for end, n, d in zip(ends[0::2], lengths[0::2], deleted, strict=True)
+        if n
+    ]
+    new_text = "".join(parts[0::2])
     return new_text, OffsetMap(segments, len(new_text))
 
 

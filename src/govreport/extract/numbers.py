@@ -261,9 +261,9 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
     """Every value expression in text[start:end], in order."""
     end = len(text) if end is None else end
     out = []
-    parsed = _PARSED
+    known = _PARSED.get  # the memo is emptied in place when full, never replaced
     for m in VALUE.finditer(text, start, end):
-        f = parsed.get(m[0], _UNSEEN)
+        f = known(m[0], _UNSEEN)
         if f is _UNSEEN:
             f = _parse_new(m)
         if f is not None:

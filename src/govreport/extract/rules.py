@@ -19,7 +19,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from govreport.contract.codelist import UNIT_DIMENSIONS, Indicator, load_codelist, mention_regex
@@ -57,7 +57,10 @@ CHANGE_WORDS = re.compile("|".join(lx.GROWTH_UP + lx.GROWTH_DOWN))
 PAST_COMPARISON = re.compile(r"同比|比上年|较上年|去年|上年")
 # In a review, a target is named as such ("年初确定的预期目标"); in a plan, an outcome is marked as one.
 REVIEW_TARGET_CUE = re.compile(r"预期目标|目标(?:是|为)|计划(?:为|是)?$")
-PLAN_ACTUAL_CUE = re.compile(r"预计完成|(?:^|[,:])\s*(?:去年|上年)(?:全年|全市|全区|全省|全县)?")
+# (预计完成, or 去年/上年 heading a clause.) The head's start is matched apart, so that the search is of a pattern whose
+# every branch starts with a character, which the engine skips to, where "(?:^|[,:])" had it tried at every position.
+PLAN_ACTUAL_CUE = re.compile(r"预计完成|,\s*(?:去年|上年)|:\s*(?:去年|上年)")
+PLAN_ACTUAL_AT_START = re.compile(r"\s*(?:去年|上年)")
 
 
 def _plotted(low: float | None, high: float | None) -> float:
@@ -69,9 +72,13 @@ def _plotted(low: float | None, high: float | None) -> float:
     return round((low + high) / 2, 6)
 
 
+# Where FILLER_TAIL.search finds its match, found faster (see lexicon.start_finder).
+_FILLER_TAIL_START = lx.start_finder(lx.FILLER_TAIL)
+
+
 def _filler_tail_start(phrase: str) -> int:
     """Where the run of filler words that ends phrase starts (len(phrase) when there is none)."""
-    tail = lx.FILLER_TAIL.search(phrase)
+    tail = _FILLER_TAIL_START.search(phrase)
     return tail.start() if tail else len(phrase)
 
 
@@ -91,6 +98,10 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
 # ".*[marks]" by the set of marks: the greedy .* runs to the end and backs off to the last mark, in one call into
 # the regex engine where a str.rfind per mark took one each (this runs several times for every number).
 _LAST_MARK: dict[str, re.Pattern] = {}
+
+
+# The last sentence mark of a span (see _after_last): for every sentence, so compiled once here.
+_SENTENCE_END_BEFORE = re.compile(r".*[。!?;\n]", re.S)
 
 
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
@@ -113,6 +124,8 @@ def _topic_years(sentence: str) -> list[re.Match]:
 _NO_YEARS: tuple[list[int], list[int]] = ([], [])
 
 
+# By the words, as _measure_words: the words around a name and before its number recur (a third of them in a report).
+@lru_cache(maxsize=MEMO_SIZE)
 def _basis(words: str) -> str:
     """annual, average (年均增长) or cumulative (累计下降) as the words before a number say."""
     if not lx.MULTI_YEAR_CUE.search(words):  # most numbers: one pass looks for both cues
@@ -177,6 +190,10 @@ class Quantity(Statement):
         )
 
 
+# A marker for "not coded yet" in Extractor._coded (where None is "not a fact"), compared by identity.
+_UNCODED: tuple = ()
+
+
 # Mentions and attachments are named tuples, like numbers.Value: one or more per number, so cheap to build.
 class Mention(NamedTuple):
     start: int
@@ -198,6 +215,23 @@ class Extractor:
     def __init__(self, codelist: dict[str, Indicator] | None = None):
         self.codelist = codelist or load_codelist()
         self.mentions_re, self.name_to_code = mention_regex()
+        # code_value's answers and the value to plot, by indicator, value text and direction: they depend on nothing
+        # else (a value's fields come from its text alone, see numbers.find_values), and values recur (5%, 3个).
+        self._coded: dict[tuple[str, str, str | None], tuple | None] = {}
+
+    def coded(self, att: Attachment) -> tuple[str, str, str, float | None, float | None, float] | None:
+        """(measure, unit, comparator, low, high, value to plot) of the attachment, or None (see code_value)."""
+        ind = self.codelist.get(att.code)
+        if ind is None:
+            return None
+        direction = _measure_words(att.gap) or _measure_words(att.mention.name[-2:])
+        key = (att.code, att.value.text, direction)
+        coded = self._coded.get(key, _UNCODED)
+        if coded is _UNCODED:
+            fields = code_value(ind, att.value, direction)
+            coded = None if fields is None else (*fields, _plotted(fields[3], fields[4]))
+            _keep(self._coded, key, coded)
+        return coded
 
     # --- finding names ---------------------------------------------------------
     def mentions(self, text: str, s: int, e: int) -> list[Mention]:
@@ -475,10 +509,11 @@ def _fall(low, high, comparator: str):
     )
 
 
-def code_value(ind: Indicator, att: Attachment) -> tuple[str, str, str, float | None, float | None] | None:
-    """(measure, unit, comparator, low, high) in the codelist's terms, or None if they do not fit."""
-    v = att.value
-    direction = _measure_words(att.gap) or _measure_words(att.mention.name[-2:])
+def code_value(
+    ind: Indicator, v: Value, direction: str | None
+) -> tuple[str, str, str, float | None, float | None] | None:
+    """(measure, unit, comparator, low, high) in the codelist's terms of the value v of the indicator ind, the words
+    before it saying it changes up, down or (None) neither; or None if they do not fit."""
     if ind.category == "prices" and v.dimension == "percent" and direction is None:
         direction = "up"  # 居民消费价格涨幅3%左右 / 控制在3%左右 is a price rise
     low, high, comparator = v.low, v.high, v.comparator
@@ -535,6 +570,29 @@ def _period_of_interim(m: re.Match, year: int) -> str:
     return f"{year}-{_month(m.group('m1')):02d}/{year}-{_month(m.group('m2')):02d}"
 
 
+# Where these patterns' searches find their matches, found faster (see lexicon.start_finder).
+_YEAR_TO_DATE_START = lx.start_finder(lx.YEAR_TO_DATE)
+_BY_YEAR_START = lx.start_finder(lx.BY_YEAR)
+_FIVE_YEAR_PLAN_START = lx.start_finder(lx.FIVE_YEAR_PLAN)
+
+
+def _first_match(regex: re.Pattern, finder: re.Pattern, text: str) -> re.Match | None:
+    """regex.search(text), where finder (lexicon.start_finder(regex)) finds the match's start."""
+    at = finder.search(text)
+    return regex.match(text, at.start()) if at is not None else None
+
+
+def _last_match(regex: re.Pattern, finder: re.Pattern, text: str) -> re.Match | None:
+    """The last match of regex.finditer(text) (regex matches no empty string), each found from where finder
+    (lexicon.start_finder(regex)) finds its start."""
+    last, pos = None, 0
+    while (at := finder.search(text, pos)) is not None:
+        last = regex.match(text, at.start())
+        assert last is not None and last.end() > pos, "the finder finds where regex matches, not empty"
+        pos = last.end()
+    return last
+
+
 class DocumentExtraction:
     """Extraction of one normalized document."""
 
@@ -544,10 +602,17 @@ class DocumentExtraction:
         self.report_year = report_year
         self.extractor = extractor or Extractor()
         self.frames: DocumentFrames = document_frames(self.text, report_year)
+        # The frames' lists, for frames.at without a call (self._kind_period); the first starts at 0
+        self._frame_starts, self._frames = self.frames.starts, self.frames.frames
         self._context_of: tuple[int, tuple] = (-1, (None, ([], [])))
+
+    @cached_property
+    def default_kind(self) -> str:
+        """The kind of a number nothing else decides (see _kind): whichever the report's cues lean to. Counted where
+        a number first needs it, and few do (most stand in a part of the report), as it takes two passes of the text."""
         ahead = len(lx.TARGET_CUES.findall(self.text))
         behind = len(lx.ACTUAL_CUES.findall(self.text)) + self.text.count("了")
-        self.default_kind = "target" if ahead > behind else "actual"
+        return "target" if ahead > behind else "actual"
 
     def sentences(self):
         start = 0
@@ -562,9 +627,12 @@ class DocumentExtraction:
         """The sentences of sentences() that may state a number (NUMBER_HINT), found by jumping from one hint to
         the next: most sentences state none, and are not worth cutting out one by one."""
         text, pos = self.text, 0  # pos: where a sentence starts
-        while (hint := NUMBER_HINT.search(text, pos)) is not None:
-            start = _after_last(text, "。!?;\n", pos, hint.start())
-            end = SENTENCE_END.search(text, hint.start())
+        hint_search, end_search, last_end = NUMBER_HINT.search, SENTENCE_END.search, _SENTENCE_END_BEFORE.match
+        while (hint := hint_search(text, pos)) is not None:
+            at = hint.start()
+            last = last_end(text, pos, at)  # _after_last(text, "。!?;\n", pos, at)
+            start = last.end() if last else pos
+            end = end_search(text, at)
             if end is None:
                 yield start, len(text)
                 return
@@ -601,23 +669,26 @@ class DocumentExtraction:
         self, s: int, e: int, v: Value, name_start: int, name_end: int, code: str, measure: str
     ) -> tuple[str, str, str]:
         """code_kind_period of the value v of the sentence text[s:e], named at text[name_start:name_end] as code."""
-        text = self.text
-        head_start = max(s, v.start - LOOKBACK)  # of a sentence of any length, what stands near the number
-        sentence_head = text[head_start : v.start]
-        frame: Frame = self.frames.at(v.start)
-        interim, years = self._sentence_context(s, e)
-        i = bisect_right(years[0], v.start) if years is not _NO_YEARS else 0
+        text, pos = self.text, v.start
+        head_start = max(s, pos - LOOKBACK)  # of a sentence of any length, what stands near the number
+        sentence_head = text[head_start:pos]
+        # self.frames.at(pos) and self._sentence_context(s, e), without the calls (this runs for every number)
+        frame: Frame = self._frames[bisect_right(self._frame_starts, pos) - 1]
+        interim, years = self._context_of[1] if self._context_of[0] == s else self._sentence_context(s, e)
+        i = bisect_right(years[0], pos) if years is not _NO_YEARS else 0
         topic_year = years[1][i - 1] if i else None
-        kind = self._kind(sentence_head, head_start, v.start, frame, interim, topic_year)
+        kind = self._kind(sentence_head, head_start, pos, frame, interim, topic_year)
         # the words around the name, not the name itself: 年均 in "PM2.5年均浓度" names an annual mean
-        basis = _basis(
-            text[max(head_start, name_start - 4) : name_start] + "|" + text[max(name_end, head_start) : v.start]
-        )
+        basis = _basis(text[max(head_start, name_start - 4) : name_start] + "|" + text[max(name_end, head_start) : pos])
         # BY_YEAR names a year (年), a five-year plan has its 五: str's `in` rules most sentences out faster
-        by_year = list(lx.BY_YEAR.finditer(sentence_head)) if kind == "target" and "年" in sentence_head else None
+        by_year = (
+            _last_match(lx.BY_YEAR, _BY_YEAR_START, sentence_head)
+            if kind == "target" and "年" in sentence_head
+            else None
+        )
         if by_year:
-            return kind, by_year[-1].group(1) or by_year[-1].group(2), basis
-        plan = lx.FIVE_YEAR_PLAN.search(sentence_head) if "五" in sentence_head else None
+            return kind, by_year.group(1) or by_year.group(2), basis
+        plan = _first_match(lx.FIVE_YEAR_PLAN, _FIVE_YEAR_PLAN_START, sentence_head) if "五" in sentence_head else None
         span: tuple[int, int] | None = None
         stated = lx.FROM_TO_YEARS.search(sentence_head) if basis != "annual" else None
         if stated:  # "由2015年的500亿元增加到2020年的800亿元,年均增长7%": the years of the from-to
@@ -662,9 +733,16 @@ class DocumentExtraction:
         ):
             return "actual"
         if frame.kind == "actual":
+            # Every review target cue names 目标 or 计划: str's `in` rules most heads out before the clause is cut out
+            if "目标" not in sentence_head and "计划" not in sentence_head:
+                return "actual"
             return "target" if REVIEW_TARGET_CUE.search(self._clause(head_start, end)) else "actual"
         if frame.kind == "target":
-            return "actual" if PLAN_ACTUAL_CUE.search(sentence_head) else "target"
+            # 预计完成 is ruled out above; the other plan actual cues name 去年 or 上年
+            cue = ("去年" in sentence_head or "上年" in sentence_head) and (
+                PLAN_ACTUAL_AT_START.match(sentence_head) or PLAN_ACTUAL_CUE.search(sentence_head)
+            )
+            return "actual" if cue else "target"
         if lx.TARGET_CUES.search(sentence_head):
             return "target"
         if PAST_COMPARISON.search(sentence_head):
@@ -675,17 +753,18 @@ class DocumentExtraction:
         """Codelist observations and the other quantities, each stated fact once."""
         facts: dict[tuple, Fact] = {}
         quantities: dict[tuple, Quantity] = {}
+        text, attach, fact_of, quantity_of = self.text, self.extractor.attach, self._fact, self._quantity
         for s, e in self.numbered_sentences():
-            attachments, values = self.extractor.attach(self.text, s, e)
+            attachments, values = attach(text, s, e)
             used = set()
             for att in attachments:
-                fact = self._fact(s, e, att)
+                fact = fact_of(s, e, att)
                 if fact is not None:
                     facts.setdefault(fact.key, fact)
                     used.add(att.value.start)
             for i, v in enumerate(values):
                 if v.dimension is not None and v.start not in used:
-                    q = self._quantity(s, e, values, i)
+                    q = quantity_of(s, e, values, i)
                     if q is not None:
                         quantities.setdefault(q.key, q)
         return list(facts.values()), list(quantities.values())
@@ -694,17 +773,15 @@ class DocumentExtraction:
         return self.run()[0]
 
     def _fact(self, s: int, e: int, att: Attachment) -> Fact | None:
-        ind = self.extractor.codelist.get(att.code)
-        coded = code_value(ind, att) if ind is not None else None
+        coded = self.extractor.coded(att)
         if coded is None:
             return None
-        measure, unit, comparator, low, high = coded
+        measure, unit, comparator, low, high, value = coded
         if self._not_a_statement(s, e, att, measure, unit):
             return None
         kind, period, basis = self.code_kind_period(s, e, att, measure)
         if basis != "annual" and "/" not in period:
             return None  # a yearly average or a total over years not named: no period can be given
-        value = _plotted(low, high)
         return Fact(
             indicator=att.code,
             measure=measure,
@@ -733,7 +810,7 @@ class DocumentExtraction:
         sentence_start = max(s, v.start - LOOKBACK)
         if lx.OUTSIDE_VOICE.search(text, sentence_start, v.start):
             return True  # an expert's or an institution's figure quoted in a news article
-        if lx.YEAR_TO_DATE.search(text, sentence_start, v.start):
+        if _YEAR_TO_DATE_START.search(text, sentence_start, v.start):
             return True  # the year so far ("今年以来"): a period without an end
         after = text[v.end : min(e, v.end + 6)]
         if lx.ATTRIBUTIVE_AFTER.search(after) or lx.MILESTONE_AFTER.search(after):
@@ -806,6 +883,9 @@ QUANTITY_NOUN_AFTER = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}")
 LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
+# By the phrase: subjects recur within and across reports (a quarter of a report's), where trimming one takes three
+# regex passes.
+@lru_cache(maxsize=MEMO_SIZE)
 def _trim_subject(phrase: str) -> str:
     """The subject phrase before a number: without its region words and the filler verbs around it."""
     phrase = phrase.strip(SUBJECT_QUOTES)
