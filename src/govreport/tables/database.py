@@ -31,32 +31,40 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govreport.contract.model import Table
 from govreport.tables.engine import duckdb_connect
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 DATABASE_NAME = "govreport.duckdb"
 ALIAS = "govreport"
 # The newest storage format without a random database identifier in its header (v1.4.0 added one).
 STORAGE_VERSION = "v1.3.0"
+# Rows per chunk of a table written to the file at a time (see "Memory" above).
+CHUNK_ROWS = 100_000
 
 
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def write_database(parquet_files: Mapping[str, Path], contract: Sequence[Table], path: Path) -> Path:
+def write_database(
+    parquet_files: Mapping[str, Path], contract: Sequence[Table], path: Path, chunk_rows: int = CHUNK_ROWS
+) -> Path:
     """Write the tables of parquet_files (name: file, in the contract's order) to a new DuckDB file at path, with
-    the contract's comments."""
+    the contract's comments, each table chunk_rows rows at a time."""
     path = Path(path)
     path.unlink(missing_ok=True)
     for t in contract:
         if t.name in parquet_files:
-            _add_table(path, t, Path(parquet_files[t.name]))
+            _add_table(path, t, Path(parquet_files[t.name]), chunk_rows)
     return path
 
 
-def _add_table(path: Path, t: Table, parquet_file: Path) -> None:
+def _add_table(path: Path, t: Table, parquet_file: Path, chunk_rows: int) -> None:
     """One table into the file, by a DuckDB instance of its own: DuckDB holds a table's blocks until it closes,
     so the largest table, not all of them, is held at once."""
     con = duckdb_connect(threads=1)
@@ -70,7 +78,7 @@ def _add_table(path: Path, t: Table, parquet_file: Path) -> None:
         con.execute(f"SET block_allocator_memory = '{reserved}B'")
         con.execute(f"ATTACH {_quoted(str(path))} AS {ALIAS} (STORAGE_VERSION {_quoted(STORAGE_VERSION)})")
         con.execute(f"USE {ALIAS}")
-        con.execute(f'CREATE TABLE "{t.name}" AS SELECT * FROM read_parquet({_quoted(str(parquet_file))})')
+        _copy_rows(con, t.name, parquet_file, chunk_rows)
         con.execute(f'COMMENT ON TABLE "{t.name}" IS {_quoted(f"{t.title}: {t.en} {t.zh}")}')
         for f in t.to_frictionless()["fields"]:
             if f.get("description"):
@@ -80,3 +88,21 @@ def _add_table(path: Path, t: Table, parquet_file: Path) -> None:
         con.execute(f"DETACH {ALIAS}")
     finally:
         con.close()
+
+
+def _copy_rows(con: DuckDBPyConnection, name: str, parquet_file: Path, chunk_rows: int) -> None:
+    """The Parquet file's rows into a new table `name`, in the file's order, chunk_rows at a time, each chunk
+    written to the file (CHECKPOINT) before the next is read: a table inserted in one statement is held whole,
+    uncompressed, until its checkpoint."""
+    # file_row_number gives each chunk by its rows' place in the file; DuckDB reads only the row groups a range
+    # touches, and with one thread keeps the rows in the file's order (preserve_insertion_order).
+    rows = f"SELECT * EXCLUDE (file_row_number) FROM read_parquet({_quoted(str(parquet_file))}, file_row_number = true)"
+    (total,) = con.execute(f"SELECT count(*) FROM read_parquet({_quoted(str(parquet_file))})").fetchone() or (0,)
+    # The first chunk creates the table (its types are the file's), possibly empty.
+    con.execute(f'CREATE TABLE "{name}" AS {rows} WHERE file_row_number < {chunk_rows}')
+    con.execute(f"CHECKPOINT {ALIAS}")
+    for start in range(chunk_rows, total, chunk_rows):
+        con.execute(
+            f'INSERT INTO "{name}" {rows} WHERE file_row_number >= {start} AND file_row_number < {start + chunk_rows}'
+        )
+        con.execute(f"CHECKPOINT {ALIAS}")
