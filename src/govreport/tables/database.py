@@ -43,8 +43,10 @@ DATABASE_NAME = "govreport.duckdb"
 ALIAS = "govreport"
 # The newest storage format without a random database identifier in its header (v1.4.0 added one).
 STORAGE_VERSION = "v1.3.0"
-# Rows per chunk of a table written to the file at a time (see "Memory" above).
-CHUNK_ROWS = 100_000
+# Rows of a table written to the file at a time (see "Memory" above): one DuckDB row group. Each checkpoint then
+# writes whole row groups, which later checkpoints leave alone; a chunk ending inside one lets DuckDB merge it with
+# the next chunk's rows and write it again, leaving the old blocks free in the file (50 000 rows: file +35 %).
+CHUNK_ROWS = 122_880
 
 
 def _quoted(text: str) -> str:
