@@ -151,11 +151,11 @@ def test_a_large_table_gives_the_same_bytes_in_every_process(tables, tmp_path, c
     assert len(built[0]) > 4 * 262_144  # many blocks
     assert built[0] == built[1]
     assert same_rows(rows_in_database(tmp_path / "a.duckdb", "observations"), rows)
-    # Chunks of CHUNK_ROWS rows land as whole DuckDB row groups, which no later checkpoint merges and writes again;
-    # shorter chunks are merged.
+    # The release's chunks land as whole DuckDB row groups (122 880 rows, DuckDB's documented size), which no later
+    # checkpoint merges and writes again; shorter chunks are merged.
     with duckdb.connect(str(tmp_path / "a.duckdb"), read_only=True) as con:
         sizes = con.sql(
             "select max(count) from pragma_storage_info('observations') where column_id = 0"
             " group by row_group_id order by row_group_id"
         ).fetchall()
-    assert all(size == CHUNK_ROWS for (size,) in sizes[:-1]) == whole_row_groups
+    assert all(size == 122_880 for (size,) in sizes[:-1]) == whole_row_groups
