@@ -23,11 +23,13 @@ closes the file. The tables come from the release's Parquet files, read by DuckD
 tables in memory go. Each table is written by a DuckDB instance of its own, so the largest table's blocks are held
 at once, not every table's beside the tables in memory (10 000 documents, sampled each second: the write peaked at
 884 MB instead of 1 262 MB); and CHUNK_ROWS rows at a time, each chunk checkpointed before the next is read, so a
-table is no longer held whole as rows beside its blocks until one final checkpoint (writing alone, in a fresh
-process: 10 000 documents 602 -> 435 MB, 30 000 documents 1 019 -> 832 MB; the same CPU time; the file 0.2 % and
-0.4 % larger: each checkpoint closes its partly filled data blocks; bytes identical in 12 of 12 and 5 of 5 fresh processes). A chunk is
-one DuckDB row group: shorter chunks were merged with the next one's rows and written again (50 000 rows: the
-10 000-document file 35 % larger, a higher peak, twice the CPU), longer ones held more.
+table's rows are not held whole beside its blocks until one final checkpoint. Writing alone, in a fresh process
+(three pairs): 10 000 documents 604 -> 441 MB at most, 30 000 documents 1 024 -> 834 MB, in about the same CPU
+time (1.8 s, 3.7-3.9 s); the file is 0.2 % and 0.4 % larger (each checkpoint leaves its last data blocks partly
+filled), and its bytes were identical in 12 of 12 and 5 of 5 fresh processes and after a process's heap was
+dirtied. A chunk is one DuckDB row group (122 880 rows): shorter chunks were merged with the next one's rows and
+written again (50 000 rows: the 10 000-document file 35 % larger, the peak higher, twice the CPU), longer ones hold
+more rows at once.
 Measured and not used, because the file's bytes then varied between identical runs (evicted or reloaded buffers
 reused with their old bytes in unused block tails): a memory_limit (one of three 10 000-document writes differed,
 one of five at a 32 MB cap) and appending one table in slices, each by its own instance (three of three differed;
