@@ -11,7 +11,7 @@ import pytest
 
 from govreport.contract.model import TABLES
 from govreport.tables.arrow import to_arrow, write_parquet
-from govreport.tables.database import write_database
+from govreport.tables.database import CHUNK_ROWS, write_database
 
 from conftest import RAW, process_folder
 
@@ -37,6 +37,29 @@ def as_parquet(tables: dict[str, pa.Table], folder: Path) -> dict[str, Path]:
     return files
 
 
+def varied_rows(seeds: pa.Table, count: int) -> pa.Table:
+    """count observation rows, the seeds' repeated, each with a value of its own: a row out of place, repeated or
+    missing changes the table."""
+    import pyarrow.compute as pc
+
+    rows = pa.concat_tables([seeds] * (count // len(seeds) + 1)).slice(0, count)
+    varied = pc.add(rows["value"].combine_chunks(), pa.array(range(count), pa.float64()))
+    return rows.set_column(rows.schema.get_field_index("value"), "value", varied.cast(rows.schema.field("value").type))
+
+
+def rows_in_database(path: Path, name: str) -> pa.Table:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(f"select * from {name}").to_arrow_table()
+
+
+def same_rows(written: pa.Table, rows: pa.Table) -> bool:
+    """The same columns with the same values in the same order (a table read back from DuckDB has no NOT NULL
+    flags in its schema)."""
+    return written.column_names == rows.column_names and all(
+        a.equals(b) for a, b in zip(written.columns, rows.columns, strict=True)
+    )
+
+
 def test_the_same_tables_give_a_byte_identical_database(tables, tmp_path):
     for folder in ("a", "noise", "b"):
         (tmp_path / folder).mkdir()
@@ -60,7 +83,9 @@ def test_the_same_tables_give_a_byte_identical_database(tables, tmp_path):
 
 
 def test_the_database_holds_the_tables_with_their_descriptions(tables, tmp_path):
-    path = write_database(as_parquet(tables, tmp_path / "in"), TABLES, tmp_path / "govreport.duckdb")
+    # in chunks of 7 rows: the comments are written after the table's last chunk
+    path = write_database(as_parquet(tables, tmp_path / "in"), TABLES, tmp_path / "govreport.duckdb", chunk_rows=7)
+    assert len(tables["observations"]) > 2 * 7
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.sql("select count(*) from observations").fetchall() == [(len(tables["observations"]),)]
         assert (
@@ -71,6 +96,22 @@ def test_the_database_holds_the_tables_with_their_descriptions(tables, tmp_path)
             "select comment from duckdb_columns() where table_name = 'observations' and column_name = 'quote'"
         ).fetchall()
         assert "原文" in comment
+        [(table_comment,)] = con.sql("select comment from duckdb_tables() where table_name = 'documents'").fetchall()
+        assert table_comment.startswith(next(t.title for t in TABLES if t.name == "documents") + ": ")
+
+
+@pytest.mark.parametrize(
+    "count",
+    [0, 1, 99, 100, 101, 200, 1_050],
+    ids=["empty", "one-row", "under-a-chunk", "one-chunk", "a-chunk-and-a-row", "two-chunks", "eleven-chunks"],
+)
+def test_a_table_written_in_chunks_keeps_every_row_in_the_files_order(tables, tmp_path, count):
+    """A table goes into the file chunk_rows rows at a time: a table ending at, just past or inside a chunk's end
+    keeps every row once, in the Parquet file's order."""
+    rows = varied_rows(tables["observations"], count)
+    files = as_parquet({"observations": rows}, tmp_path / "in")
+    path = write_database(files, TABLES, tmp_path / "govreport.duckdb", chunk_rows=100)
+    assert same_rows(rows_in_database(path, "observations"), rows)
 
 
 WRITE_IN_A_NEW_PROCESS = """
@@ -78,30 +119,43 @@ import sys
 from pathlib import Path
 from govreport.contract.model import TABLES
 from govreport.tables.database import write_database
-write_database({"observations": Path(sys.argv[1])}, TABLES, Path(sys.argv[2]))
+write_database({"observations": Path(sys.argv[1])}, TABLES, Path(sys.argv[2]), chunk_rows=int(sys.argv[3]))
 """
 
 
-def test_a_large_table_gives_the_same_bytes_in_every_process(tables, tmp_path):
+@pytest.mark.parametrize(
+    ("count", "chunk_rows", "whole_row_groups"),
+    [(100_000, 100_001, True), (100_000, 30_000, False), (2 * CHUNK_ROWS + 1_000, CHUNK_ROWS, True)],
+    ids=["one-chunk", "chunks-ending-inside-row-groups", "chunks-of-the-release"],
+)
+def test_a_large_table_gives_the_same_bytes_in_every_process(tables, tmp_path, count, chunk_rows, whole_row_groups):
     """Past a few blocks, DuckDB reuses buffers whose earlier contents (which differ from process to process)
     reached the unused tails of the file's blocks: a 1 000-document release's database differed between two
-    builds. 100 000 rows of varied values, written by two fresh processes, must give one file."""
+    builds. Rows of varied values, written by two fresh processes in one chunk or in several (each checkpointed;
+    a chunk ending inside a DuckDB row group is merged with the next one's rows and written again), must give one
+    file, holding the Parquet file's rows in its order."""
     import subprocess
     import sys
 
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    seeds = tables["observations"]
-    big = pa.concat_tables([seeds] * (100_000 // len(seeds) + 1))
-    varied = pc.add(big["value"].combine_chunks(), pa.array(range(len(big)), pa.float64()))
-    big = big.set_column(big.schema.get_field_index("value"), "value", varied.cast(big.schema.field("value").type))
-    pq.write_table(big, tmp_path / "rows.parquet")
+    rows = varied_rows(tables["observations"], count)
+    pq.write_table(rows, tmp_path / "rows.parquet")
     built = []
     for name in ("a.duckdb", "b.duckdb"):
         subprocess.run(
-            [sys.executable, "-c", WRITE_IN_A_NEW_PROCESS, tmp_path / "rows.parquet", tmp_path / name], check=True
+            [sys.executable, "-c", WRITE_IN_A_NEW_PROCESS, tmp_path / "rows.parquet", tmp_path / name, str(chunk_rows)],
+            check=True,
         )
         built.append((tmp_path / name).read_bytes())
     assert len(built[0]) > 4 * 262_144  # many blocks
     assert built[0] == built[1]
+    assert same_rows(rows_in_database(tmp_path / "a.duckdb", "observations"), rows)
+    # The release's chunks land as whole DuckDB row groups (122 880 rows, DuckDB's documented size), which no later
+    # checkpoint merges and writes again; shorter chunks are merged.
+    with duckdb.connect(str(tmp_path / "a.duckdb"), read_only=True) as con:
+        sizes = con.sql(
+            "select max(count) from pragma_storage_info('observations') where column_id = 0"
+            " group by row_group_id order by row_group_id"
+        ).fetchall()
+    assert all(size == 122_880 for (size,) in sizes[:-1]) == whole_row_groups
