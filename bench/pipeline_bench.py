@@ -116,7 +116,10 @@ def tree_rss_peak(pid: int, done: threading.Event, peak: list[float]) -> None:
     wait4's figure is the largest single process."""
     import psutil
 
-    root = psutil.Process(pid)
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:  # a short command ended before its first sample
+        return
     while not done.is_set():
         total = 0
         try:
