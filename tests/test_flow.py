@@ -82,6 +82,10 @@ def test_a_cli_runs_log_reaches_the_api_to_its_last_line_before_the_server_stops
         logged = [message for (message,) in db.execute("SELECT message FROM log ORDER BY timestamp")]
     assert any(message.startswith("run summary") for message in logged), logged
     assert logged[-1] == "Finished in state Completed()"
+    # And the run sent no heartbeats to a server that ends with it (the flow's end waited up to a second for them).
+    with sqlite3.connect(tmp_path / "prefect-home" / "prefect.db") as db:
+        events = {event for (event,) in db.execute("SELECT event FROM events")}
+    assert "prefect.flow-run.Completed" in events and "prefect.flow-run.heartbeat" not in events, events
 
 
 @pytest.mark.slow  # starts the CLI in a new process

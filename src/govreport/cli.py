@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -142,7 +143,10 @@ def _run_publish_flow(started, raw: Path, out_dir: str, state: Path, workers: in
         if started is not None:
             _import_publishing_libraries()
             started.wait(timeout=float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
-        return run(workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state))
+        with started.flow_run_settings() if started is not None else nullcontext():
+            return run(
+                workers=workers, scheduler=scheduler, raw_dir=str(raw), out_dir=str(out_dir), state_dir=str(state)
+            )
     except KeyboardInterrupt:
         err.print(
             "[red]stopped[/] (SIGTERM or Ctrl-C): nothing was half-published; the next run goes on from "
