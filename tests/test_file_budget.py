@@ -42,6 +42,17 @@ def helpers(process, before=frozenset()):
     return found
 
 
+def describe(proc, parent) -> str:
+    """What a run that should have started a helper was doing instead: for a failure's message."""
+    if proc.poll() is not None:
+        return f"ended with code {proc.returncode}, saying {proc.stdout.read()!r}"
+    try:
+        children = [" ".join(c.cmdline())[:120] for c in parent.children(recursive=True)]
+        return f"alive ({parent.status()}, {parent.num_threads()} threads), children {children}"
+    except psutil.Error as gone:
+        return f"gone while looked at: {gone}"
+
+
 def test_a_file_over_its_budget_is_named_and_skipped_and_the_next_file_is_processed(tmp_path):
     slow = slow_file(tmp_path)
     shutil.copy(RAW / SEED, tmp_path / SEED)
@@ -95,7 +106,7 @@ def test_sigterm_stops_a_run_promptly_and_leaves_no_helper(tmp_path, how):
     while not helpers(parent) and time.monotonic() < deadline:
         time.sleep(0.2)
     workers = helpers(parent)
-    assert workers, "the helper process never started"
+    assert workers, f"the helper process never started; the run: {describe(proc, parent)}"
     time.sleep(5)  # let the helper get stuck in the file
     sent = time.monotonic()
     proc.send_signal(how)
