@@ -256,3 +256,20 @@ def test_the_api_server_boots_in_a_folder_whose_packages_shadow_prefects(tmp_pat
     finally:
         server.stop()
     assert server.process.poll() is not None
+
+
+def test_the_api_server_boots_without_importing_prefects_collections(tmp_path, monkeypatch):
+    """The run's server answers without loading installed Prefect collections (prefect-dask brings Dask's
+    `distributed`, a fifth of the boot): a publish run registers no block types."""
+    from govreport.server_watch import ApiServer
+
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")  # the server lists every module it imports on stderr
+    server = ApiServer(tmp_path / "home")
+    try:
+        server.wait(timeout=600)
+    finally:
+        server.stop()
+    server._errors.seek(0)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in server._errors.read().decode().splitlines()}
+    assert "prefect.server.api.server" in imported  # the listing is the server's
+    assert not {"prefect_dask", "distributed"} & imported
