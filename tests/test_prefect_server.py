@@ -450,3 +450,48 @@ def _pid_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+# The main thread of `govreport serve`, most of the time inside a finalizer: every 0.6 s a timer drops an object
+# whose __del__ takes 0.5 s. A SIGTERM then lands in a __del__, where Python drops an exception raised by a
+# signal handler (Prefect's runner stops by raising SystemExit).
+SERVE_IN_FINALIZERS = """
+import signal, sys, time
+from govreport.flows.serve import serve
+
+class Slow:
+    def __del__(self):
+        time.sleep(0.5)
+
+signal.signal(signal.SIGALRM, lambda *_: Slow())
+signal.setitimer(signal.ITIMER_REAL, 0.6, 0.6)
+serve(raw_dir=sys.argv[1], out_dir=sys.argv[2], state_dir=sys.argv[3])
+signal.setitimer(signal.ITIMER_REAL, 0)
+print("serve returned", flush=True)
+"""
+
+
+def test_govreport_serve_stops_on_sigterm_that_lands_in_a_finalizer(tmp_path):
+    """SIGTERM stops `serve` wherever its main thread is: also inside a __del__, where a SystemExit raised by the
+    signal's handler is dropped (the serving went on, and the schedule with it)."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    log = tmp_path / "serve.log"
+    args = [str(tmp_path / "raw"), str(tmp_path / "out"), str(tmp_path / "state")]
+    env = _prefect_env(home, None, PREFECT_SERVER_API_PORT=str(_free_port()))
+    serve = _start([sys.executable, "-c", SERVE_IN_FINALIZERS, *args], env, log, tmp_path)
+    try:
+
+        def serving():
+            if serve.poll() is not None:
+                pytest.fail(f"serve exited with {serve.returncode}:\n{_tail(log)}")
+            return "is being served" in log.read_text(encoding="utf-8", errors="replace")
+
+        _wait_for("serve to register its deployment", serving, SERVER_START_TIMEOUT, 0.5, lambda: _tail(log))
+        time.sleep(1.0)  # a few timer ticks: the main thread is in a __del__ most of the time
+    finally:
+        code = _stop(serve)
+    said = log.read_text(encoding="utf-8", errors="replace")
+    assert code == 0, _tail(log)
+    assert "serve returned" in said
+    assert "Exception ignored" not in said, _tail(log)

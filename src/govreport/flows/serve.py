@@ -16,6 +16,8 @@ deploy prefect.yaml instead (see the README).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import signal
 import socket
 import subprocess
@@ -23,9 +25,11 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from prefect.deployments.runner import EntrypointType
+from prefect.runner import Runner
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
@@ -126,10 +130,6 @@ def _pause(name: str) -> None:
         print(f"could not pause {name}: {error}", file=sys.stderr)
 
 
-def _stopped(signum, frame) -> None:
-    sys.exit(0)
-
-
 def serve(
     cron: str = "0 6 * * *",
     timezone: str = "Asia/Shanghai",
@@ -138,14 +138,13 @@ def serve(
     state_dir: str = "state",
 ) -> None:
     """Register the daily-publish deployment with its schedule and run due runs until stopped."""
-    if threading.current_thread() is threading.main_thread():
-        # Prefect's runner takes SIGTERM over only once the deployment is registered and it starts polling;
-        # a stop before that ends this command the same way: schedule paused, server stopped, status 0.
-        signal.signal(signal.SIGTERM, _stopped)
 
     def run() -> None:
-        try:
-            publish_flow.serve(
+        runner = Runner(name=DEPLOYMENT_NAME, pause_on_shutdown=True)
+        _serve_until_stopped(
+            runner,
+            lambda: runner.add_flow(
+                publish_flow,
                 name=DEPLOYMENT_NAME,
                 schedules=[Cron(cron, timezone=timezone)],
                 parameters={"raw_dir": str(raw_dir), "out_dir": str(out_dir), "state_dir": str(state_dir)},
@@ -154,10 +153,9 @@ def serve(
                 # The runs it starts import the flow by module name (govreport.flows.publish.publish_flow),
                 # not by a file path relative to this process's folder: served from any folder.
                 entrypoint_type=EntrypointType.MODULE_PATH,
-            )
-        except (SystemExit, KeyboardInterrupt):  # stopped (the runner exits on SIGTERM)
-            _pause(f"{publish_flow.name}/{DEPLOYMENT_NAME}")
-            raise
+            ),
+        )
+        # Prefect's runner pauses it too on its way out, but that can be cut off half way.
         _pause(f"{publish_flow.name}/{DEPLOYMENT_NAME}")
 
     if PREFECT_API_URL.value():
@@ -165,6 +163,65 @@ def serve(
         return
     with local_server() as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
         run()
+
+
+def _serve_until_stopped(runner: Runner, register: Callable[[], object]) -> None:
+    """Register the deployment and poll for its due runs until SIGTERM or Ctrl-C, which stop both at once.
+
+    The runner's event loop runs on a thread of its own and is stopped through that loop. Prefect's own stop
+    (Runner.handle_sigterm) raises SystemExit wherever the main thread happens to be: in a finalizer (__del__)
+    Python drops it, and the runner, cancelled from another thread without waking its loop, served on forever.
+    Here a signal only sets an Event, which a handler can always do."""
+    stop = threading.Event()
+    loop = asyncio.new_event_loop()
+    polling: list[asyncio.Task] = []
+    failed: list[BaseException] = []
+
+    def poll() -> None:
+        try:
+            register()  # a stop meanwhile is seen once it is done: registration is a few API calls
+            if stop.is_set():
+                return
+            print(
+                f"Your flow {publish_flow.name!r} is being served as {publish_flow.name}/{DEPLOYMENT_NAME}: "
+                "due runs start here until this command stops (Ctrl-C).",
+                flush=True,
+            )
+            # Started off the main thread, the runner leaves the process's signal handlers alone.
+            polling.append(loop.create_task(runner.start()))
+            if stop.is_set():  # stopped before the task was there to cancel
+                polling[0].cancel()
+            loop.run_until_complete(polling[0])
+        except asyncio.CancelledError:
+            pass
+        except BaseException as error:  # the command fails with it, as if it had been raised here
+            failed.append(error)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    # With this thread's context: Prefect's settings (the local server's API URL) are context variables.
+    poller = threading.Thread(target=contextvars.copy_context().run, args=(poll,), name="govreport-serve-runner")
+    poller.start()
+    try:
+        while poller.is_alive() and not stop.wait(0.5):
+            pass
+    finally:
+        stop.set()
+        if polling:
+            try:
+                loop.call_soon_threadsafe(polling[0].cancel)
+            except RuntimeError:  # its loop has ended already
+                pass
+        poller.join()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if failed:
+        raise failed[0]
 
 
 if __name__ == "__main__":
