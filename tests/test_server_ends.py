@@ -269,7 +269,6 @@ def test_the_api_server_boots_without_importing_prefects_collections(tmp_path, m
         server.wait(timeout=600)
     finally:
         server.stop()
-    server._errors.seek(0)
-    imported = {line.rsplit("|", 1)[-1].strip() for line in server._errors.read().decode().splitlines()}
+    imported = {line.rsplit("|", 1)[-1].strip() for line in server.stderr_text().splitlines()}
     assert "prefect.server.api.server" in imported  # the listing is the server's
     assert not {"prefect_dask", "distributed"} & imported

@@ -195,13 +195,17 @@ class ApiServer:
                 except OSError:
                     pass
                 time.sleep(0.1)
-            self._errors.seek(0)
-            said = self._errors.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            said = self.stderr_text().strip().splitlines()[-1:]
             state = "ended" if self.process.poll() is not None else f"did not answer within {timeout:g} s"
             raise RuntimeError(f"Prefect's API server {state}{': ' + said[0] if said else ''}")
         finally:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
+
+    def stderr_text(self) -> str:
+        """What the server has written to its stderr so far."""
+        self._errors.seek(0)
+        return self._errors.read().decode("utf-8", "replace")
 
     @staticmethod
     @contextmanager

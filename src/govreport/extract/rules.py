@@ -100,15 +100,20 @@ def _last_before(items: list, starts: list[int], pos: int, end=lambda x: x.end):
 _LAST_MARK: dict[str, re.Pattern] = {}
 
 
-# The last sentence mark of a span (see _after_last): for every sentence, so compiled once here.
-_SENTENCE_END_BEFORE = re.compile(r".*[。!?;\n]", re.S)
+def _last_mark_pattern(marks: str) -> re.Pattern:
+    """What _after_last matches: text up to and with the last of marks."""
+    return re.compile(f".*[{re.escape(marks)}]", re.S)
+
+
+# The last sentence mark of a span: for every sentence, so compiled once here and matched without _after_last's call.
+_SENTENCE_END_BEFORE = _last_mark_pattern("。!?;\n")
 
 
 def _after_last(text: str, marks: str, lo: int, hi: int) -> int:
     """Position just after the last of marks in text[lo:hi], or lo."""
     last = _LAST_MARK.get(marks)
     if last is None:
-        last = _LAST_MARK[marks] = re.compile(f".*[{re.escape(marks)}]", re.S)
+        last = _LAST_MARK[marks] = _last_mark_pattern(marks)
     m = last.match(text, lo, hi)
     return m.end() if m else lo
 
