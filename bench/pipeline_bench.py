@@ -2,6 +2,7 @@
 """End-to-end pipeline benchmark on synthetic corpora of 1 000 and 10 000 reports (30 000 when asked).
 
     .venv/bin/python bench/pipeline_bench.py [--sizes 1000 10000 30000] [--work /tmp/govreport-bench] [--server]
+                                             [--repeat N]
 
 Runs on a fresh machine (it makes its own folders and Prefect homes). For each size, each command in a fresh
 process (CPU seconds and "peak MB" are from wait4: the process and the descendants it waited for, the peak being
@@ -15,6 +16,9 @@ sampled every 0.1 s: the extraction helpers, the checks' process and Prefect's s
   server       (--server) `govreport publish` against a long-running Prefect server (a deployment's case)
 Then the boot of Prefect's API server, the fixed part of the overhead, and Dask's cost per task: a flow of trivial
 tasks on a local two-process Dask cluster, 20 tasks against 220.
+--repeat N runs `prefect` and `plain` N times each, in alternating order (prefect first, then plain first, ...), each
+from a fresh state, and prints their medians and the median of each pair's overhead, then every pair: on a shared
+machine one run's wall and CPU seconds vary by a fifth or more, and a pair's ratio varies less than either.
 Targets (issue #15, 2-core machine): 1 000 documents end to end <= 20 s; overhead < 15 %; no-change <= 1.5 s;
 peak RSS < 1 GB at 10 000 documents; validation of 10 000 documents < 5 s of checks.
 """
@@ -29,6 +33,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -160,6 +165,21 @@ def run(cmd: list[str], env: dict) -> tuple[float, float, float, str, float]:
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, streams["out"], tree_peak[0]
 
 
+def alternating_pair(
+    publish: list[str], plain: list[str], work: Path, n: int, env: dict, plain_first: bool
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """One `govreport publish` and one plain run of the same corpus, each from a fresh state, in the order given:
+    (wall s, CPU s, peak MB, tree MB) of each."""
+    figures = {}
+    runs = [("prefect", publish), ("plain", plain)]
+    for name, cmd in reversed(runs) if plain_first else runs:
+        for sub in ("out", "state") if name == "prefect" else ("out-plain", "state-plain"):
+            shutil.rmtree(work / f"{sub}-{n}", ignore_errors=True)
+        seconds, cpu, peak, _, tree = run(cmd, env)
+        figures[name] = (seconds, cpu, peak, tree)
+    return figures["prefect"], figures["plain"]
+
+
 def start_server(work: Path, env: dict) -> tuple[subprocess.Popen, str]:
     """A Prefect server on loopback for the 'server' measurement."""
     import socket
@@ -191,6 +211,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--work", type=Path, default=Path("/tmp/govreport-bench"))
     ap.add_argument("--server", action="store_true", help="also publish against a long-running Prefect server")
+    ap.add_argument("--repeat", type=int, default=1, help="prefect and plain runs per size, alternating (medians)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     # Analytics off as the CLI sets it: the telemetry heartbeat locks a new database ("database is locked").
@@ -215,14 +236,14 @@ def main() -> None:
         if not corpus.exists():
             build_corpus(corpus, n_docs=n, seed=0)
         mb = sum(p.stat().st_size for p in corpus.glob("*.txt")) / 1e6
-        for sub in ("out", "state", "out-plain", "state-plain", "validation", "out-server", "state-server"):
+        for sub in ("validation", "out-server", "state-server"):
             shutil.rmtree(args.work / f"{sub}-{n}", ignore_errors=True)
         out, state = args.work / f"out-{n}", args.work / f"state-{n}"
         publish = GOVREPORT + ["publish", "--raw", str(corpus), "--out", str(out), "--state", str(state)]
-        t_prefect, cpu_prefect, mem_prefect, _, tree_prefect = run(publish, env)
-        t_plain, cpu_plain, mem_plain, _, tree_plain = run(
-            [PY, "-c", PLAIN, str(corpus), str(args.work / f"out-plain-{n}"), str(args.work / f"state-plain-{n}")], env
-        )
+        plain = [PY, "-c", PLAIN, str(corpus), str(args.work / f"out-plain-{n}"), str(args.work / f"state-plain-{n}")]
+        pairs = [alternating_pair(publish, plain, args.work, n, env, i % 2 == 1) for i in range(args.repeat)]
+        t_prefect, cpu_prefect, mem_prefect, tree_prefect = (median(p[0][k] for p in pairs) for k in (0, 1, 2, 3))
+        t_plain, cpu_plain, mem_plain, tree_plain = (median(p[1][k] for p in pairs) for k in (0, 1, 2, 3))
         t_rerun, _, _, rerun_out, _ = run(publish, env)
         assert "Nothing changed" in rerun_out, rerun_out
         t_pass = run([PY, "-c", "pass"], env)[0]
@@ -231,7 +252,7 @@ def main() -> None:
             [PY, "-c", VALIDATE, str(release), str(corpus), str(args.work / f"validation-{n}")], env
         )
         gx_import, t_validate, _passed = validated.split()
-        overhead = (t_prefect - t_plain) / t_prefect
+        overhead = median((p[0][0] - p[1][0]) / p[0][0] for p in pairs)
         row = (
             f"{n:>6} {mb:>5.0f} {t_prefect:>9.1f} {cpu_prefect:>6.1f} {n / t_prefect:>6.0f} {t_plain:>7.1f} "
             f"{cpu_plain:>6.1f} {overhead:>8.0%} {t_rerun:>11.2f} {t_pass:>6.2f} {float(t_validate):>10.1f} "
@@ -259,6 +280,14 @@ def main() -> None:
             f"process tree, sampled: prefect run {tree_prefect:.0f}, plain {tree_plain:.0f})",
             flush=True,
         )
+        if args.repeat > 1:
+            print(f"       (medians of {args.repeat} alternating pairs; each: prefect / plain s, CPU s, overhead)")
+            for i, (prefect, alone) in enumerate(pairs):
+                print(
+                    f"         {prefect[0]:5.1f} / {alone[0]:5.1f} s, {prefect[1]:5.1f} / {alone[1]:5.1f} CPU s, "
+                    f"{(prefect[0] - alone[0]) / prefect[0]:4.0%} ({'plain' if i % 2 else 'prefect'} first)",
+                    flush=True,
+                )
     boot_s, boot_cpu = run([PY, "-c", SERVER_BOOT, env["PREFECT_HOME"]], env)[3].split()
     print(f"Prefect's API server boot, once per `govreport publish`: {boot_s} s, {boot_cpu} CPU s", flush=True)
     few, many = (float(run([PY, "-c", DASK_TASKS, str(k)], env)[3]) for k in (20, 220))
